@@ -1,0 +1,268 @@
+/**
+ * The ports: the only way the pipeline talks to AWS. Two adapters implement them, `sim/` (an
+ * in-process simulated AWS) and `aws/` (AWS SDK v3), and one contract suite runs against both.
+ *
+ * Shapes follow the AWS APIs closely (same operation names, same semantics) so that the simulation
+ * cannot quietly drift from what the SDK and moto show. Every method may throw `CloudError`.
+ */
+import type { AwsArch } from '../core/arch.js';
+
+export type Partition = 'aws' | 'aws-us-gov' | 'aws-cn';
+
+// ---------------------------------------------------------------- EC2
+
+export type ImageState = 'pending' | 'available' | 'invalid' | 'deregistered' | 'transient' | 'failed' | 'error';
+
+export interface Image {
+  imageId: string;
+  name: string;
+  description?: string;
+  ownerId: string;
+  region: string;
+  state: ImageState;
+  architecture: AwsArch | 'i386';
+  virtualizationType: 'hvm' | 'paravirtual';
+  rootDeviceType: 'ebs' | 'instance-store';
+  rootDeviceName?: string;
+  /** True when any EBS snapshot behind the image is encrypted. */
+  encrypted: boolean;
+  snapshotIds: string[];
+  bootMode?: 'legacy-bios' | 'uefi' | 'uefi-preferred';
+  enaSupport?: boolean;
+  public: boolean;
+  tags: Record<string, string>;
+  creationDate?: string;
+  deprecationTime?: string;
+  stateReason?: string;
+}
+
+export interface DescribeImagesQuery {
+  /** Required and non-empty: owner pinning (DESIGN invariant 1). `self` means the caller's account. */
+  owners: [string, ...string[]];
+  imageIds?: string[];
+  names?: string[];
+  /** Images carrying all of these tags. */
+  tags?: Record<string, string>;
+}
+
+export interface CopyImageRequest {
+  /** Destination region: CopyImage is called in the destination. */
+  region: string;
+  sourceRegion: string;
+  sourceImageId: string;
+  name: string;
+  description?: string;
+  /** Deterministic idempotency token (DESIGN invariant 2). */
+  clientToken: string;
+  /** Applied to the new image and its snapshots. */
+  tags: Record<string, string>;
+}
+
+export interface PermissionChange {
+  add?: string[];
+  remove?: string[];
+}
+
+export interface RegionInfo {
+  name: string;
+  optInStatus: 'opt-in-not-required' | 'opted-in' | 'not-opted-in';
+}
+
+export interface InstanceTypeInfo {
+  instanceType: string;
+  architectures: Array<AwsArch | 'i386'>;
+  bootModes: Array<'legacy-bios' | 'uefi'>;
+  currentGeneration: boolean;
+  bareMetal: boolean;
+}
+
+export interface Ec2Port {
+  describeImages(region: string, query: DescribeImagesQuery): Promise<Image[]>;
+  copyImage(request: CopyImageRequest): Promise<{ imageId: string }>;
+  createTags(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void>;
+  modifyImageLaunchPermission(region: string, imageId: string, change: PermissionChange): Promise<void>;
+  modifySnapshotCreateVolumePermission(region: string, snapshotId: string, change: PermissionChange): Promise<void>;
+  /** Account ids with launch permission (read-back after sharing). */
+  describeImageLaunchPermission(region: string, imageId: string): Promise<string[]>;
+  describeSnapshotCreateVolumePermission(region: string, snapshotId: string): Promise<string[]>;
+  describeRegions(): Promise<RegionInfo[]>;
+  /** Every instance type offered in `region` that supports `architecture` (all pages). */
+  describeInstanceTypes(region: string, filter: { architecture: AwsArch }): Promise<InstanceTypeInfo[]>;
+  enableImageDeprecation(region: string, imageId: string, deprecateAt: Date): Promise<void>;
+  deregisterImage(region: string, imageId: string): Promise<void>;
+  deleteSnapshot(region: string, snapshotId: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------- Marketplace Catalog
+
+/** One entry of StartChangeSet's ChangeSet list, with a JSON DetailsDocument. */
+export interface Change {
+  ChangeType: string;
+  Entity: { Type: string; Identifier?: string };
+  DetailsDocument: unknown;
+  ChangeName?: string;
+}
+
+export type ChangeSetStatus = 'PREPARING' | 'APPLYING' | 'SUCCEEDED' | 'CANCELLED' | 'FAILED';
+export type ChangeSetIntent = 'VALIDATE' | 'APPLY';
+
+export interface StartChangeSetRequest {
+  changes: Change[];
+  changeSetName: string;
+  /** Deterministic idempotency token, at most 64 characters. */
+  clientRequestToken: string;
+  intent?: ChangeSetIntent;
+}
+
+export interface ChangeSetError {
+  code: string;
+  message: string;
+}
+
+export interface ChangeSetDescription {
+  changeSetId: string;
+  changeSetArn: string;
+  changeSetName: string;
+  intent: ChangeSetIntent;
+  status: ChangeSetStatus;
+  startTime: string;
+  endTime?: string;
+  failureCode?: 'CLIENT_ERROR' | 'SERVER_FAULT';
+  failureDescription?: string;
+  changes: Array<{
+    changeType: string;
+    changeName?: string;
+    entity: { type: string; identifier?: string };
+    details: unknown;
+    errors: ChangeSetError[];
+  }>;
+}
+
+export interface ChangeSetSummary {
+  changeSetId: string;
+  changeSetArn: string;
+  changeSetName: string;
+  status: ChangeSetStatus;
+  startTime: string;
+  endTime?: string;
+  entityIds: string[];
+  failureCode?: 'CLIENT_ERROR' | 'SERVER_FAULT';
+}
+
+export interface ListChangeSetsQuery {
+  changeSetName?: string;
+  entityId?: string;
+  statuses?: ChangeSetStatus[];
+}
+
+/** DescribeEntity's AmiProduct DetailsDocument (the parts this tool reads). */
+export interface AmiProductDetails {
+  Versions?: Array<{
+    Id?: string;
+    VersionTitle?: string;
+    ReleaseNotes?: string;
+    UpgradeInstructions?: string;
+    CreationDate?: string;
+    Sources?: Array<{
+      Id?: string;
+      Type?: string;
+      Image?: string;
+      Architecture?: string;
+      VirtualizationType?: string;
+      OperatingSystem?: { Name?: string; Version?: string; Username?: string; ScanningPort?: number };
+    }>;
+    DeliveryOptions?: Array<{
+      Id?: string;
+      Type?: string;
+      SourceId?: string;
+      Title?: string;
+      Visibility?: string;
+      AmiAlias?: string;
+      Instructions?: { Usage?: string };
+      Recommendations?: {
+        InstanceType?: string;
+        SecurityGroups?: Array<{ Protocol?: string; FromPort?: number; ToPort?: number; CidrIps?: string[] }>;
+      };
+    }>;
+  }>;
+  Description?: {
+    ProductTitle?: string;
+    ProductCode?: string;
+    ShortDescription?: string;
+    LongDescription?: string;
+    Manufacturer?: string;
+    Sku?: string;
+    Highlights?: string[];
+    SearchKeywords?: string[];
+    Categories?: string[];
+    Visibility?: string;
+    ProductState?: string;
+  };
+  PromotionalResources?: {
+    LogoUrl?: string;
+    Videos?: Array<{ Type?: string; Title?: string; Url?: string }>;
+    AdditionalResources?: Array<{ Type?: string; Text?: string; Url?: string }>;
+  };
+  RegionAvailability?: { Regions?: string[]; FutureRegionSupport?: string; Restrict?: string[] };
+  SupportInformation?: { Description?: string };
+  Compatibility?: { AvailableInstanceTypes?: string[]; RestrictedInstanceTypes?: string[] };
+}
+
+export interface EntityDescription {
+  entityId: string;
+  entityType: string;
+  entityArn: string;
+  lastModifiedDate: string;
+  details: AmiProductDetails;
+}
+
+export interface EntitySummary {
+  entityId: string;
+  entityType: string;
+  name: string;
+  visibility?: string;
+  lastModifiedDate: string;
+}
+
+export interface CatalogPort {
+  startChangeSet(request: StartChangeSetRequest): Promise<{ changeSetId: string; changeSetArn: string }>;
+  describeChangeSet(changeSetId: string): Promise<ChangeSetDescription>;
+  /** All pages, newest first. */
+  listChangeSets(query: ListChangeSetsQuery): Promise<ChangeSetSummary[]>;
+  describeEntity(entityId: string): Promise<EntityDescription>;
+  /** AmiProduct entities of the seller, optionally filtered by exact product title. */
+  listEntities(query: { entityType: 'AmiProduct'; productTitle?: string }): Promise<EntitySummary[]>;
+  cancelChangeSet(changeSetId: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------- SSM and STS
+
+export interface SsmPort {
+  /** The parameter's value, or undefined when it does not exist. */
+  getParameter(region: string, name: string): Promise<string | undefined>;
+}
+
+export interface StsPort {
+  getCallerIdentity(): Promise<{ account: string; arn: string; userId: string }>;
+}
+
+// ---------------------------------------------------------------- Wiring
+
+/** The clients of one partition: the internal image account and the Marketplace seller account. */
+export interface PartitionClients {
+  partition: Partition;
+  /** EC2 as the internal account (mirrors, shares, deprecates). */
+  ec2: Ec2Port;
+  /** Catalog API as the seller account; always us-east-1. */
+  catalog: CatalogPort;
+  ssm: SsmPort;
+  internalSts: StsPort;
+  sellerSts: StsPort;
+}
+
+/** Resolves the clients for a partition; adapters build them lazily. */
+export interface Cloud {
+  clients(partition: Partition): PartitionClients;
+  /** Flushes and releases resources (persisted simulation, SDK sockets). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, type ErrorContext } from '../core/errors.js';
+import { configSchema, type Config, type ListingConfig, type ProductConfig } from './schema.js';
+import { sandboxConfig } from './sandbox-config.js';
+import type { AwsArch } from '../core/arch.js';
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file it came from, or `(embedded sandbox)`. */
+  source: string;
+  sandbox: boolean;
+}
+
+export const embeddedSource = '(embedded sandbox)';
+
+/** Reads and validates a config file; with no file, the embedded sandbox configuration. */
+export function loadConfig(file?: string): LoadedConfig {
+  if (!file) return { config: parseConfig(sandboxConfig, embeddedSource), source: embeddedSource, sandbox: true };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`cannot read configuration file ${file}`, [
+      { field: '(file)', value: file, rule: (cause as Error).message, hint: 'pass an existing YAML file with --config' },
+    ]);
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      `configuration file ${file} is not valid YAML`,
+      doc.errors.map((e) => ({ field: `line ${e.linePos?.[0]?.line ?? '?'}`, rule: e.message.split('\n')[0] ?? e.message })),
+    );
+  }
+  const config = parseConfig(doc.toJS(), file);
+  return { config, source: file, sandbox: config.cloud.adapter === 'sim' };
+}
+
+export function parseConfig(input: unknown, source: string): Config {
+  const result = configSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  throw new ConfigError(`configuration ${source} is invalid`, result.error.issues.map((i) => issueContext(i, input)));
+}
+
+function issueContext(issue: z.core.$ZodIssue, input: unknown): ErrorContext {
+  const path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys;
+    return {
+      field: keys.map((k) => formatPath([...issue.path, k])).join(', '),
+      rule: `unknown key${keys.length > 1 ? 's' : ''}: not part of the configuration schema`,
+      hint: 'check the spelling against examples/fedora.yaml or README "Configuration reference"',
+    };
+  }
+  const value = valueAt(input, issue.path);
+  return {
+    field: path || '(root)',
+    ...(value !== undefined ? { value } : {}),
+    rule: issue.message,
+  };
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out ? `.${String(seg)}` : String(seg);
+  }
+  return out;
+}
+
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let cur: unknown = input;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg as string];
+  }
+  return cur;
+}
+
+/** The listing fields of one product for one architecture: product defaults, then the arch overrides. */
+export function resolveListing(product: ProductConfig, arch: AwsArch): ListingConfig {
+  const { productIds: _ids, architectures, ...base } = product;
+  const override = architectures[arch] ?? {};
+  const merged: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) if (v !== undefined) merged[k] = v;
+  return merged as ListingConfig;
+}

@@ -1,0 +1,69 @@
+import type { ImageRequest } from '../intake/image-request.js';
+
+/** Stages in the order they run (DESIGN "The job, end to end"). */
+export const stages = ['verify', 'mirror', 'share', 'describe', 'submit', 'await'] as const;
+export type Stage = (typeof stages)[number];
+
+export type TerminalState = 'published' | 'failed' | 'skipped';
+export type JobState = Stage | TerminalState;
+
+export function isTerminal(state: JobState): state is TerminalState {
+  return state === 'published' || state === 'failed' || state === 'skipped';
+}
+
+/** What the stages learn and record as they go; every field is optional until its stage ran. */
+export interface JobData {
+  /** Source image facts read back from EC2 at verify. */
+  source?: { imageId: string; region: string; name: string; snapshotIds: string[]; creationDate?: string };
+  /** region -> mirrored AMI id in the internal account (per partition key `partition:region`). */
+  mirroredAmis: Record<string, string>;
+  /** mirrored AMI id -> its snapshot ids. */
+  mirroredSnapshots: Record<string, string[]>;
+  /** Accounts the base image and its snapshots were shared with, as read back. */
+  sharedWith?: string[];
+  productId?: string;
+  productTitle?: string;
+  versionTitle?: string;
+  /** Set when the product did not exist and this job's change set creates it. */
+  createsProduct?: boolean;
+  changeSetId?: string;
+  changeSetName?: string;
+  changeSetStatus?: string;
+  changeSetErrors?: Array<{ code: string; message: string }>;
+  loadFormPath?: string;
+  changeSetPath?: string;
+  /** True when the version already existed on the product, so nothing was submitted. */
+  versionExisted?: boolean;
+  ssmAlias?: string;
+}
+
+export interface Job {
+  id: string;
+  /** `imageKey(request)`: unique, so duplicates coalesce. */
+  key: string;
+  state: JobState;
+  /** Why the job is skipped or failed, or what it is waiting for. */
+  reason?: string;
+  request: ImageRequest;
+  data: JobData;
+  /** When the current stage should run next (persisted waits). */
+  nextRunAt: Date;
+  /** Consecutive transient failures of the current stage. */
+  attempts: number;
+  /** Optimistic-concurrency version, bumped on every save. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface JobEvent {
+  jobId: string;
+  at: Date;
+  stage: JobState;
+  kind: 'created' | 'advanced' | 'waiting' | 'retry' | 'failed' | 'skipped' | 'published' | 'note';
+  message: string;
+}
+
+export function emptyJobData(): JobData {
+  return { mirroredAmis: {}, mirroredSnapshots: {} };
+}

@@ -1,0 +1,68 @@
+import type { Job, JobEvent, JobState } from '../pipeline/job.js';
+
+/** One intake decision, kept for audit: accepted, duplicate, skipped (policy) or rejected (invalid). */
+export interface IntakeRecord {
+  at: Date;
+  /** `file`, `cli`, `bus`, `replay`. */
+  source: string;
+  outcome: 'accepted' | 'duplicate' | 'skipped' | 'rejected';
+  reason?: string;
+  messageId?: string;
+  topic?: string;
+  jobId?: string;
+  /** The raw message, kept for rejected (quarantined) input only. */
+  payload?: string;
+}
+
+export interface JobFilter {
+  states?: JobState[];
+  ids?: string[];
+  release?: number;
+  limit?: number;
+}
+
+/**
+ * Durable state: jobs (with optimistic concurrency), their event history, and the intake log.
+ * SQLite by default, PostgreSQL for several workers; both behind this one interface.
+ */
+export interface JobStore {
+  /** Creates the tables if needed; safe to call on every start. */
+  migrate(): Promise<void>;
+
+  /**
+   * Inserts the job unless one with the same key exists. Returns the stored job and whether it was
+   * created by this call (false: a duplicate, the existing job is returned unchanged).
+   */
+  createJob(job: Job, event: Omit<JobEvent, 'jobId'>): Promise<{ job: Job; created: boolean }>;
+
+  /**
+   * Saves `job` if its stored version is still `job.version`; the stored version becomes
+   * `job.version + 1` and the returned job carries it. Throws `StaleJobError` otherwise.
+   */
+  saveJob(job: Job, events?: Array<Omit<JobEvent, 'jobId'>>): Promise<Job>;
+
+  getJob(id: string): Promise<Job | undefined>;
+  findJobByKey(key: string): Promise<Job | undefined>;
+  listJobs(filter?: JobFilter): Promise<Job[]>;
+
+  /** Non-terminal jobs whose nextRunAt is at or before `now`, oldest first. */
+  dueJobs(now: Date, limit: number): Promise<Job[]>;
+  /** The earliest nextRunAt among non-terminal jobs (optionally among `ids`), if any. */
+  nextWakeAt(ids?: string[]): Promise<Date | undefined>;
+
+  events(jobId: string): Promise<JobEvent[]>;
+
+  recordIntake(record: IntakeRecord): Promise<void>;
+  listIntake(filter?: { outcomes?: IntakeRecord['outcome'][]; limit?: number }): Promise<IntakeRecord[]>;
+  /** True when a message with this id was already stored (accepted, duplicate or skipped). */
+  hasMessage(messageId: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}
+
+export class StaleJobError extends Error {
+  constructor(readonly jobId: string, readonly expectedVersion: number) {
+    super(`job ${jobId} was changed by another worker (expected version ${expectedVersion})`);
+    this.name = 'StaleJobError';
+  }
+}
