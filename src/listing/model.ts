@@ -1,0 +1,57 @@
+import type { AwsArch } from '../core/arch.js';
+
+/**
+ * Everything the Marketplace should show for one product version: the input of the change-set
+ * builder and of the load-form writers, computed from configuration plus what the pipeline learned.
+ */
+export interface ProductListing {
+  /** Configured subvariant, e.g. `Cloud_Base`. */
+  subvariant: string;
+  release: number;
+  arch: AwsArch;
+  /** Existing product id, when known (config `productIds` or found by title). */
+  productId?: string;
+
+  // Product metadata (UpdateInformation)
+  productTitle: string;
+  shortDescription: string;
+  longDescription: string;
+  highlights: string[];
+  categories: string[];
+  searchKeywords: string[];
+  additionalResources: Array<{ text: string; url: string }>;
+  supportDescription: string;
+  logoUrl: string;
+  videoUrl?: string;
+  eulaUrl: string;
+  manufacturer: string;
+  /** SKU: stable per product, e.g. `fedora-41-cloud-base-x86_64`. */
+  sku: string;
+
+  // Availability
+  regions: string[];
+  futureRegionSupport: 'All' | 'US' | 'None';
+  instanceTypes: string[];
+
+  // The version (AddDeliveryOptions)
+  versionTitle: string;
+  releaseNotes: string;
+  upgradeInstructions: string;
+  usageInstructions: string;
+  recommendedInstanceType: string;
+  /** Mirrored AMI in us-east-1 (the one the Marketplace ingests). */
+  amiId: string;
+  /** Fedora's source AMI the mirror was copied from. */
+  sourceAmiId: string;
+  /** region -> mirrored AMI id ("Cloned AMI ID" load-form columns). */
+  mirroredAmis: Record<string, string>;
+  accessRoleArn: string;
+  userName: string;
+  operatingSystemName: string;
+  operatingSystemVersion: string;
+  scanningPort: number;
+  securityGroups: Array<{ protocol: 'tcp' | 'udp'; fromPort: number; toPort: number; cidrs: string[] }>;
+  /** Fedora facts, for release notes and forms. */
+  composeId: string;
+  imageName: string;
+}
