@@ -61,7 +61,10 @@ export interface JobStore {
 }
 
 export class StaleJobError extends Error {
-  constructor(readonly jobId: string, readonly expectedVersion: number) {
+  constructor(
+    readonly jobId: string,
+    readonly expectedVersion: number,
+  ) {
     super(`job ${jobId} was changed by another worker (expected version ${expectedVersion})`);
     this.name = 'StaleJobError';
   }

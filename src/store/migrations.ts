@@ -1,0 +1,92 @@
+import { Migrator, sql } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { InternalError } from '../core/errors.js';
+import type { Database, StoreDialect } from './schema.js';
+
+/**
+ * Schema changes, oldest first. Names sort in order (Migrator applies them alphabetically) and must
+ * never change once released; add a new step instead of editing one.
+ */
+function migrations(dialect: StoreDialect): Record<string, Migration> {
+  // SQLite wants INTEGER PRIMARY KEY AUTOINCREMENT, PostgreSQL has no AUTOINCREMENT keyword.
+  const autoId = dialect === 'postgres' ? 'bigserial' : 'integer';
+  const autoIncrement = dialect === 'sqlite';
+
+  return {
+    '0001-initial': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('jobs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('key', 'text', (c) => c.notNull().unique())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('release', 'integer', (c) => c.notNull())
+          .addColumn('request', 'text', (c) => c.notNull())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('next_run_at', 'bigint', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('jobs_state_next_run_at')
+          .on('jobs')
+          .columns(['state', 'next_run_at'])
+          .execute();
+
+        await db.schema
+          .createTable('job_events')
+          .addColumn('id', autoId, (c) => (autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn('job_id', 'text', (c) => c.notNull().references('jobs.id'))
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('stage', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('job_events_job_id').on('job_events').columns(['job_id', 'id']).execute();
+
+        // No unique index on message_id: the same message may legitimately be logged twice (duplicate).
+        await db.schema
+          .createTable('intake')
+          .addColumn('id', autoId, (c) => (autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('message_id', 'text')
+          .addColumn('topic', 'text')
+          .addColumn('job_id', 'text')
+          .addColumn('payload', 'text')
+          .execute();
+        await db.schema.createIndex('intake_message_id').on('intake').column('message_id').execute();
+      },
+    },
+  };
+}
+
+/** Applies every pending migration; a no-op when the schema is current. */
+export async function migrateToLatest(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  // Kysely looks for its bookkeeping table in every schema unless told which; with PostgreSQL that
+  // would mistake another schema's table for ours, so pin it to the schema the connection writes to.
+  const migrationTableSchema =
+    dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined;
+  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new InternalError(
+      `store migration ${failed ?? '(setup)'} failed: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        field: 'store',
+        rule: 'the database schema must migrate to the latest version',
+        hint: 'check that the database is writable and was not changed by hand',
+      },
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,57 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Epoch milliseconds. PostgreSQL `bigint` comes back from pg as a string, SQLite `integer` as a number;
+ * rows are read through `Number()` so both dialects map to the same values.
+ */
+export type EpochMs = ColumnType<number | string, number, number>;
+/** Auto-incremented row ids; only used for ordering, never exposed. */
+export type RowId = Generated<number | string>;
+
+export interface JobsTable {
+  id: string;
+  /** `imageKey(request)`, unique so duplicate announcements coalesce. */
+  key: string;
+  state: string;
+  /** Copied from the request so jobs can be filtered by release without JSON operators. */
+  release: number;
+  /** ImageRequest as JSON text. */
+  request: string;
+  /** JobData as JSON text. */
+  data: string;
+  reason: string | null;
+  next_run_at: EpochMs;
+  attempts: number;
+  version: number;
+  created_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+export interface JobEventsTable {
+  id: RowId;
+  job_id: string;
+  at: EpochMs;
+  stage: string;
+  kind: string;
+  message: string;
+}
+
+export interface IntakeTable {
+  id: RowId;
+  at: EpochMs;
+  source: string;
+  outcome: string;
+  reason: string | null;
+  message_id: string | null;
+  topic: string | null;
+  job_id: string | null;
+  payload: string | null;
+}
+
+export interface Database {
+  jobs: JobsTable;
+  job_events: JobEventsTable;
+  intake: IntakeTable;
+}
+
+export type StoreDialect = 'sqlite' | 'postgres';

@@ -1,0 +1,270 @@
+import { describe, expect, it } from 'vitest';
+import { StaleJobError } from '../../src/store/store.js';
+import type { JobStore } from '../../src/store/store.js';
+import { event, job, request, t0 } from './fixtures.js';
+
+/**
+ * Behaviour every JobStore backend must show. `open` yields a fresh, migrated, empty store; the
+ * caller's hooks close it.
+ */
+export function jobStoreSuite(open: () => Promise<JobStore>): void {
+  describe('createJob', () => {
+    it('creates a job with its creation event, and coalesces a duplicate key onto it', async () => {
+      const store = await open();
+      const first = job();
+      const created = await store.createJob(first, event('created', 'from bus'));
+      expect(created.created).toBe(true);
+      expect(created.job).toEqual(first);
+
+      const duplicate = {
+        ...job({ request: first.request }),
+        data: { mirroredAmis: { x: 'ami-1' }, mirroredSnapshots: {} },
+      };
+      expect(duplicate.id).not.toBe(first.id);
+      const again = await store.createJob(duplicate, event('created', 'second announcement'));
+      expect(again.created).toBe(false);
+      expect(again.job).toEqual(first);
+
+      expect(await store.getJob(duplicate.id)).toBeUndefined();
+      expect(await store.events(duplicate.id)).toEqual([]);
+      expect(await store.events(first.id)).toEqual([{ jobId: first.id, ...event('created', 'from bus') }]);
+      expect(await store.findJobByKey(first.key)).toEqual(first);
+    });
+
+    it('creates exactly one job when the same key is announced concurrently', async () => {
+      const store = await open();
+      const req = request({ composeId: 'Fedora-41-concurrent' });
+      const results = await Promise.all(
+        [job({ request: req }), job({ request: req }), job({ request: req })].map((j) =>
+          store.createJob(j, event('created', j.id)),
+        ),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const winner = results.find((r) => r.created)!.job;
+      expect(new Set(results.map((r) => r.job.id))).toEqual(new Set([winner.id]));
+      expect(await store.listJobs()).toHaveLength(1);
+      expect((await store.events(winner.id)).map((e) => e.message)).toEqual([winner.id]);
+    });
+  });
+
+  describe('saveJob', () => {
+    it('bumps the version, persists every field, and clears a removed reason', async () => {
+      const store = await open();
+      const { job: stored } = await store.createJob(
+        job({ reason: 'waiting for copy' }),
+        event('created', 'c'),
+      );
+      const next = {
+        ...stored,
+        state: 'mirror' as const,
+        reason: undefined,
+        attempts: 2,
+        nextRunAt: new Date(t0 + 60_000),
+        updatedAt: new Date(t0 + 1_000),
+        data: { ...stored.data, mirroredAmis: { 'aws:us-east-1': 'ami-0aaa' } },
+      };
+      delete next.reason;
+      const saved = await store.saveJob(next, [event('advanced', 'verified', t0 + 1_000)]);
+      expect(saved.version).toBe(stored.version + 1);
+      expect(saved).toEqual({ ...next, version: stored.version + 1 });
+      const reread = await store.getJob(stored.id);
+      expect(reread).toEqual(saved);
+      expect(reread).not.toHaveProperty('reason');
+    });
+
+    it('lets only the first of two saves from the same version win', async () => {
+      const store = await open();
+      const { job: stored } = await store.createJob(job(), event('created', 'c'));
+      const a = await store.saveJob({ ...stored, state: 'mirror' }, [event('advanced', 'a')]);
+      const b = store.saveJob({ ...stored, state: 'failed', reason: 'b' }, [event('failed', 'b')]);
+      await expect(b).rejects.toBeInstanceOf(StaleJobError);
+      await expect(b).rejects.toMatchObject({ jobId: stored.id, expectedVersion: stored.version });
+      expect(await store.getJob(stored.id)).toEqual(a);
+      expect((await store.events(stored.id)).map((e) => e.message)).toEqual(['c', 'a']);
+      // Saving from the version it returned works again.
+      await expect(store.saveJob({ ...a, state: 'share' })).resolves.toMatchObject({
+        version: a.version + 1,
+      });
+    });
+
+    it('rejects a save of a job that was never created', async () => {
+      const store = await open();
+      await expect(store.saveJob(job())).rejects.toBeInstanceOf(StaleJobError);
+    });
+  });
+
+  describe('scheduling', () => {
+    it('returns due non-terminal jobs, earliest first, up to the limit', async () => {
+      const store = await open();
+      const at = (ms: number) => new Date(t0 + ms);
+      const late = job({ nextRunAt: at(3_000) });
+      const early = job({ nextRunAt: at(1_000) });
+      const middle = job({ nextRunAt: at(2_000), state: 'await' });
+      const future = job({ nextRunAt: at(100_000) });
+      const done = job({ nextRunAt: at(0), state: 'published' });
+      for (const j of [late, early, middle, future, done]) await store.createJob(j, event('created', j.id));
+
+      const due = await store.dueJobs(at(10_000), 10);
+      expect(due.map((j) => j.id)).toEqual([early.id, middle.id, late.id]);
+      expect((await store.dueJobs(at(10_000), 2)).map((j) => j.id)).toEqual([early.id, middle.id]);
+      expect((await store.dueJobs(at(2_000), 10)).map((j) => j.id)).toEqual([early.id, middle.id]);
+      expect(await store.dueJobs(at(999), 10)).toEqual([]);
+    });
+
+    it('reports the earliest wake-up among non-terminal jobs, optionally among given ids', async () => {
+      const store = await open();
+      expect(await store.nextWakeAt()).toBeUndefined();
+      const failed = job({ nextRunAt: new Date(t0), state: 'failed' });
+      const soon = job({ nextRunAt: new Date(t0 + 5_000) });
+      const later = job({ nextRunAt: new Date(t0 + 9_000), state: 'submit' });
+      for (const j of [failed, soon, later]) await store.createJob(j, event('created', j.id));
+
+      expect(await store.nextWakeAt()).toEqual(new Date(t0 + 5_000));
+      expect(await store.nextWakeAt([later.id, failed.id])).toEqual(new Date(t0 + 9_000));
+      expect(await store.nextWakeAt([failed.id])).toBeUndefined();
+      expect(await store.nextWakeAt([])).toBeUndefined();
+    });
+  });
+
+  it('lists jobs by state, id, release and limit, oldest first', async () => {
+    const store = await open();
+    const a = job({ createdAt: new Date(t0 + 1) });
+    const b = job({
+      createdAt: new Date(t0 + 2),
+      state: 'published',
+      request: request({ release: 42, composeId: 'Fedora-42-20250415.0' }),
+    });
+    const c = job({ createdAt: new Date(t0 + 3), state: 'share' });
+    for (const j of [c, a, b]) await store.createJob(j, event('created', j.id));
+
+    const ids = (jobs: Array<{ id: string }>) => jobs.map((j) => j.id);
+    expect(ids(await store.listJobs())).toEqual([a.id, b.id, c.id]);
+    expect(ids(await store.listJobs({ states: ['verify', 'share'] }))).toEqual([a.id, c.id]);
+    expect(ids(await store.listJobs({ ids: [c.id, b.id] }))).toEqual([b.id, c.id]);
+    expect(ids(await store.listJobs({ release: 42 }))).toEqual([b.id]);
+    expect(ids(await store.listJobs({ release: 41, limit: 1 }))).toEqual([a.id]);
+    expect(await store.listJobs({ states: [] })).toEqual([]);
+  });
+
+  it('returns events in the order they were written', async () => {
+    const store = await open();
+    const { job: stored } = await store.createJob(job(), event('created', 'one'));
+    // Same timestamps on purpose: order must come from insertion, not from `at`.
+    const saved = await store.saveJob(stored, [
+      event('advanced', 'two'),
+      event('waiting', 'three', t0, 'mirror'),
+    ]);
+    await store.saveJob(saved, [event('note', 'four', t0 - 1)]);
+    const events = await store.events(stored.id);
+    expect(events.map((e) => [e.kind, e.message])).toEqual([
+      ['created', 'one'],
+      ['advanced', 'two'],
+      ['waiting', 'three'],
+      ['note', 'four'],
+    ]);
+    expect(events[2]).toEqual({
+      jobId: stored.id,
+      at: new Date(t0),
+      stage: 'mirror',
+      kind: 'waiting',
+      message: 'three',
+    });
+  });
+
+  it('keeps the intake log and knows which messages were already handled', async () => {
+    const store = await open();
+    const at = (ms: number) => new Date(t0 + ms);
+    await store.recordIntake({
+      at: at(1),
+      source: 'bus',
+      outcome: 'accepted',
+      messageId: 'm1',
+      topic: 't',
+      jobId: 'job-x',
+    });
+    await store.recordIntake({
+      at: at(2),
+      source: 'bus',
+      outcome: 'duplicate',
+      messageId: 'm1',
+      topic: 't',
+      jobId: 'job-x',
+    });
+    await store.recordIntake({
+      at: at(3),
+      source: 'file',
+      outcome: 'rejected',
+      messageId: 'm2',
+      reason: 'bad arch',
+      payload: '{"arch":"s390x"}',
+    });
+    await store.recordIntake({
+      at: at(4),
+      source: 'bus',
+      outcome: 'skipped',
+      messageId: 'm3',
+      reason: 'end of life',
+    });
+    await store.recordIntake({ at: at(5), source: 'cli', outcome: 'accepted', jobId: 'job-y' });
+
+    expect(await store.hasMessage('m1')).toBe(true);
+    expect(await store.hasMessage('m3')).toBe(true);
+    // A rejected message may come back fixed; it does not count as handled.
+    expect(await store.hasMessage('m2')).toBe(false);
+    expect(await store.hasMessage('m4')).toBe(false);
+
+    const all = await store.listIntake();
+    expect(all.map((r) => r.at.getTime() - t0)).toEqual([1, 2, 3, 4, 5]);
+    expect(all[2]).toEqual({
+      at: at(3),
+      source: 'file',
+      outcome: 'rejected',
+      messageId: 'm2',
+      reason: 'bad arch',
+      payload: '{"arch":"s390x"}',
+    });
+    expect(all[4]).toEqual({ at: at(5), source: 'cli', outcome: 'accepted', jobId: 'job-y' });
+    expect((await store.listIntake({ outcomes: ['accepted'] })).map((r) => r.jobId)).toEqual([
+      'job-x',
+      'job-y',
+    ]);
+    expect((await store.listIntake({ limit: 2 })).map((r) => r.outcome)).toEqual(['skipped', 'accepted']);
+    expect(await store.listIntake({ outcomes: [] })).toEqual([]);
+  });
+
+  it('round-trips request and data JSON and dates to the millisecond', async () => {
+    const store = await open();
+    const original = job({
+      request: request({
+        composeId: 'Fedora-41-roundtrip',
+        prerelease: true,
+        derived: [{ field: 'sourceRegion', value: 'us-east-1', from: 'default "sönder" \u2603' }],
+        origin: { kind: 'replay', file: '/tmp/dump.jsonl' },
+      }),
+      data: {
+        source: {
+          imageId: 'ami-0123',
+          region: 'us-east-1',
+          name: 'Fedora',
+          snapshotIds: ['snap-1', 'snap-2'],
+          creationDate: '2024-10-27T08:09:10.000Z',
+        },
+        mirroredAmis: { 'aws:us-east-1': 'ami-1', 'aws:eu-west-1': 'ami-2' },
+        mirroredSnapshots: { 'ami-1': ['snap-a'] },
+        changeSetErrors: [{ code: 'INVALID', message: 'line\nbreak "quoted"' }],
+        createsProduct: false,
+      },
+      nextRunAt: new Date(Date.UTC(2030, 5, 30, 23, 59, 59, 999)),
+      createdAt: new Date(1),
+      updatedAt: new Date(t0),
+      reason: 'waiting',
+      attempts: 7,
+    });
+    await store.createJob(original, event('created', 'c'));
+    const reread = await store.getJob(original.id);
+    expect(reread).toEqual(original);
+    // ISO strings inside data stay strings; only the job's own timestamps are Dates.
+    expect(typeof reread!.data.source!.creationDate).toBe('string');
+    expect(reread!.nextRunAt).toBeInstanceOf(Date);
+  });
+}

@@ -1,0 +1,41 @@
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe } from 'vitest';
+import { openStore } from '../../src/store/open-store.js';
+import type { JobStore } from '../../src/store/store.js';
+import { jobStoreSuite } from './job-store-suite.js';
+
+/** CI starts this server; when it is unreachable these tests fail rather than skip. */
+const baseUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const prefix = `store_test_${process.pid}_${Date.now()}`;
+
+const admin = new pg.Pool({ connectionString: baseUrl, max: 1 });
+const opened: JobStore[] = [];
+const schemas: string[] = [];
+
+/** Each test gets its own empty schema, selected through the connection's search_path. */
+async function open(): Promise<JobStore> {
+  const schema = `${prefix}_${schemas.length}`;
+  schemas.push(schema);
+  await admin.query(`create schema ${schema}`);
+  const url = `${baseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const store = await openStore({ driver: 'postgres', stateDir: '/nonexistent', url });
+  opened.push(store);
+  return store;
+}
+
+beforeAll(async () => {
+  await admin.query('select 1');
+});
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
+
+afterAll(async () => {
+  for (const schema of schemas) await admin.query(`drop schema if exists ${schema} cascade`);
+  await admin.end();
+});
+
+describe('PostgreSQL JobStore', () => {
+  jobStoreSuite(open);
+});

@@ -1,0 +1,103 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore, sqliteFileName } from '../../src/store/open-store.js';
+import { StaleJobError } from '../../src/store/store.js';
+import type { JobStore } from '../../src/store/store.js';
+import { event, job, request } from './fixtures.js';
+import { jobStoreSuite } from './job-store-suite.js';
+
+const opened: JobStore[] = [];
+const dirs: string[] = [];
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fm-store-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function open(stateDir: string): Promise<JobStore> {
+  const store = await openStore({ driver: 'sqlite', stateDir });
+  opened.push(store);
+  return store;
+}
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SQLite JobStore', () => {
+  jobStoreSuite(() => open(tempDir()));
+
+  it('creates the state directory and a WAL database with full sync', async () => {
+    const stateDir = join(tempDir(), 'nested', 'state');
+    await open(stateDir);
+    const file = join(stateDir, sqliteFileName);
+    expect(existsSync(file)).toBe(true);
+    const raw = new Database(file, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      const tables = raw
+        .prepare("select name from sqlite_master where type = 'table' order by name")
+        .pluck()
+        .all();
+      expect(tables).toEqual(expect.arrayContaining(['intake', 'job_events', 'jobs']));
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('keeps jobs, events and intake across a reopen, and migrating again is harmless', async () => {
+    const stateDir = tempDir();
+    const first = await open(stateDir);
+    const { job: stored } = await first.createJob(job(), event('created', 'c'));
+    const saved = await first.saveJob({ ...stored, state: 'share' }, [event('advanced', 'a')]);
+    await first.recordIntake({
+      at: new Date(1),
+      source: 'bus',
+      outcome: 'accepted',
+      messageId: 'm1',
+      jobId: stored.id,
+    });
+    await first.close();
+    opened.splice(opened.indexOf(first), 1);
+
+    const second = await open(stateDir);
+    await second.migrate();
+    expect(await second.getJob(stored.id)).toEqual(saved);
+    expect((await second.events(stored.id)).map((e) => e.message)).toEqual(['c', 'a']);
+    expect(await second.hasMessage('m1')).toBe(true);
+    expect(await second.createJob(job({ request: stored.request }), event('created', 'dup'))).toMatchObject({
+      created: false,
+    });
+  });
+
+  it('lets exactly one of two stores on the same file save the same job version', async () => {
+    const stateDir = tempDir();
+    const a = await open(stateDir);
+    const b = await open(stateDir);
+    const { job: stored } = await a.createJob(
+      job({ request: request({ composeId: 'two-stores' }) }),
+      event('created', 'c'),
+    );
+    const fromB = await b.getJob(stored.id);
+    expect(fromB).toEqual(stored);
+
+    const results = await Promise.allSettled([
+      a.saveJob({ ...stored, state: 'mirror' }, [event('advanced', 'by a')]),
+      b.saveJob({ ...fromB!, state: 'failed' }, [event('failed', 'by b')]),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.reason).toBeInstanceOf(StaleJobError);
+
+    const winner = (won[0] as PromiseFulfilledResult<{ state: string }>).value;
+    expect((await b.getJob(stored.id))?.state).toBe(winner.state);
+    expect(await a.events(stored.id)).toHaveLength(2);
+  });
+});
