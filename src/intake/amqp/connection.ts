@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import amqp from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
+import { ConfigError } from '../../core/errors.js';
+import type { BusConfig, BusTlsFiles } from './bus-options.js';
+
+/** The URL with any password replaced, safe for logs and error messages (DESIGN invariant 6). */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable AMQP URL)';
+  }
+}
+
+async function readTlsFiles(tls: BusTlsFiles): Promise<{ ca: Buffer; cert: Buffer; key: Buffer }> {
+  const read = async (field: keyof BusTlsFiles): Promise<Buffer> => {
+    try {
+      return await readFile(tls[field]);
+    } catch (error) {
+      throw new ConfigError(
+        'Cannot read a TLS file for the message bus',
+        [
+          {
+            field: `bus.tls.${field}`,
+            value: tls[field],
+            rule: 'must be a readable PEM file',
+            hint: 'check the path and its permissions',
+          },
+        ],
+        { cause: error },
+      );
+    }
+  };
+  return { ca: await read('caFile'), cert: await read('certFile'), key: await read('keyFile') };
+}
+
+function checkUrl(url: string): void {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch (error) {
+    throw new ConfigError(
+      'The message bus URL is not a URL',
+      [{ field: 'bus.url', value: redactUrl(url), rule: 'must be an amqp:// or amqps:// URL' }],
+      {
+        cause: error,
+      },
+    );
+  }
+  if (protocol !== 'amqp:' && protocol !== 'amqps:') {
+    throw new ConfigError('The message bus URL has an unsupported scheme', [
+      { field: 'bus.url', value: redactUrl(url), rule: 'scheme must be amqp or amqps' },
+    ]);
+  }
+}
+
+/**
+ * Opens one connection. `connectionName` is shown by the broker (`rabbitmqctl list_connections
+ * client_properties`), which is how operators and tests find it. Misconfiguration (bad URL,
+ * unreadable TLS files) throws ConfigError, which callers must not retry.
+ */
+export async function openConnection(
+  config: Pick<BusConfig, 'url' | 'tls'>,
+  connectionName: string,
+): Promise<ChannelModel> {
+  checkUrl(config.url);
+  const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
+  return amqp.connect(config.url, { ...tls, clientProperties: { connection_name: connectionName } });
+}
+
+export function isConfigError(error: unknown): boolean {
+  return error instanceof ConfigError;
+}
+
+/**
+ * The `amq.*` exchanges are predeclared and the broker refuses to declare them again, so they are
+ * only checked; any other exchange is declared as Fedora's is: topic, durable.
+ */
+export async function ensureTopicExchange(channel: Channel, name: string): Promise<void> {
+  if (name.startsWith('amq.')) await channel.checkExchange(name);
+  else await channel.assertExchange(name, 'topic', { durable: true });
+}
+
+export interface BackoffPolicy {
+  /** Delay before the first retry. */
+  initialMs: number;
+  /** Upper bound for any delay. */
+  maxMs: number;
+}
+
+export const defaultBackoff: BackoffPolicy = { initialMs: 500, maxMs: 30_000 };
+
+/**
+ * Exponential backoff with "equal jitter": half the delay is fixed, half random, so a fleet of
+ * consumers does not reconnect in lock-step after a broker restart, yet none retries instantly.
+ */
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
+  const exponential = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exponential / 2 + random() * (exponential / 2));
+}
+
+/** Reason text for a lost connection, without the URL (which may hold a password). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { ConfigError } from '../../core/errors.js';
+import { systemClock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
+import type { BusConfig } from './bus-options.js';
+import {
+  backoffDelay,
+  defaultBackoff,
+  describeError,
+  ensureTopicExchange,
+  openConnection,
+} from './connection.js';
+import type { BackoffPolicy } from './connection.js';
+
+/** One message as the intake handler sees it, independent of amqplib. */
+export interface Delivery {
+  /** The routing key, which fedora-messaging uses as the topic. */
+  topic: string;
+  headers: Record<string, unknown>;
+  /** AMQP message_id: fedora-messaging's UUID4 message id. */
+  id: string | undefined;
+  /** The parsed JSON body; the raw text when the body is not JSON (then `decodeError` says why). */
+  body: unknown;
+  decodeError?: string;
+  raw: Buffer;
+  /** True when the broker delivered this message before (to this or another consumer). */
+  redelivered: boolean;
+}
+
+/**
+ * 'ack' once the job is durably stored (DESIGN invariant 3); 'reject' for a message that can never
+ * be accepted (it is dropped, not requeued). Throwing means "could not decide now": the message is
+ * requeued after a short delay.
+ */
+export type Verdict = 'ack' | 'reject';
+export type DeliveryHandler = (delivery: Delivery) => Promise<Verdict>;
+
+export interface ConsumerEvents {
+  connected: [info: { queue: string; attempt: number }];
+  disconnected: [info: { reason: string }];
+  reconnecting: [info: { attempt: number; delayMs: number; reason: string }];
+  /** A handler threw; the message was (or will be) requeued. */
+  handlerFailed: [info: { id: string | undefined; topic: string; error: unknown }];
+}
+
+export interface BusConsumerOptions {
+  config: BusConfig;
+  handler: DeliveryHandler;
+  /** Shown by the broker for this connection; unique names let operators find one consumer. */
+  connectionName?: string;
+  backoff?: BackoffPolicy;
+  /** Wait before requeueing a message whose handler threw, so a poison message does not spin. */
+  requeueDelayMs?: number;
+  /** How long `stop()` waits for running handlers. */
+  stopTimeoutMs?: number;
+  clock?: Clock;
+  random?: () => number;
+}
+
+interface Session {
+  connection: ChannelModel;
+  channel: Channel;
+  consumerTag: string;
+  /** Settles once the connection or channel is gone, with the reason. */
+  lost: Promise<string>;
+}
+
+/**
+ * Consumes fedora-messaging deliveries with at-least-once semantics: a delivery is acked only after
+ * its handler resolved 'ack'; anything in flight when the connection drops stays unacked, so the
+ * broker redelivers it and the handler side deduplicates by message id.
+ */
+export class BusConsumer extends EventEmitter<ConsumerEvents> {
+  private readonly options: BusConsumerOptions;
+  private readonly clock: Clock;
+  private readonly queueName: string;
+  private readonly connectionName: string;
+  private session: Session | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private wake: () => void = () => {};
+  private readonly woken: Promise<void>;
+
+  constructor(options: BusConsumerOptions) {
+    super();
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.queueName = options.config.queue.name || randomUUID();
+    this.connectionName = options.connectionName ?? `fedora-marketplace-consumer-${randomUUID()}`;
+    this.woken = new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  /** The queue this consumer reads; a UUID when the configuration named none. */
+  get queue(): string {
+    return this.queueName;
+  }
+
+  get connected(): boolean {
+    return this.session !== undefined;
+  }
+
+  /**
+   * Connects and starts consuming; resolves once the first session is up. Connection failures are
+   * retried with backoff for as long as the consumer runs; configuration errors reject.
+   */
+  async start(): Promise<void> {
+    if (this.loop)
+      throw new ConfigError('BusConsumer.start() was called twice', [{ rule: 'start a consumer once' }]);
+    let firstConnected!: () => void;
+    let firstFailed!: (error: unknown) => void;
+    const first = new Promise<void>((resolve, reject) => {
+      firstConnected = resolve;
+      firstFailed = reject;
+    });
+    this.loop = this.run(firstConnected, firstFailed);
+    await first;
+  }
+
+  private async run(onFirstConnect: () => void, onFatal: (error: unknown) => void): Promise<void> {
+    let attempt = 0;
+    while (!this.stopping) {
+      let reason: string;
+      try {
+        const session = await this.openSession();
+        if (this.stopping) {
+          await closeQuietly(session);
+          break;
+        }
+        this.session = session;
+        this.emit('connected', { queue: this.queueName, attempt });
+        onFirstConnect();
+        attempt = 0;
+        reason = await session.lost;
+        this.session = undefined;
+        await closeQuietly(session);
+        if (this.stopping) break;
+        this.emit('disconnected', { reason });
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          this.stopping = true;
+          onFatal(error);
+          return;
+        }
+        reason = describeError(error);
+      }
+      attempt += 1;
+      const delayMs = backoffDelay(attempt, this.options.backoff ?? defaultBackoff, this.options.random);
+      this.emit('reconnecting', { attempt, delayMs, reason });
+      await Promise.race([this.clock.sleep(delayMs), this.woken]);
+    }
+    // Stopped before the first session: let start() return instead of waiting forever.
+    onFirstConnect();
+  }
+
+  private async openSession(): Promise<Session> {
+    const { config } = this.options;
+    const connection = await openConnection(config, this.connectionName);
+    try {
+      // Errors arrive again as 'close'; the listeners only keep them from crashing the process.
+      connection.on('error', () => {});
+      const channel = await connection.createChannel();
+      channel.on('error', () => {});
+      const lost = new Promise<string>((resolve) => {
+        connection.once('close', (error?: unknown) =>
+          resolve(error ? describeError(error) : 'connection closed'),
+        );
+        channel.once('close', () => resolve('channel closed'));
+      });
+      await ensureTopicExchange(channel, config.exchange);
+      const { durable, autoDelete, exclusive, arguments: args } = config.queue;
+      await channel.assertQueue(this.queueName, { durable, autoDelete, exclusive, arguments: args });
+      for (const key of config.routingKeys) await channel.bindQueue(this.queueName, config.exchange, key);
+      await channel.prefetch(config.prefetch);
+      const session: Session = { connection, channel, consumerTag: '', lost };
+      const { consumerTag } = await channel.consume(
+        this.queueName,
+        (message) => this.onMessage(session, message),
+        {
+          noAck: false,
+        },
+      );
+      session.consumerTag = consumerTag;
+      return session;
+    } catch (error) {
+      await connection.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  private onMessage(session: Session, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the consumer (e.g. the queue was deleted): start over, re-declaring it.
+      void session.channel.close().catch(() => {});
+      return;
+    }
+    const task = this.handle(session, message);
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+  }
+
+  private async handle(session: Session, message: ConsumeMessage): Promise<void> {
+    const delivery = toDelivery(message);
+    let verdict: Verdict;
+    try {
+      verdict = await this.options.handler(delivery);
+    } catch (error) {
+      this.emit('handlerFailed', { id: delivery.id, topic: delivery.topic, error });
+      await this.clock.sleep(this.options.requeueDelayMs ?? 1_000);
+      settle(session, message, 'requeue');
+      return;
+    }
+    settle(session, message, verdict === 'ack' ? 'ack' : 'drop');
+  }
+
+  /**
+   * Graceful stop: no new deliveries, running handlers finish (up to `stopTimeoutMs`) and get their
+   * ack or nack, then the channel and connection close. Deliveries still unsettled are redelivered.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    const session = this.session;
+    if (session) await session.channel.cancel(session.consumerTag).catch(() => {});
+    const timeoutMs = this.options.stopTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (session) await closeQuietly(session);
+    await this.loop;
+  }
+}
+
+function settle(session: Session, message: ConsumeMessage, action: 'ack' | 'drop' | 'requeue'): void {
+  // A delivery tag belongs to its channel: after a reconnect the old tag means nothing, and the
+  // broker has already requeued the message, so there is nothing left to settle.
+  try {
+    if (action === 'ack') session.channel.ack(message);
+    else session.channel.nack(message, false, action === 'requeue');
+  } catch {
+    // The channel closed while the handler ran; see above.
+  }
+}
+
+async function closeQuietly(session: Session): Promise<void> {
+  await session.channel.close().catch(() => {});
+  await session.connection.close().catch(() => {});
+}
+
+export function toDelivery(message: ConsumeMessage): Delivery {
+  const raw = message.content;
+  const text = raw.toString('utf8');
+  let body: unknown = text;
+  let decodeError: string | undefined;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    decodeError = describeError(error);
+  }
+  const id = message.properties.messageId as string | undefined;
+  return {
+    topic: message.fields.routingKey,
+    headers: { ...(message.properties.headers ?? {}) },
+    id: typeof id === 'string' ? id : undefined,
+    body,
+    ...(decodeError !== undefined ? { decodeError } : {}),
+    raw,
+    redelivered: message.fields.redelivered,
+  };
+}
