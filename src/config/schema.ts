@@ -192,7 +192,7 @@ export const configSchema = z
         /** In-flight CopyImage calls per region (AWS allows ~300 concurrent copies per region). */
         copiesPerRegion: z.number().int().min(1).max(300).default(20),
         pollSeconds: z
-          .strictObject({ image: z.number().min(1).default(15), changeSet: z.number().min(1).default(60) })
+          .strictObject({ image: z.number().min(0.01).default(15), changeSet: z.number().min(0.01).default(60) })
           .default({ image: 15, changeSet: 60 }),
         retry: z
           .strictObject({

@@ -1,4 +1,5 @@
 import type { ImageRequest } from '../intake/image-request.js';
+import type { ProductListing } from '../listing/model.js';
 
 /** Stages in the order they run (DESIGN "The job, end to end"). */
 export const stages = ['verify', 'mirror', 'share', 'describe', 'submit', 'await'] as const;
@@ -14,11 +15,20 @@ export function isTerminal(state: JobState): state is TerminalState {
 /** What the stages learn and record as they go; every field is optional until its stage ran. */
 export interface JobData {
   /** Source image facts read back from EC2 at verify. */
-  source?: { imageId: string; region: string; name: string; snapshotIds: string[]; creationDate?: string };
+  source?: {
+    imageId: string;
+    region: string;
+    name: string;
+    snapshotIds: string[];
+    creationDate?: string;
+    bootMode?: 'legacy-bios' | 'uefi' | 'uefi-preferred';
+  };
   /** region -> mirrored AMI id in the internal account (per partition key `partition:region`). */
   mirroredAmis: Record<string, string>;
   /** mirrored AMI id -> its snapshot ids. */
   mirroredSnapshots: Record<string, string[]>;
+  /** region -> copies started so far; a failed copy is deregistered and retried with a fresh token. */
+  copyAttempts?: Record<string, number>;
   /** Accounts the base image and its snapshots were shared with, as read back. */
   sharedWith?: string[];
   productId?: string;
@@ -26,6 +36,10 @@ export interface JobData {
   versionTitle?: string;
   /** Set when the product did not exist and this job's change set creates it. */
   createsProduct?: boolean;
+  /** The listing built at describe: exported as load form, then submitted unchanged. */
+  listing?: ProductListing;
+  /** Bumped when a change set must be submitted again (SERVER_FAULT, `resume --retry-failed`). */
+  submitAttempt?: number;
   changeSetId?: string;
   changeSetName?: string;
   changeSetStatus?: string;

@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import type { Cloud, InstanceTypeInfo, RegionInfo, Partition } from '../cloud/ports.js';
+import type { Config, PartitionConfig } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import { InternalError } from '../core/errors.js';
+import type { JobStore } from '../store/store.js';
+import type { AwsArch } from '../core/arch.js';
+import type { Job } from './job.js';
+import { Semaphore } from './semaphore.js';
+
+/** Everything a stage may use; built once per process. */
+export interface PipelineContext {
+  config: Config;
+  cloud: Cloud;
+  store: JobStore;
+  clock: Clock;
+  logger: Logger;
+  /** Where load forms and change-set documents are written, one folder per job. */
+  outputDir: string;
+  /** Per-region limit on concurrent CopyImage work (AWS caps concurrent copies per region). */
+  copySlots(region: string): Semaphore;
+  /** Read-mostly AWS facts shared by all jobs of a run, so 40 images cost one DescribeRegions. */
+  facts: FactsCache;
+  /** Called when a job reaches a terminal state (announcements, metrics). */
+  onTerminal?: (job: Job) => Promise<void>;
+}
+
+export class FactsCache {
+  private readonly regions = new Map<Partition, Promise<RegionInfo[]>>();
+  private readonly types = new Map<string, Promise<InstanceTypeInfo[]>>();
+
+  constructor(private readonly cloud: Cloud) {}
+
+  describeRegions(partition: Partition): Promise<RegionInfo[]> {
+    return this.memo(this.regions, partition, () => this.cloud.clients(partition).ec2.describeRegions());
+  }
+
+  describeInstanceTypes(partition: Partition, region: string, arch: AwsArch): Promise<InstanceTypeInfo[]> {
+    return this.memo(this.types, `${partition}/${region}/${arch}`, () =>
+      this.cloud.clients(partition).ec2.describeInstanceTypes(region, { architecture: arch }),
+    );
+  }
+
+  /** Failed lookups are forgotten so that the next job retries them. */
+  private memo<K, V>(map: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> {
+    let hit = map.get(key);
+    if (!hit) {
+      hit = load();
+      map.set(key, hit);
+      hit.catch(() => map.delete(key));
+    }
+    return hit;
+  }
+}
+
+/** The commercial partition carries the Marketplace listing; others are mirrors only (see README). */
+export function listingPartition(config: Config): { partition: Partition; settings: PartitionConfig } {
+  const order: Partition[] = ['aws', 'aws-us-gov', 'aws-cn'];
+  for (const partition of order) {
+    const settings = config.partitions[partition];
+    if (settings?.enabled) return { partition, settings };
+  }
+  throw new InternalError('no enabled partition (the configuration schema should have refused this)');
+}

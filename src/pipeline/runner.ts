@@ -1,0 +1,98 @@
+import { AppError, CloudError } from '../core/errors.js';
+import type { JobStore } from '../store/store.js';
+import { StaleJobError } from '../store/store.js';
+import type { PipelineContext } from './context.js';
+import { isTerminal, type Job, type JobEvent } from './job.js';
+import type { StepOutcome } from './outcome.js';
+import { stageRunners } from './stages/index.js';
+
+type NewEvent = Omit<JobEvent, 'jobId'>;
+
+/** Exponential backoff with full jitter, capped (the AWS architecture blog's recommendation). */
+export function backoffMs(attempt: number, baseSeconds: number, maxSeconds: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxSeconds * 1000, baseSeconds * 1000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/**
+ * Runs the job's current stage once and persists what it decided. Returns the saved job, or undefined
+ * when another worker changed the job meanwhile (its result wins; ours is dropped, which is safe because
+ * every mutation is idempotent).
+ */
+export async function runStage(job: Job, ctx: PipelineContext): Promise<Job | undefined> {
+  if (isTerminal(job.state)) return job;
+  const stage = job.state;
+  const log = ctx.logger.child({ job: job.id, stage });
+  let outcome: StepOutcome;
+  try {
+    outcome = await stageRunners[stage](job, ctx);
+  } catch (error) {
+    outcome = errorOutcome(job, ctx, error);
+    if (outcome.kind === 'fail') log.error({ err: describeForLog(error) }, 'stage failed');
+    else log.warn({ err: describeForLog(error), attempts: job.attempts + 1 }, 'transient error; will retry');
+  }
+  return persist(job, outcome, ctx.store, ctx.clock.now(), (j) => ctx.onTerminal?.(j));
+}
+
+function errorOutcome(job: Job, ctx: PipelineContext, error: unknown): StepOutcome {
+  const { retry } = ctx.config.pipeline;
+  if (error instanceof CloudError && error.retryable) {
+    const attempts = job.attempts + 1;
+    if (attempts >= retry.maxAttempts) {
+      return { kind: 'fail', reason: `gave up after ${attempts} attempts: ${error.describe()}` };
+    }
+    const delay = backoffMs(attempts, retry.baseDelaySeconds, retry.maxDelaySeconds);
+    return {
+      kind: 'wait',
+      until: new Date(ctx.clock.now().getTime() + delay),
+      note: `retry ${attempts} of ${retry.maxAttempts - 1} after ${error.awsCode}`,
+      retry: true,
+    };
+  }
+  if (error instanceof AppError) return { kind: 'fail', reason: error.describe() };
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: 'fail', reason: `internal error in stage ${job.state}: ${message} (please report this with the job id)` };
+}
+
+function describeForLog(error: unknown): string {
+  return error instanceof AppError ? error.describe() : error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+async function persist(
+  job: Job,
+  outcome: StepOutcome,
+  store: JobStore,
+  now: Date,
+  onTerminal: (job: Job) => Promise<void> | undefined,
+): Promise<Job | undefined> {
+  const stage = job.state;
+  const data = { ...job.data, ...(outcome.patch ?? {}) };
+  let next: Job;
+  let event: NewEvent;
+  switch (outcome.kind) {
+    case 'advance': {
+      const to = outcome.to;
+      next = { ...job, state: to, data, attempts: 0, nextRunAt: now, reason: undefined, updatedAt: now };
+      event = { at: now, stage, kind: to === 'published' ? 'published' : 'advanced', message: outcome.note };
+      break;
+    }
+    case 'wait': {
+      const retrying = outcome.retry === true;
+      next = { ...job, data, attempts: retrying ? job.attempts + 1 : 0, nextRunAt: outcome.until, reason: outcome.note, updatedAt: now };
+      event = { at: now, stage, kind: retrying ? 'retry' : 'waiting', message: outcome.note };
+      break;
+    }
+    case 'fail':
+      next = { ...job, state: 'failed', data, reason: `${stage}: ${outcome.reason}`, updatedAt: now, nextRunAt: now };
+      event = { at: now, stage, kind: 'failed', message: outcome.reason };
+      break;
+  }
+  try {
+    const saved = await store.saveJob(next, [event]);
+    if (isTerminal(saved.state)) await onTerminal(saved);
+    return saved;
+  } catch (error) {
+    if (error instanceof StaleJobError) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,50 @@
+import type { PipelineContext } from '../context.js';
+import { listingPartition } from '../context.js';
+import type { Job } from '../job.js';
+import { advance, fail, wait, type StepOutcome } from '../outcome.js';
+import { pollAt } from './verify.js';
+
+/** SERVER_FAULT is AWS's side: the change set is submitted again, at most this many times in all. */
+export const maxSubmitAttempts = 3;
+
+/**
+ * await: follow the change set to its end. It can take hours, so each look is one step and the next
+ * look is a persisted time, never a sleep in memory.
+ */
+export async function awaitStage(job: Job, ctx: PipelineContext): Promise<StepOutcome> {
+  const id = job.data.changeSetId;
+  if (!id) return advance('submit', 'no change set recorded; submitting');
+  const { partition } = listingPartition(ctx.config);
+  const described = await ctx.cloud.clients(partition).catalog.describeChangeSet(id);
+  const status = described.status;
+
+  if (status === 'PREPARING' || status === 'APPLYING') {
+    return wait(pollAt(ctx, 'changeSet'), `change set ${id} is ${status}`, { changeSetStatus: status });
+  }
+  if (status === 'SUCCEEDED') {
+    const created = described.changes.find((c) => c.changeType === 'CreateProduct')?.entity.identifier;
+    const productId = job.data.productId ?? created;
+    return advance('published', `change set ${id} SUCCEEDED: version "${job.data.versionTitle}" is on product ${productId}`, {
+      changeSetStatus: status,
+      ...(productId ? { productId } : {}),
+    });
+  }
+  const errors = described.changes.flatMap((c) => c.errors.map((e) => ({ code: e.code, message: `${c.changeType}: ${e.message}` })));
+  if (status === 'FAILED' && described.failureCode === 'SERVER_FAULT') {
+    const attempt = job.data.submitAttempt ?? 1;
+    if (attempt < maxSubmitAttempts) {
+      return advance('submit', `change set ${id} failed with SERVER_FAULT; submitting again (attempt ${attempt + 1})`, {
+        changeSetStatus: status,
+        changeSetErrors: errors,
+        submitAttempt: attempt + 1,
+        changeSetId: undefined,
+      });
+    }
+  }
+  const detail = errors.length > 0 ? `: ${errors.map((e) => `${e.code}: ${e.message}`).join('; ')}` : '';
+  const why = described.failureDescription ? ` (${described.failureDescription})` : '';
+  return fail(`change set ${id} ${status}${described.failureCode ? ` with ${described.failureCode}` : ''}${why}${detail}`, {
+    changeSetStatus: status,
+    changeSetErrors: errors,
+  });
+}

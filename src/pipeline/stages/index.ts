@@ -1,0 +1,20 @@
+import type { PipelineContext } from '../context.js';
+import type { Job, Stage } from '../job.js';
+import type { StepOutcome } from '../outcome.js';
+import { awaitStage } from './await.js';
+import { describeStage } from './describe.js';
+import { mirrorStage } from './mirror.js';
+import { shareStage } from './share.js';
+import { submitStage } from './submit.js';
+import { verifyStage } from './verify.js';
+
+export type StageRunner = (job: Job, ctx: PipelineContext) => Promise<StepOutcome>;
+
+export const stageRunners: Record<Stage, StageRunner> = {
+  verify: verifyStage,
+  mirror: mirrorStage,
+  share: shareStage,
+  describe: describeStage,
+  submit: submitStage,
+  await: awaitStage,
+};

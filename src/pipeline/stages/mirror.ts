@@ -1,0 +1,93 @@
+import type { Ec2Port, Image } from '../../cloud/ports.js';
+import { stableToken } from '../../core/ids.js';
+import type { PipelineContext } from '../context.js';
+import { listingPartition } from '../context.js';
+import type { Job, JobData } from '../job.js';
+import { advance, fail, wait, type StepOutcome } from '../outcome.js';
+import { pollAt } from './verify.js';
+
+/** A failed copy is deregistered and started again; after this many starts the job fails. */
+export const maxCopyStarts = 3;
+
+/**
+ * mirror: copy the verified source AMI into the internal account, in the base region (which the
+ * Marketplace ingests) and every configured mirror region. Each copy is found again after a restart by
+ * its deterministic name (moto ignores ClientToken) and carries a deterministic ClientToken (AWS honours it).
+ */
+export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepOutcome> {
+  const { partition, settings } = listingPartition(ctx.config);
+  const ec2 = ctx.cloud.clients(partition).ec2;
+  const regions = [...new Set([settings.baseRegion, ...settings.mirrorRegions])];
+  const mirroredAmis = { ...job.data.mirroredAmis };
+  const mirroredSnapshots = { ...job.data.mirroredSnapshots };
+  const copyAttempts = { ...(job.data.copyAttempts ?? {}) };
+  const name = mirrorName(job);
+  const pending: string[] = [];
+
+  for (const region of regions) {
+    let image = await currentMirror(ec2, region, mirroredAmis[region], name);
+    if (image?.state === 'failed' || image?.state === 'error' || image?.state === 'invalid') {
+      const starts = copyAttempts[region] ?? 1;
+      if (starts >= maxCopyStarts) {
+        return fail(
+          `copy of ${job.request.sourceAmi} into ${region} failed ${starts} times (last: ${image.stateReason ?? image.state})`,
+          { mirroredAmis, mirroredSnapshots, copyAttempts },
+        );
+      }
+      ctx.logger.warn({ job: job.id, region, image: image.imageId, reason: image.stateReason }, 'copy failed; starting it again');
+      await ec2.deregisterImage(region, image.imageId);
+      copyAttempts[region] = starts + 1;
+      image = undefined;
+      delete mirroredAmis[region];
+    }
+    if (!image) {
+      const attempt = copyAttempts[region] ?? 1;
+      copyAttempts[region] = attempt;
+      const { imageId } = await ctx.copySlots(region).use(() =>
+        ec2.copyImage({
+          region,
+          sourceRegion: job.request.sourceRegion,
+          sourceImageId: job.request.sourceAmi,
+          name,
+          description: `Fedora ${job.request.release} ${job.request.subvariant} ${job.request.arch} (${job.request.composeId}), mirrored from ${job.request.sourceAmi} for AWS Marketplace`,
+          clientToken: stableToken('copy', job.key, region, attempt),
+          tags: mirrorTags(job),
+        }),
+      );
+      mirroredAmis[region] = imageId;
+      pending.push(`${region} ${imageId} (copy started)`);
+      continue;
+    }
+    mirroredAmis[region] = image.imageId;
+    if (image.snapshotIds.length > 0) mirroredSnapshots[image.imageId] = image.snapshotIds;
+    if (image.state !== 'available') pending.push(`${region} ${image.imageId} ${image.state}`);
+  }
+
+  const patch: Partial<JobData> = { mirroredAmis, mirroredSnapshots, copyAttempts };
+  if (pending.length > 0) return wait(pollAt(ctx, 'image'), `waiting for copies: ${pending.join(', ')}`, patch);
+  return advance('share', `mirrored into ${regions.length} region(s): ${regions.map((r) => `${r} ${mirroredAmis[r]}`).join(', ')}`, patch);
+}
+
+/** The mirror of this image in `region`: by id when known, otherwise by its deterministic name. */
+async function currentMirror(ec2: Ec2Port, region: string, knownId: string | undefined, name: string): Promise<Image | undefined> {
+  const query = knownId ? { owners: ['self'] as [string], imageIds: [knownId] } : { owners: ['self'] as [string], names: [name] };
+  const images = await ec2.describeImages(region, query);
+  return images.find((i) => i.state !== 'deregistered');
+}
+
+export function mirrorName(job: Pick<Job, 'request'>): string {
+  return `${job.request.imageName}-marketplace`;
+}
+
+export function mirrorTags(job: Pick<Job, 'request' | 'id'>): Record<string, string> {
+  const r = job.request;
+  return {
+    Name: mirrorName(job),
+    'fedora-marketplace:job': job.id,
+    'fedora-marketplace:source-ami': r.sourceAmi,
+    'fedora-marketplace:compose-id': r.composeId,
+    'fedora-marketplace:release': String(r.release),
+    'fedora-marketplace:arch': r.arch,
+    'fedora-marketplace:subvariant': r.subvariant,
+  };
+}

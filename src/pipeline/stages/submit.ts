@@ -1,0 +1,146 @@
+import type { CatalogPort, Change, ChangeSetSummary } from '../../cloud/ports.js';
+import { CloudError } from '../../core/errors.js';
+import { stableToken } from '../../core/ids.js';
+import { newProductChanges, newVersionChanges } from '../../listing/change-set.js';
+import type { ProductListing } from '../../listing/model.js';
+import type { PipelineContext } from '../context.js';
+import { listingPartition } from '../context.js';
+import type { Job } from '../job.js';
+import { advance, fail, wait, type StepOutcome } from '../outcome.js';
+import { pollAt } from './verify.js';
+
+const open: ChangeSetSummary['status'][] = ['PREPARING', 'APPLYING'];
+
+/**
+ * submit: start the change set that adds this version (and creates the product when it does not exist
+ * yet). Before starting anything it looks for what a previous run may already have done: the version on
+ * the product, a change set with this job's deterministic name, another open change set on the product
+ * (one open change set per product: DESIGN invariant 5).
+ */
+export async function submitStage(job: Job, ctx: PipelineContext): Promise<StepOutcome> {
+  const listing = job.data.listing;
+  if (!listing) return fail('internal: submit reached without a listing; run the job again from describe');
+  const { partition } = listingPartition(ctx.config);
+  const catalog = ctx.cloud.clients(partition).catalog;
+  const attempt = job.data.submitAttempt ?? 1;
+  const name = changeSetName(listing, attempt);
+
+  const adopted = await findOwnChangeSet(catalog, listing, name);
+  if (adopted) {
+    return advance('await', `found change set ${adopted.changeSetId} (${adopted.status}) from an earlier run`, {
+      changeSetId: adopted.changeSetId,
+      changeSetName: adopted.changeSetName,
+      changeSetStatus: adopted.status,
+    });
+  }
+
+  const productId = job.data.productId ?? (await createdProductId(catalog, listing));
+  if (!productId) {
+    // Another job of the same release and architecture may be creating the product right now.
+    const creating = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
+    const openCreate = creating.find((c) => open.includes(c.status));
+    if (openCreate) {
+      return wait(pollAt(ctx, 'changeSet'), `product "${listing.productTitle}" is being created by change set ${openCreate.changeSetId}`);
+    }
+  } else {
+    const busy = await catalog.listChangeSets({ entityId: productId, statuses: open });
+    if (busy.length > 0) {
+      return wait(pollAt(ctx, 'changeSet'), `product ${productId} has an open change set ${busy[0]?.changeSetId}; waiting for it`, { productId });
+    }
+  }
+
+  const planned = await plannedChanges(catalog, { ...listing, ...(productId ? { productId } : {}) });
+  if (planned.versionExists) {
+    return advance('published', `version "${listing.versionTitle}" already exists on ${productId}; nothing to submit`, {
+      versionExisted: true,
+      ...(productId ? { productId } : {}),
+    });
+  }
+
+  // The product-creating set has a per-product name, so a concurrent job finds it (above) instead of creating a twin.
+  const startName = productId ? name : createProductChangeSetName(listing);
+  try {
+    const started = await catalog.startChangeSet({
+      changes: planned.changes,
+      changeSetName: startName,
+      clientRequestToken: stableToken('cs', job.key, attempt),
+      intent: 'APPLY',
+    });
+    return advance('await', `started change set ${started.changeSetId} (${planned.changes.map((c) => c.ChangeType).join(', ')})`, {
+      changeSetId: started.changeSetId,
+      changeSetName: startName,
+      changeSetStatus: 'PREPARING',
+      createsProduct: !productId,
+      ...(productId ? { productId } : {}),
+    });
+  } catch (error) {
+    if (error instanceof CloudError && error.kind === 'resource-in-use') {
+      return wait(pollAt(ctx, 'changeSet'), `product ${productId ?? listing.productTitle} is locked by another change set; waiting`);
+    }
+    throw error;
+  }
+}
+
+/** The changes this listing needs now: a whole new product, or a version plus changed metadata. */
+export async function plannedChanges(
+  catalog: CatalogPort,
+  listing: ProductListing,
+): Promise<{ changes: Change[]; versionExists: boolean }> {
+  if (!listing.productId) return { changes: newProductChanges(listing), versionExists: false };
+  const entity = await catalog.describeEntity(listing.productId);
+  return newVersionChanges(listing, entity.details);
+}
+
+/**
+ * A change set this job started before a crash: by its version name, or the product-creating set whose
+ * AddDeliveryOptions carries this version title.
+ */
+async function findOwnChangeSet(
+  catalog: CatalogPort,
+  listing: ProductListing,
+  name: string,
+): Promise<ChangeSetSummary | undefined> {
+  const byName = (await catalog.listChangeSets({ changeSetName: name })).find((c) => c.status !== 'CANCELLED');
+  if (byName) return byName;
+  const creating = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
+  for (const summary of creating.filter((c) => c.status !== 'CANCELLED')) {
+    const described = await catalog.describeChangeSet(summary.changeSetId);
+    const addsOurVersion = described.changes.some(
+      (c) => c.changeType === 'AddDeliveryOptions' && versionTitleOf(c.details) === listing.versionTitle,
+    );
+    if (addsOurVersion) return summary;
+  }
+  return undefined;
+}
+
+function versionTitleOf(details: unknown): string | undefined {
+  const version = (details as { Version?: { VersionTitle?: unknown } } | null)?.Version;
+  return typeof version?.VersionTitle === 'string' ? version.VersionTitle : undefined;
+}
+
+/** A product created by an earlier change set of ours whose id the job has not recorded. */
+async function createdProductId(catalog: CatalogPort, listing: ProductListing): Promise<string | undefined> {
+  const sets = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
+  const done = sets.find((c) => c.status === 'SUCCEEDED');
+  if (done) {
+    const described = await catalog.describeChangeSet(done.changeSetId);
+    const created = described.changes.find((c) => c.changeType === 'CreateProduct');
+    if (created?.entity.identifier) return created.entity.identifier;
+  }
+  const found = await catalog.listEntities({ entityType: 'AmiProduct', productTitle: listing.productTitle });
+  return found[0]?.entityId;
+}
+
+/** Change set names allow `^[\w\s+=.:@-]+$`, at most 100 characters. */
+function safeName(text: string): string {
+  return text.replace(/[^\w\s+=.:@-]/g, '-').slice(0, 100);
+}
+
+export function changeSetName(listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'versionTitle'>, attempt: number): string {
+  const base = `fedora-marketplace ${listing.subvariant} ${listing.release} ${listing.arch} version ${listing.versionTitle}`;
+  return safeName(attempt > 1 ? `${base} attempt ${attempt}` : base);
+}
+
+export function createProductChangeSetName(listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant'>): string {
+  return safeName(`fedora-marketplace create ${listing.subvariant} ${listing.release} ${listing.arch}`);
+}
