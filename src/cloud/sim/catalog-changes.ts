@@ -1,0 +1,319 @@
+/**
+ * How each AmiProduct@1.0 change type alters a product's DetailsDocument. Handlers work on a draft
+ * copy and return the ErrorDetailList entries for rules the change breaks; the caller applies the
+ * drafts only when no change of the set has errors (change sets are all-or-nothing).
+ */
+import type { AmiProductDetails, ChangeSetError, Partition } from '../ports.js';
+import { amiSourceErrors, type IngestionRules } from './catalog-rules.js';
+import { isKnownInstanceType } from './instance-types-fixture.js';
+import { partitionOfRegion } from './regions-fixture.js';
+import { isoTime, nextId, type SimProduct, type WorldState } from './world-state.js';
+
+export interface ApplyContext {
+  state: WorldState;
+  at: number;
+  rules: IngestionRules;
+}
+
+type Details = Record<string, unknown>;
+type Handler = (product: SimProduct, details: Details, ctx: ApplyContext) => ChangeSetError[];
+type Version = NonNullable<AmiProductDetails['Versions']>[number];
+
+export function newProduct(
+  productId: string,
+  sellerAccount: string,
+  partition: Partition,
+  at: number,
+): SimProduct {
+  return {
+    productId,
+    sellerAccount,
+    partition,
+    lastModifiedAt: at,
+    details: {
+      Versions: [],
+      Description: {
+        ProductCode: productId.replace(/^prod-/, '').padEnd(25, '0'),
+        Visibility: 'Draft',
+        ProductState: 'Active',
+      },
+      PromotionalResources: { Videos: [], AdditionalResources: [] },
+      RegionAvailability: { Regions: [], Restrict: [] },
+      SupportInformation: {},
+      Compatibility: { AvailableInstanceTypes: [], RestrictedInstanceTypes: [] },
+    },
+  };
+}
+
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+const addAll = (list: string[] | undefined, items: string[]): string[] => [
+  ...new Set([...(list ?? []), ...items]),
+];
+const without = (list: string[] | undefined, items: string[]): string[] =>
+  (list ?? []).filter((x) => !items.includes(x));
+
+function allDeliveryOptions(product: SimProduct) {
+  return (product.details.Versions ?? []).flatMap((version) =>
+    (version.DeliveryOptions ?? []).map((option) => ({ version, option })),
+  );
+}
+
+const updateInformation: Handler = (product, d) => {
+  const description = (product.details.Description ??= {});
+  const promo = (product.details.PromotionalResources ??= {});
+  if (typeof d.ProductTitle === 'string') description.ProductTitle = d.ProductTitle;
+  if (typeof d.ShortDescription === 'string') description.ShortDescription = d.ShortDescription;
+  if (typeof d.LongDescription === 'string') description.LongDescription = d.LongDescription;
+  if (typeof d.Sku === 'string') description.Sku = d.Sku;
+  if (d.Highlights !== undefined) description.Highlights = strings(d.Highlights);
+  if (d.SearchKeywords !== undefined) description.SearchKeywords = strings(d.SearchKeywords);
+  if (d.Categories !== undefined) description.Categories = strings(d.Categories);
+  if (typeof d.LogoUrl === 'string') promo.LogoUrl = d.LogoUrl;
+  if (d.VideoUrls !== undefined)
+    promo.Videos = strings(d.VideoUrls).map((Url) => ({ Type: 'Link', Title: 'Product Video', Url }));
+  if (Array.isArray(d.AdditionalResources)) {
+    promo.AdditionalResources = (d.AdditionalResources as Array<{ Text?: string; Url?: string }>).map(
+      (r) => ({
+        Type: 'Link',
+        Text: r.Text,
+        Url: r.Url,
+      }),
+    );
+  }
+  if (typeof d.SupportDescription === 'string')
+    (product.details.SupportInformation ??= {}).Description = d.SupportDescription;
+  return [];
+};
+
+const addRegions: Handler = (product, d) => {
+  const regions = strings(d.Regions);
+  const unknown = regions.filter((r) => partitionOfRegion(r) === undefined);
+  if (unknown.length > 0)
+    return [{ code: 'INVALID_REGION', message: `Unknown region(s): ${unknown.join(', ')}` }];
+  const availability = (product.details.RegionAvailability ??= {});
+  availability.Regions = addAll(availability.Regions, regions);
+  availability.Restrict = without(availability.Restrict, regions);
+  return [];
+};
+
+const restrictRegions: Handler = (product, d) => {
+  const regions = strings(d.Regions);
+  const availability = (product.details.RegionAvailability ??= {});
+  const absent = regions.filter((r) => !(availability.Regions ?? []).includes(r));
+  if (absent.length > 0)
+    return [
+      { code: 'INVALID_REGION', message: `Region(s) not available in the product: ${absent.join(', ')}` },
+    ];
+  availability.Regions = without(availability.Regions, regions);
+  availability.Restrict = addAll(availability.Restrict, regions);
+  return [];
+};
+
+const updateFutureRegionSupport: Handler = (product, d) => {
+  const support = (d.FutureRegionSupport as { SupportedRegions?: unknown } | undefined)?.SupportedRegions;
+  (product.details.RegionAvailability ??= {}).FutureRegionSupport = strings(support)[0];
+  return [];
+};
+
+const addInstanceTypes: Handler = (product, d) => {
+  const types = strings(d.InstanceTypes);
+  const unknown = types.filter((t) => !isKnownInstanceType(t));
+  if (unknown.length > 0)
+    return [{ code: 'INVALID_INSTANCE_TYPE', message: `Unknown instance type(s): ${unknown.join(', ')}` }];
+  const compat = (product.details.Compatibility ??= {});
+  compat.AvailableInstanceTypes = addAll(compat.AvailableInstanceTypes, types);
+  compat.RestrictedInstanceTypes = without(compat.RestrictedInstanceTypes, types);
+  return [];
+};
+
+const restrictInstanceTypes: Handler = (product, d) => {
+  const types = strings(d.InstanceTypes);
+  const compat = (product.details.Compatibility ??= {});
+  const absent = types.filter((t) => !(compat.AvailableInstanceTypes ?? []).includes(t));
+  if (absent.length > 0) {
+    return [
+      {
+        code: 'INVALID_INSTANCE_TYPE',
+        message: `Instance type(s) not available in the product: ${absent.join(', ')}`,
+      },
+    ];
+  }
+  compat.AvailableInstanceTypes = without(compat.AvailableInstanceTypes, types);
+  compat.RestrictedInstanceTypes = addAll(compat.RestrictedInstanceTypes, types);
+  return [];
+};
+
+interface AmiOptionDetails {
+  AmiSource?: {
+    AmiId?: string;
+    AccessRoleArn?: string;
+    UserName?: string;
+    OperatingSystemName?: string;
+    OperatingSystemVersion?: string;
+    ScanningPort?: number;
+  };
+  UsageInstructions?: string;
+  RecommendedInstanceType?: string;
+  SecurityGroups?: Array<{ IpProtocol?: string; FromPort?: number; ToPort?: number; IpRanges?: string[] }>;
+}
+
+const optionDetails = (option: unknown): AmiOptionDetails =>
+  (option as { Details?: { AmiDeliveryOptionDetails?: AmiOptionDetails } } | undefined)?.Details
+    ?.AmiDeliveryOptionDetails ?? {};
+
+const securityGroups = (groups: AmiOptionDetails['SecurityGroups']) =>
+  (groups ?? []).map((g) => ({
+    Protocol: g.IpProtocol,
+    FromPort: g.FromPort,
+    ToPort: g.ToPort,
+    CidrIps: [...(g.IpRanges ?? [])],
+  }));
+
+const addDeliveryOptions: Handler = (product, d, ctx) => {
+  const version = (d.Version ?? {}) as { VersionTitle?: string; ReleaseNotes?: string };
+  const options = Array.isArray(d.DeliveryOptions) ? d.DeliveryOptions : [];
+  const title = version.VersionTitle ?? '';
+  const errors: ChangeSetError[] = [];
+  if ((product.details.Versions ?? []).some((v) => v.VersionTitle === title)) {
+    errors.push({
+      code: 'DUPLICATE_VERSION_TITLE',
+      message: `Version title "${title}" already exists in product ${product.productId}; version titles must be unique`,
+    });
+  }
+  if (options.length !== 1)
+    errors.push({ code: 'INVALID_INPUT', message: 'Exactly one delivery option is required per version' });
+  const option = optionDetails(options[0]);
+  const source = option.AmiSource ?? {};
+  errors.push(...amiSourceErrors(ctx.state, ctx.rules, source.AmiId ?? '', source.AccessRoleArn));
+  if (errors.length > 0) return errors;
+
+  const image = ctx.state.images[source.AmiId ?? ''];
+  const sourceId = nextId(ctx.state, 'uuid');
+  const optionId = nextId(ctx.state, 'uuid');
+  const created: Version = {
+    Id: nextId(ctx.state, 'uuid'),
+    VersionTitle: title,
+    ReleaseNotes: version.ReleaseNotes,
+    CreationDate: isoTime(ctx.at),
+    Sources: [
+      {
+        Id: sourceId,
+        Type: 'AmazonMachineImage',
+        Image: source.AmiId,
+        Architecture: image?.architecture,
+        VirtualizationType: image?.virtualizationType,
+        OperatingSystem: {
+          Name: source.OperatingSystemName,
+          Version: source.OperatingSystemVersion,
+          Username: source.UserName,
+          ScanningPort: source.ScanningPort,
+        },
+      },
+    ],
+    DeliveryOptions: [
+      {
+        Id: optionId,
+        Type: 'AmazonMachineImage',
+        SourceId: sourceId,
+        Title: `(${image?.architecture ?? 'x86_64'}) Amazon Machine Image`,
+        Visibility: 'Public',
+        AmiAlias: `/aws/service/marketplace/${product.productId}/${title}`,
+        Instructions: { Usage: option.UsageInstructions },
+        Recommendations: {
+          InstanceType: option.RecommendedInstanceType,
+          SecurityGroups: securityGroups(option.SecurityGroups),
+        },
+      },
+    ],
+  };
+  (product.details.Versions ??= []).push(created);
+  return [];
+};
+
+const updateDeliveryOptions: Handler = (product, d) => {
+  const options = Array.isArray(d.DeliveryOptions) ? (d.DeliveryOptions as Array<{ Id?: string }>) : [];
+  const errors: ChangeSetError[] = [];
+  for (const requested of options) {
+    const found = allDeliveryOptions(product).find(({ option }) => option.Id === requested.Id);
+    if (!found) {
+      errors.push({
+        code: 'INVALID_DELIVERY_OPTION_ID',
+        message: `Delivery option ${requested.Id ?? '(none)'} does not exist`,
+      });
+      continue;
+    }
+    const notes = (d.Version as { ReleaseNotes?: string } | undefined)?.ReleaseNotes;
+    if (notes !== undefined) found.version.ReleaseNotes = notes;
+    const details = optionDetails(requested);
+    if (details.UsageInstructions !== undefined)
+      found.option.Instructions = { Usage: details.UsageInstructions };
+    const recommendations = (found.option.Recommendations ??= {});
+    if (details.RecommendedInstanceType !== undefined)
+      recommendations.InstanceType = details.RecommendedInstanceType;
+    if (details.SecurityGroups !== undefined)
+      recommendations.SecurityGroups = securityGroups(details.SecurityGroups);
+  }
+  return errors;
+};
+
+const restrictDeliveryOptions: Handler = (product, d) => {
+  const ids = strings(d.DeliveryOptionIds);
+  const known = allDeliveryOptions(product);
+  const missing = ids.filter((id) => !known.some(({ option }) => option.Id === id));
+  if (missing.length > 0) {
+    return [
+      {
+        code: 'INVALID_DELIVERY_OPTION_ID',
+        message: `Delivery option(s) ${missing.join(', ')} do not exist`,
+      },
+    ];
+  }
+  for (const { option } of known)
+    if (option.Id !== undefined && ids.includes(option.Id)) option.Visibility = 'Restricted';
+  return [];
+};
+
+const updateVisibility: Handler = (product, d) => {
+  const description = (product.details.Description ??= {});
+  if (description.Visibility === 'Draft') {
+    return [
+      {
+        code: 'INVALID_STATE',
+        message: `Product ${product.productId} is a draft; release it before changing visibility`,
+      },
+    ];
+  }
+  description.Visibility = String(d.TargetVisibility);
+  return [];
+};
+
+const releaseProduct: Handler = (product) => {
+  const description = (product.details.Description ??= {});
+  if (description.Visibility !== 'Draft') {
+    return [{ code: 'INVALID_STATE', message: `Product ${product.productId} is already released` }];
+  }
+  description.Visibility = 'Limited';
+  return [];
+};
+
+/** The entity itself is created by the caller (`newProduct`); the handler only sets its optional title. */
+const createProduct: Handler = (product, d) => {
+  if (typeof d.ProductTitle === 'string') (product.details.Description ??= {}).ProductTitle = d.ProductTitle;
+  return [];
+};
+
+export const changeHandlers: Record<string, Handler> = {
+  CreateProduct: createProduct,
+  UpdateInformation: updateInformation,
+  AddRegions: addRegions,
+  RestrictRegions: restrictRegions,
+  UpdateFutureRegionSupport: updateFutureRegionSupport,
+  AddInstanceTypes: addInstanceTypes,
+  RestrictInstanceTypes: restrictInstanceTypes,
+  AddDeliveryOptions: addDeliveryOptions,
+  UpdateDeliveryOptions: updateDeliveryOptions,
+  RestrictDeliveryOptions: restrictDeliveryOptions,
+  UpdateVisibility: updateVisibility,
+  ReleaseProduct: releaseProduct,
+};

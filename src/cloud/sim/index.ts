@@ -1,0 +1,174 @@
+/**
+ * The in-process simulated AWS: EC2, Marketplace Catalog, SSM and STS for every configured partition,
+ * sharing one persisted world and one clock. It behaves like AWS where the pipeline depends on it
+ * (owner-scoped visibility, idempotency tokens, pending states, entity locks, ingestion rules).
+ */
+import { createHash } from 'node:crypto';
+import type { AwsArch } from '../../core/arch.js';
+import type { Clock } from '../../core/clock.js';
+import { ConfigError } from '../../core/errors.js';
+import type { SimConfig } from '../../config/schema.js';
+import type { Cloud, Image, Partition, PartitionClients } from '../ports.js';
+import { SimCatalog } from './catalog.js';
+import { createChangeSetSettler } from './catalog-settle.js';
+import type { IngestionRules } from './catalog-rules.js';
+import { SimEc2, toPublicImage } from './ec2.js';
+import { CallGate } from './faults.js';
+import { partitionOfRegion } from './regions-fixture.js';
+import { sandboxState, type SandboxState } from './sandbox-state.js';
+import { findMarketplaceAmi, SimSsm } from './ssm.js';
+import { SimSts } from './sts.js';
+import { SimWorld } from './world.js';
+
+export { readSimClock } from './persistence.js';
+export type { SandboxState } from './sandbox-state.js';
+
+export interface SimPartitionAccounts {
+  internalAccount: string;
+  sellerAccount: string;
+  /** Roles the Marketplace accepts as AccessRoleArn in AddDeliveryOptions. */
+  accessRoleArns: string[];
+  /** Accounts an AMI and its snapshots must be shared with before ingestion. */
+  marketplaceAccounts: string[];
+}
+
+export interface SimCloudOptions {
+  clock: Clock;
+  sim: SimConfig;
+  /** Owner of seeded images unless a spec names another (Fedora's public AMI account). */
+  fedoraOwner: string;
+  partitions: Partial<Record<Partition, SimPartitionAccounts>>;
+  stateFile?: string;
+}
+
+export interface SeedImageSpec {
+  region: string;
+  name: string;
+  /** Defaults to Fedora's account (`fedoraOwner`). */
+  ownerId?: string;
+  architecture: AwsArch;
+  /** Defaults to an id derived from owner, region and name, so seeding twice is harmless. */
+  imageId?: string;
+  description?: string;
+  public?: boolean;
+  encrypted?: boolean;
+  bootMode?: Image['bootMode'];
+  creationDate?: string;
+}
+
+export interface SimCloud extends Cloud {
+  /** Registers an image (with one snapshot) owned by any account, e.g. Fedora's or an impostor's. */
+  seedImage(spec: SeedImageSpec): Image;
+  state(): SandboxState;
+  /** Calls per operation, keyed `service:Operation` (e.g. `ec2:CopyImage`). */
+  callCounts(): Record<string, number>;
+  /** Which product version and region a Marketplace AMI from an SSM alias belongs to. */
+  resolveMarketplaceAmi(
+    amiId: string,
+  ): { productId: string; versionTitle: string; region: string } | undefined;
+  flush(): void;
+}
+
+/** Where the Marketplace ingests AMIs from in each partition. */
+const ingestionRegion: Record<Partition, string> = {
+  aws: 'us-east-1',
+  'aws-us-gov': 'us-gov-west-1',
+  'aws-cn': 'cn-northwest-1',
+};
+
+export function createSimCloud(options: SimCloudOptions): SimCloud {
+  const rules: Partial<Record<Partition, IngestionRules>> = {};
+  for (const [partition, accounts] of Object.entries(options.partitions) as Array<
+    [Partition, SimPartitionAccounts]
+  >) {
+    rules[partition] = {
+      amiRegion: ingestionRegion[partition],
+      marketplaceAccounts: [...accounts.marketplaceAccounts],
+      accessRoleArns: [...accounts.accessRoleArns],
+    };
+  }
+  const world = new SimWorld(options.clock, options.stateFile, createChangeSetSettler(rules));
+  const gate = new CallGate(options.sim);
+  const clients = new Map<Partition, PartitionClients>();
+
+  return {
+    clients(partition) {
+      const cached = clients.get(partition);
+      if (cached) return cached;
+      const accounts = options.partitions[partition];
+      if (!accounts) {
+        throw new ConfigError(`Partition ${partition} is not configured`, [
+          {
+            field: `partitions.${partition}`,
+            rule: 'must be configured to be used',
+            hint: `add partitions.${partition} to the configuration`,
+          },
+        ]);
+      }
+      const built: PartitionClients = {
+        partition,
+        ec2: new SimEc2(world, gate, options.sim, partition, accounts.internalAccount),
+        catalog: new SimCatalog(world, gate, options.sim, partition, accounts.sellerAccount),
+        ssm: new SimSsm(world, gate, partition),
+        internalSts: new SimSts(gate, partition, accounts.internalAccount),
+        sellerSts: new SimSts(gate, partition, accounts.sellerAccount),
+      };
+      clients.set(partition, built);
+      return built;
+    },
+
+    seedImage(spec) {
+      if (partitionOfRegion(spec.region) === undefined) {
+        throw new ConfigError('Cannot seed an image in an unknown region', [
+          { field: 'region', value: spec.region, rule: 'must be an AWS region' },
+        ]);
+      }
+      const ownerId = spec.ownerId ?? options.fedoraOwner;
+      return world.mutate((state, now) => {
+        const hex = createHash('sha256')
+          .update([ownerId, spec.region, spec.name].join('\u0000'))
+          .digest('hex');
+        const imageId = spec.imageId ?? `ami-${hex.slice(0, 17)}`;
+        const existing = state.images[imageId];
+        if (existing) return toPublicImage(existing);
+        const snapshotId = `snap-${hex.slice(17, 34)}`;
+        const encrypted = spec.encrypted ?? false;
+        state.snapshots[snapshotId] = {
+          snapshotId,
+          ownerId,
+          region: spec.region,
+          encrypted,
+          tags: {},
+          createVolumePermissions: [],
+        };
+        state.images[imageId] = {
+          imageId,
+          name: spec.name,
+          description: spec.description,
+          ownerId,
+          region: spec.region,
+          state: 'available',
+          architecture: spec.architecture,
+          virtualizationType: 'hvm',
+          rootDeviceType: 'ebs',
+          rootDeviceName: '/dev/sda1',
+          encrypted,
+          snapshotIds: [snapshotId],
+          bootMode: spec.bootMode ?? (spec.architecture === 'arm64' ? 'uefi' : 'uefi-preferred'),
+          enaSupport: true,
+          public: spec.public ?? true,
+          tags: {},
+          creationDate: spec.creationDate ?? new Date(now).toISOString(),
+          launchPermissions: [],
+        };
+        return toPublicImage(state.images[imageId]);
+      });
+    },
+
+    state: () => world.read((state, now) => sandboxState(state, now)),
+    callCounts: () => gate.callCounts(),
+    resolveMarketplaceAmi: (amiId) => world.read((state) => findMarketplaceAmi(state, amiId)),
+    flush: () => world.flush(),
+    close: async () => world.flush(),
+  };
+}
