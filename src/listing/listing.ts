@@ -1,0 +1,141 @@
+/**
+ * The desired listing of one image: configuration (product defaults plus architecture overrides,
+ * templates rendered) joined with what the pipeline learned (mirrored AMIs, instance types, regions).
+ */
+import type { Partition } from '../cloud/ports.js';
+import type { AwsArch } from '../core/arch.js';
+import { ConfigError, InputError } from '../core/errors.js';
+import { resolveListing } from '../config/load.js';
+import type { Config, PartitionConfig, ProductConfig } from '../config/schema.js';
+import type { ImageRequest } from '../intake/image-request.js';
+import type { ProductListing } from './model.js';
+import {
+  imageFactsOf,
+  imageValues,
+  productPlaceholders,
+  productValues,
+  renderTemplate,
+  subvariantKebab,
+  type ProductFacts,
+} from './render.js';
+
+export interface BuildListingArgs {
+  config: Config;
+  request: ImageRequest;
+  /** region -> mirrored AMI id; must include the partition's base region. */
+  mirroredAmis: Record<string, string>;
+  instanceTypes: string[];
+  regions: string[];
+  productId?: string;
+  partition?: Partition;
+}
+
+function productConfig(config: Config, subvariant: string): ProductConfig {
+  const product = config.products[subvariant];
+  if (!product)
+    throw new ConfigError(`no product is configured for subvariant ${subvariant}`, [
+      {
+        field: `products.${subvariant}`,
+        rule: 'every listed subvariant needs a products entry',
+        hint: `configured: ${Object.keys(config.products).join(', ')}`,
+      },
+    ]);
+  return product;
+}
+
+function partitionConfig(config: Config, partition: Partition): PartitionConfig {
+  const settings = config.partitions[partition];
+  if (!settings)
+    throw new ConfigError(`partition ${partition} is not configured`, [
+      {
+        field: `partitions.${partition}`,
+        rule: 'a listing needs the partition its Marketplace account lives in',
+      },
+    ]);
+  return settings;
+}
+
+/** The stable SKU of a product: `fedora-41-cloud-base-x86_64`. */
+export function skuFor(facts: ProductFacts): string {
+  return `fedora-${facts.release}-${subvariantKebab(facts.subvariant)}-${facts.arch}`;
+}
+
+/** The product title, e.g. `Fedora 41 Cloud Base Images (x86_64) HVM`. */
+export function productTitleFor(config: Config, subvariant: string, release: number, arch: AwsArch): string {
+  const listing = resolveListing(productConfig(config, subvariant), arch);
+  const facts = { release, arch, subvariant };
+  return renderTemplate(
+    listing.title,
+    productValues(facts),
+    `products.${subvariant}.title`,
+    productPlaceholders,
+  );
+}
+
+export function buildListing(args: BuildListingArgs): ProductListing {
+  const { config, request } = args;
+  const partition = args.partition ?? 'aws';
+  const product = productConfig(config, request.subvariant);
+  const settings = partitionConfig(config, partition);
+  const listing = resolveListing(product, request.arch);
+  const facts = imageFactsOf(request);
+  const productVals = productValues(facts);
+  const imageVals = imageValues(facts);
+  const field = (name: string) => `products.${request.subvariant}.${name}`;
+  // Product-level text may not use image placeholders: it would change (and be resubmitted) with every version.
+  const productText = (text: string, name: string) =>
+    renderTemplate(text, productVals, field(name), productPlaceholders);
+  const imageText = (text: string, name: string) => renderTemplate(text, imageVals, field(name));
+
+  const amiId = args.mirroredAmis[settings.baseRegion];
+  if (!amiId)
+    throw new InputError('the listing needs the image mirrored into the base region', {
+      field: `mirroredAmis.${settings.baseRegion}`,
+      value: Object.keys(args.mirroredAmis),
+      rule: `the Marketplace ingests AMIs from ${settings.baseRegion} only`,
+      hint: 'run the mirror step first',
+    });
+
+  const productId = args.productId ?? product.productIds[`${request.release}/${request.arch}`];
+  return {
+    subvariant: request.subvariant,
+    release: request.release,
+    arch: request.arch,
+    ...(productId ? { productId } : {}),
+    productTitle: productText(listing.title, 'title'),
+    shortDescription: productText(listing.shortDescription, 'shortDescription'),
+    longDescription: productText(listing.longDescription, 'longDescription'),
+    highlights: listing.highlights.map((h, i) => productText(h, `highlights[${i}]`)),
+    categories: [...listing.categories],
+    searchKeywords: listing.searchKeywords.map((k, i) => productText(k, `searchKeywords[${i}]`)),
+    additionalResources: listing.additionalResources.map((r, i) => ({
+      text: productText(r.text, `additionalResources[${i}].text`),
+      url: r.url,
+    })),
+    supportDescription: productText(listing.supportDescription, 'supportDescription'),
+    logoUrl: listing.logoUrl,
+    ...(listing.videoUrl ? { videoUrl: listing.videoUrl } : {}),
+    eulaUrl: listing.eulaUrl,
+    manufacturer: listing.manufacturer,
+    sku: skuFor(facts),
+    regions: [...args.regions],
+    futureRegionSupport: listing.futureRegionSupport,
+    instanceTypes: [...args.instanceTypes],
+    versionTitle: imageText(listing.versionTitle, 'versionTitle'),
+    releaseNotes: imageText(listing.releaseNotes, 'releaseNotes'),
+    upgradeInstructions: imageText(listing.upgradeInstructions, 'upgradeInstructions'),
+    usageInstructions: imageText(listing.usageInstructions, 'usageInstructions'),
+    recommendedInstanceType: listing.recommendedInstanceType,
+    amiId,
+    sourceAmiId: request.sourceAmi,
+    mirroredAmis: { ...args.mirroredAmis },
+    accessRoleArn: settings.marketplace.accessRoleArn,
+    userName: listing.userName,
+    operatingSystemName: listing.operatingSystemName,
+    operatingSystemVersion: imageText(listing.operatingSystemVersion, 'operatingSystemVersion'),
+    scanningPort: listing.scanningPort,
+    securityGroups: listing.securityGroups.map((g) => ({ ...g, cidrs: [...g.cidrs] })),
+    composeId: request.composeId,
+    imageName: request.imageName,
+  };
+}
