@@ -1,0 +1,169 @@
+/**
+ * One fedora-messaging message in, one decision out: an ImageRequest to list, a skip with its reason,
+ * or a rejection (the message breaks its schema). Pure: no I/O, the time comes from `ctx.now`.
+ */
+import type { Config } from '../config/schema.js';
+import { toAwsArch } from '../core/arch.js';
+import { InputError } from '../core/errors.js';
+import { parseAwsPublished } from './aws-published.js';
+import { deriveFields } from './derive.js';
+import type { FedoraMessage } from './envelope.js';
+import type { ImageRequest, RequestOrigin } from './image-request.js';
+import {
+  classifyTopic,
+  endOfLifeSkipReason,
+  prereleaseSkipReason,
+  streamSkipReason,
+  subvariantSkipReason,
+} from './policy.js';
+
+export type SkipSummary = Partial<ImageRequest> & { topic: string };
+
+export type IntakeDecision =
+  | { kind: 'accept'; request: ImageRequest }
+  | { kind: 'skip'; reason: string; summary: SkipSummary }
+  | { kind: 'reject'; error: InputError };
+
+export interface IntakeContext {
+  config: Config;
+  origin: RequestOrigin;
+  includePrerelease?: boolean;
+  now?: Date;
+}
+
+export function interpretMessage(msg: FedoraMessage, ctx: IntakeContext): IntakeDecision {
+  try {
+    return decide(msg, ctx);
+  } catch (error) {
+    if (error instanceof InputError) return { kind: 'reject', error };
+    throw error;
+  }
+}
+
+function decide(msg: FedoraMessage, ctx: IntakeContext): IntakeDecision {
+  const origin: RequestOrigin = {
+    ...ctx.origin,
+    topic: msg.topic,
+    ...(msg.id !== undefined ? { messageId: msg.id } : {}),
+  };
+  const topicClass = classifyTopic(msg.topic, msg.headers);
+  if (topicClass.kind === 'other') return skip(topicClass.reason, { topic: msg.topic, origin });
+
+  const where = describeMessage(msg, origin);
+  const body = parseAwsPublished(msg.body, where);
+  const facts = deriveFields(body, msg.topic);
+  const summary: SkipSummary = {
+    topic: msg.topic,
+    composeId: body.compose_id,
+    imageName: body.image_name,
+    label: facts.label,
+    derived: facts.derived,
+    origin,
+    ...(facts.release !== undefined ? { release: facts.release } : {}),
+    ...(facts.subvariant !== undefined ? { subvariant: facts.subvariant } : {}),
+  };
+
+  const arch =
+    body.architecture === 'x86_64' || body.architecture === 'aarch64'
+      ? toAwsArch(body.architecture)
+      : undefined;
+  if (!arch) {
+    return skip(
+      `architecture ${body.architecture}: only x86_64 and aarch64 images are listed in AWS`,
+      summary,
+    );
+  }
+  summary.arch = arch;
+  if (facts.image && toAwsArch(facts.image.arch) !== arch) {
+    throw contradiction(
+      where,
+      'body.architecture',
+      body.architecture,
+      `the image name ${body.image_name} says ${facts.image.arch}`,
+    );
+  }
+
+  const streamReason = streamSkipReason(facts, body.compose_id, body.image_name);
+  if (streamReason) return skip(streamReason, summary);
+
+  const release = facts.release;
+  if (release === undefined) {
+    throw new InputError(`${where}: the release is missing and cannot be derived`, {
+      field: 'body.release',
+      rule: 'must be an integer, or derivable from the topic suffix, the compose id or the image name',
+      hint: 'add "release" to the body (e.g. 41)',
+    });
+  }
+  const nameVersion = facts.image?.version;
+  if (nameVersion !== undefined && /^\d+$/.test(nameVersion) && Number(nameVersion) !== release) {
+    throw contradiction(
+      where,
+      'body.release',
+      release,
+      `the image name ${body.image_name} says ${nameVersion}`,
+    );
+  }
+
+  const prerelease = facts.image?.prerelease ?? false;
+  if (prerelease && !(ctx.includePrerelease ?? ctx.config.policy.includePrerelease)) {
+    return skip(prereleaseSkipReason(body.image_name), summary);
+  }
+
+  const subvariant = facts.subvariant;
+  if (subvariant === undefined) {
+    throw new InputError(`${where}: the subvariant is missing and cannot be derived`, {
+      field: 'body.subvariant',
+      rule: 'must be a string, or derivable from the topic suffix or the image name',
+      hint: 'add "subvariant" to the body (e.g. Cloud_Base)',
+    });
+  }
+  const subvariantReason = subvariantSkipReason(subvariant, ctx.config);
+  if (subvariantReason) return skip(subvariantReason, summary);
+
+  const eolReason = endOfLifeSkipReason(release, ctx.config, ctx.now ?? new Date());
+  if (eolReason) return skip(eolReason, summary);
+
+  const preferred = ctx.config.fedora.sourceRegion;
+  const sourceRegion =
+    body.regions[preferred] !== undefined ? preferred : (Object.keys(body.regions).sort()[0] as string);
+  return {
+    kind: 'accept',
+    request: {
+      release,
+      arch,
+      subvariant,
+      composeId: body.compose_id,
+      imageName: body.image_name,
+      label: facts.label,
+      sourceAmi: body.regions[sourceRegion] as string,
+      sourceRegion,
+      regions: { ...body.regions },
+      prerelease,
+      derived: facts.derived,
+      origin,
+    },
+  };
+}
+
+function skip(reason: string, summary: SkipSummary): IntakeDecision {
+  return { kind: 'skip', reason, summary };
+}
+
+function describeMessage(msg: FedoraMessage, origin: RequestOrigin): string {
+  const parts = [
+    origin.file,
+    msg.line !== undefined ? `line ${msg.line}` : undefined,
+    msg.id ? `message ${msg.id}` : undefined,
+  ];
+  const text = parts.filter((p) => p !== undefined).join(' ');
+  return text || `message on ${msg.topic}`;
+}
+
+function contradiction(where: string, field: string, value: unknown, evidence: string): InputError {
+  return new InputError(`${where}: ${field} contradicts the image name`, {
+    field,
+    value,
+    rule: `must agree with the image name (${evidence})`,
+    hint: 'the announcement is inconsistent; report it to the Fedora Cloud SIG rather than listing it',
+  });
+}

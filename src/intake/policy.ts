@@ -1,0 +1,87 @@
+/**
+ * Which announcements are official images to list. Everything else is skipped with a reason a person
+ * can read in the job record: Rawhide, ELN, nightly/test/CI composes, prereleases (unless admitted),
+ * unconfigured subvariants, end-of-life releases, other clouds and unrelated topics.
+ */
+import type { Config } from '../config/schema.js';
+import { awsPublishedTopic } from './aws-published.js';
+import type { DerivedFields } from './derive.js';
+
+export type TopicClass = { kind: 'aws' } | { kind: 'other'; reason: string };
+
+const environmentPrefix = /^org\.fedoraproject\.(prod|stg)\./;
+const otherClouds = ['azure', 'gcp', 'container'] as const;
+
+/** Accepts `org.fedoraproject.prod.` / `.stg.` prefixed topics and unprefixed ones. */
+export function classifyTopic(topic: string, headers: Record<string, unknown>): TopicClass {
+  const schema = headers.fedora_messaging_schema;
+  for (const cloud of otherClouds) {
+    if (schema === `fedora_image_uploader.published.v1.${cloud}`) {
+      return {
+        kind: 'other',
+        reason: `${cloud} image announcement (schema ${schema}): only AWS images are listed`,
+      };
+    }
+  }
+  const bare = topic.replace(environmentPrefix, '');
+  if (bare === awsPublishedTopic || bare.startsWith(`${awsPublishedTopic}.`)) return { kind: 'aws' };
+  for (const cloud of otherClouds) {
+    const prefix = `fedora_image_uploader.published.v1.${cloud}`;
+    if (bare === prefix || bare.startsWith(`${prefix}.`)) {
+      return {
+        kind: 'other',
+        reason: `${cloud} image announcement (topic ${topic}): only AWS images are listed`,
+      };
+    }
+  }
+  return { kind: 'other', reason: `unrelated topic ${topic}: not a fedora_image_uploader AWS announcement` };
+}
+
+/** Why a stream that is not a released Fedora is skipped, or undefined for an official compose. */
+export function streamSkipReason(
+  facts: DerivedFields,
+  composeId: string,
+  imageName: string,
+): string | undefined {
+  const { compose, image, topic } = facts;
+  const isRawhide =
+    compose.version.toLowerCase() === 'rawhide' ||
+    image?.version.toLowerCase() === 'rawhide' ||
+    topic.channel === 'rawhide';
+  if (isRawhide)
+    return `Rawhide image (${imageName}, compose ${composeId}): development stream, not an official release`;
+  const isEln =
+    compose.version.toLowerCase() === 'eln' ||
+    /(^|-)eln($|-)/i.test(compose.short) ||
+    image?.version.toLowerCase() === 'eln' ||
+    topic.channel === 'eln';
+  if (isEln)
+    return `ELN image (${imageName}, compose ${composeId}): Enterprise Linux Next is not a Fedora release`;
+  if (compose.suffix !== 'production') {
+    return `${compose.suffix} compose ${composeId}: only production composes are official images`;
+  }
+  if (topic.channel === 'nightly') return `nightly image (topic channel nightly): not an official image`;
+  return undefined;
+}
+
+export function prereleaseSkipReason(imageName: string): string {
+  return `prerelease image ${imageName} (Beta/RC candidate): not listed unless --include-prerelease or policy.includePrerelease`;
+}
+
+export function subvariantSkipReason(subvariant: string, config: Config): string | undefined {
+  if (!config.policy.subvariants.includes(subvariant)) {
+    return `subvariant ${subvariant} is not in policy.subvariants (${config.policy.subvariants.join(', ')})`;
+  }
+  if (!config.products[subvariant]) {
+    return `subvariant ${subvariant} has no products.${subvariant} entry in the configuration`;
+  }
+  return undefined;
+}
+
+/** End-of-life dates are calendar days (UTC): a release is past it from the following day on. */
+export function endOfLifeSkipReason(release: number, config: Config, now: Date): string | undefined {
+  const eol = config.policy.endOfLife[String(release)];
+  if (eol === undefined) return undefined;
+  const today = now.toISOString().slice(0, 10);
+  return today > eol ? `Fedora ${release} reached end of life on ${eol} (policy.endOfLife)` : undefined;
+}
