@@ -71,10 +71,6 @@ export async function openConnection(
   return amqp.connect(config.url, { ...tls, clientProperties: { connection_name: connectionName } });
 }
 
-export function isConfigError(error: unknown): boolean {
-  return error instanceof ConfigError;
-}
-
 /**
  * The `amq.*` exchanges are predeclared and the broker refuses to declare them again, so they are
  * only checked; any other exchange is declared as Fedora's is: topic, durable.

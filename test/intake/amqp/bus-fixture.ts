@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
-import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
 import type { BusConfig } from '../../../src/intake/amqp/bus-options.js';
 import { rabbitUrl } from '../../helpers/rabbit.js';
 
@@ -51,6 +51,18 @@ export class BusFixture {
       );
     });
     return messageId;
+  }
+
+  /** Takes the next ready message from the test queue with a plain amqplib basic.get, waiting for it. */
+  async take(timeoutMs = 5_000): Promise<GetMessage> {
+    const channel = this.channel ?? (await this.open());
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const message = await channel.get(this.config.queue.name ?? '', { noAck: true });
+      if (message) return message;
+      if (Date.now() > deadline) throw new Error('no message arrived in the test queue');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** Ready (not unacked) messages left in the test queue. */
