@@ -30,14 +30,14 @@ const types: InstanceTypeInfo[] = pages.flatMap((p) =>
   })),
 );
 
-const x86 = {
-  arch: 'x86_64' as const,
+const x86: InstanceTypeOptions = {
+  arch: 'x86_64',
   exclude: [],
   includePreviousGeneration: false,
   recommended: 't3.small',
 };
-const arm = {
-  arch: 'arm64' as const,
+const arm: InstanceTypeOptions = {
+  arch: 'arm64',
   exclude: [],
   includePreviousGeneration: false,
   recommended: 't4g.small',
