@@ -59,14 +59,19 @@ async function openSqlite(stateDir: string): Promise<JobStore> {
       },
     ]);
   }
+  configureSqlite(database);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new SqlJobStore(db, { dialect: 'sqlite', writeLock: writeLockFor(file) });
+}
+
+/** The connection settings the store relies on; exported so tests can read them back. */
+export function configureSqlite(database: { pragma(source: string): unknown }): void {
   database.pragma('journal_mode = WAL');
   // Ack-after-persist (DESIGN invariant 3): a commit must survive power loss before a message is
   // acknowledged, which WAL only guarantees with FULL.
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return new SqlJobStore(db, { dialect: 'sqlite', writeLock: writeLockFor(file) });
 }
 
 async function openPostgres(url: string | undefined): Promise<JobStore> {

@@ -43,6 +43,7 @@ export interface JobStore {
 
   getJob(id: string): Promise<Job | undefined>;
   findJobByKey(key: string): Promise<Job | undefined>;
+  /** Matching jobs, oldest (createdAt) first; `limit` keeps the oldest. */
   listJobs(filter?: JobFilter): Promise<Job[]>;
 
   /** Non-terminal jobs whose nextRunAt is at or before `now`, oldest first. */
@@ -50,9 +51,11 @@ export interface JobStore {
   /** The earliest nextRunAt among non-terminal jobs (optionally among `ids`), if any. */
   nextWakeAt(ids?: string[]): Promise<Date | undefined>;
 
+  /** The job's events in the order they were written. */
   events(jobId: string): Promise<JobEvent[]>;
 
   recordIntake(record: IntakeRecord): Promise<void>;
+  /** Intake records in the order they were written; `limit` keeps the most recent ones. */
   listIntake(filter?: { outcomes?: IntakeRecord['outcome'][]; limit?: number }): Promise<IntakeRecord[]>;
   /** True when a message with this id was already stored (accepted, duplicate or skipped). */
   hasMessage(messageId: string): Promise<boolean>;

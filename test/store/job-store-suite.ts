@@ -87,6 +87,23 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
       });
     });
 
+    it('lets exactly one of concurrent saves from the same version win', async () => {
+      const store = await open();
+      const { job: stored } = await store.createJob(job(), event('created', 'c'));
+      const results = await Promise.allSettled(
+        (['mirror', 'share', 'failed'] as const).map((state) =>
+          store.saveJob({ ...stored, state }, [event('advanced', state)]),
+        ),
+      );
+      const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(2);
+      for (const reason of lost) expect(reason).toBeInstanceOf(StaleJobError);
+      expect(await store.getJob(stored.id)).toEqual(won[0]);
+      expect((await store.events(stored.id)).map((e) => e.message)).toEqual(['c', won[0]!.state]);
+    });
+
     it('rejects a save of a job that was never created', async () => {
       const store = await open();
       await expect(store.saveJob(job())).rejects.toBeInstanceOf(StaleJobError);

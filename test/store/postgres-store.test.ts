@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe } from 'vitest';
+import { afterAll, afterEach, describe } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import type { JobStore } from '../../src/store/store.js';
 import { jobStoreSuite } from './job-store-suite.js';
@@ -15,17 +15,13 @@ const schemas: string[] = [];
 /** Each test gets its own empty schema, selected through the connection's search_path. */
 async function open(): Promise<JobStore> {
   const schema = `${prefix}_${schemas.length}`;
-  schemas.push(schema);
   await admin.query(`create schema ${schema}`);
+  schemas.push(schema);
   const url = `${baseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const store = await openStore({ driver: 'postgres', stateDir: '/nonexistent', url });
   opened.push(store);
   return store;
 }
-
-beforeAll(async () => {
-  await admin.query('select 1');
-});
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((s) => s.close()));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, sqliteFileName } from '../../src/store/open-store.js';
+import { configureSqlite, openStore, sqliteFileName } from '../../src/store/open-store.js';
 import { StaleJobError } from '../../src/store/store.js';
 import type { JobStore } from '../../src/store/store.js';
 import { event, job, request } from './fixtures.js';
@@ -32,7 +32,7 @@ afterEach(async () => {
 describe('SQLite JobStore', () => {
   jobStoreSuite(() => open(tempDir()));
 
-  it('creates the state directory and a WAL database with full sync', async () => {
+  it('creates the state directory and a WAL database holding the store tables', async () => {
     const stateDir = join(tempDir(), 'nested', 'state');
     await open(stateDir);
     const file = join(stateDir, sqliteFileName);
@@ -45,6 +45,20 @@ describe('SQLite JobStore', () => {
         .pluck()
         .all();
       expect(tables).toEqual(expect.arrayContaining(['intake', 'job_events', 'jobs']));
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('configures connections for durable commits that wait for other writers', () => {
+    const raw = new Database(join(tempDir(), 'pragmas.db'));
+    try {
+      configureSqlite(raw);
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      // 2 = FULL: NORMAL could lose a commit on power loss after the message was acknowledged.
+      expect(raw.pragma('synchronous', { simple: true })).toBe(2);
+      expect(raw.pragma('busy_timeout', { simple: true })).toBe(5000);
+      expect(raw.pragma('foreign_keys', { simple: true })).toBe(1);
     } finally {
       raw.close();
     }
