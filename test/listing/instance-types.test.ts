@@ -6,6 +6,7 @@ import {
   compareInstanceTypes,
   deriveInstanceTypes,
   matchingExclusion,
+  type InstanceTypeOptions,
 } from '../../src/listing/instance-types.js';
 
 interface RecordedType {
