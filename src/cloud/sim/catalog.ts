@@ -227,8 +227,9 @@ export class SimCatalog implements CatalogPort {
   /** The synchronous checks StartChangeSet does before accepting a request. */
   private checkRequest(request: StartChangeSetRequest): void {
     const problems: string[] = [];
-    if (!/^[\w\s+=.:@-]{1,100}$/.test(request.changeSetName)) {
-      problems.push('ChangeSetName: must be 1-100 characters of letters, digits, spaces and _+=.:@-');
+    // An empty name stands for "no name": the API makes ChangeSetName optional.
+    if (!/^[\w\s+=.:@-]{0,100}$/.test(request.changeSetName)) {
+      problems.push('ChangeSetName: must be at most 100 characters of letters, digits, spaces and _+=.:@-');
     }
     if (request.clientRequestToken.length < 1 || request.clientRequestToken.length > 64) {
       problems.push('ClientRequestToken: must be 1-64 characters');
