@@ -92,14 +92,13 @@ function kindOf(code: string, status: number | undefined, message: string): Clou
 }
 
 const secretPatterns: Array<[RegExp, string]> = [
-  // Header lines or query parameters that carry signatures, tokens or credentials.
-  [/(authorization|x-amz-[a-z-]+)(["']?\s*[:=]\s*["']?)[^\s"'&,;]+(?:[ ,][^\s"'&;]+)*/gi, '$1$2[redacted]'],
+  [/(aws_secret_access_key|secretAccessKey|sessionToken|aws_session_token)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1$2[redacted]'],
+  // An Authorization header runs to the end of its line (several comma-separated parts).
+  [/(authorization)(["']?\s*[:=]\s*["']?)[^\n"']+/gi, '$1$2[redacted]'],
+  // Signed headers and pre-signed query parameters.
+  [/(x-amz-[a-z-]+)(["']?\s*[:=]\s*["']?)[^\s"'&,;]+/gi, '$1$2[redacted]'],
   [/(Credential|Signature|SignedHeaders)=[^\s,&"']+/g, '$1=[redacted]'],
   [/\b(AKIA|ASIA)[A-Z0-9]{12,}\b/g, '[redacted-access-key]'],
-  [
-    /(aws_secret_access_key|secretAccessKey|sessionToken|aws_session_token)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
-    '$1$2[redacted]',
-  ],
 ];
 
 /** Removes anything that looks like a credential or a signed header from a message. */
