@@ -106,7 +106,15 @@ const listingFields = {
 };
 
 const listingSchema = z.strictObject(listingFields);
-const listingOverrideSchema = listingSchema.partial();
+/** Overrides carry no defaults: an absent key must fall through to the product's value, not reset it. */
+const listingOverrideSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(listingFields).map(([key, field]) => [
+      key,
+      (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field).optional(),
+    ]),
+  ) as { [K in keyof typeof listingFields]: z.ZodOptional<z.ZodType<z.output<(typeof listingFields)[K]>>> },
+);
 
 const productSchema = z.strictObject({
   ...listingFields,

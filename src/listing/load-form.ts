@@ -43,6 +43,11 @@ export interface LoadFormProblem {
   cell: string;
   rule: string;
   value: CellValue;
+  /**
+   * `warning`: the form cannot say it, but the listing is still right (a region newer than the form's
+   * columns; the Product ID of a product that CreateProduct has not made yet). `error`: the value is wrong.
+   */
+  severity: 'error' | 'warning';
 }
 
 /** Raised by callers that refuse to hand over a load form with problems. */
@@ -93,6 +98,7 @@ function buildSheet(spec: LoadFormSheetSpec, listings: readonly ProductListing[]
         cell: `${spec.headerRow + 1 + i}:${spec.headerRow + 1 + i}`,
         rule: u.rule,
         value: u.value,
+        severity: 'warning' as const,
       })),
     ),
   };
@@ -114,11 +120,12 @@ export function validateLoadForm(form: LoadForm): LoadFormProblem[] {
           value,
         };
         if (isEmptyCell(value)) {
-          if (column.required) problems.push({ ...at, rule: 'required' });
+          const severity = column.header.startsWith('Product ID') ? 'warning' : 'error';
+          if (column.required) problems.push({ ...at, rule: 'required', severity });
           return;
         }
         for (const rule of column.rules) {
-          if (!rule.test(value)) problems.push({ ...at, rule: rule.rule });
+          if (!rule.test(value)) problems.push({ ...at, rule: rule.rule, severity: 'error' });
         }
       });
     });

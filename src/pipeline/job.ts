@@ -49,6 +49,10 @@ export interface JobData {
   /** True when the version already existed on the product, so nothing was submitted. */
   versionExisted?: boolean;
   ssmAlias?: string;
+  /** When the current stage began: polls back off in proportion to how long it has been waiting. */
+  stageStartedAt?: string;
+  /** The stage a failed job failed in, so `resume --retry-failed` knows where to start again. */
+  failedStage?: Stage;
 }
 
 export interface Job {

@@ -2,7 +2,7 @@ import { AppError, CloudError } from '../core/errors.js';
 import type { JobStore } from '../store/store.js';
 import { StaleJobError } from '../store/store.js';
 import type { PipelineContext } from './context.js';
-import { isTerminal, type Job, type JobEvent } from './job.js';
+import { isTerminal, type Job, type JobEvent, type Stage } from './job.js';
 import type { StepOutcome } from './outcome.js';
 import { stageRunners } from './stages/index.js';
 
@@ -14,13 +14,19 @@ export function backoffMs(attempt: number, baseSeconds: number, maxSeconds: numb
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+export interface StageResult {
+  job: Job;
+  /** What the stage did or waits for, in words (also stored as the job's event). */
+  note: string;
+}
+
 /**
  * Runs the job's current stage once and persists what it decided. Returns the saved job, or undefined
  * when another worker changed the job meanwhile (its result wins; ours is dropped, which is safe because
  * every mutation is idempotent).
  */
-export async function runStage(job: Job, ctx: PipelineContext): Promise<Job | undefined> {
-  if (isTerminal(job.state)) return job;
+export async function runStage(job: Job, ctx: PipelineContext): Promise<StageResult | undefined> {
+  if (isTerminal(job.state)) return { job, note: '' };
   const stage = job.state;
   const log = ctx.logger.child({ job: job.id, stage });
   let outcome: StepOutcome;
@@ -31,7 +37,7 @@ export async function runStage(job: Job, ctx: PipelineContext): Promise<Job | un
     if (outcome.kind === 'fail') log.error({ err: describeForLog(error) }, 'stage failed');
     else log.warn({ err: describeForLog(error), attempts: job.attempts + 1 }, 'transient error; will retry');
   }
-  return persist(job, outcome, ctx.store, ctx.clock.now(), (j) => ctx.onTerminal?.(j));
+  return persist(job, stage, outcome, ctx.store, ctx.clock.now(), (j) => ctx.onTerminal?.(j));
 }
 
 function errorOutcome(job: Job, ctx: PipelineContext, error: unknown): StepOutcome {
@@ -60,19 +66,27 @@ function describeForLog(error: unknown): string {
 
 async function persist(
   job: Job,
+  stage: Stage,
   outcome: StepOutcome,
   store: JobStore,
   now: Date,
   onTerminal: (job: Job) => Promise<void> | undefined,
-): Promise<Job | undefined> {
-  const stage = job.state;
+): Promise<StageResult | undefined> {
   const data = { ...job.data, ...(outcome.patch ?? {}) };
   let next: Job;
   let event: NewEvent;
   switch (outcome.kind) {
     case 'advance': {
       const to = outcome.to;
-      next = { ...job, state: to, data, attempts: 0, nextRunAt: now, reason: undefined, updatedAt: now };
+      next = {
+        ...job,
+        state: to,
+        data: { ...data, stageStartedAt: now.toISOString() },
+        attempts: 0,
+        nextRunAt: now,
+        reason: undefined,
+        updatedAt: now,
+      };
       event = { at: now, stage, kind: to === 'published' ? 'published' : 'advanced', message: outcome.note };
       break;
     }
@@ -83,14 +97,21 @@ async function persist(
       break;
     }
     case 'fail':
-      next = { ...job, state: 'failed', data, reason: `${stage}: ${outcome.reason}`, updatedAt: now, nextRunAt: now };
+      next = {
+        ...job,
+        state: 'failed',
+        data: { ...data, failedStage: stage },
+        reason: `${stage}: ${outcome.reason}`,
+        updatedAt: now,
+        nextRunAt: now,
+      };
       event = { at: now, stage, kind: 'failed', message: outcome.reason };
       break;
   }
   try {
     const saved = await store.saveJob(next, [event]);
     if (isTerminal(saved.state)) await onTerminal(saved);
-    return saved;
+    return { job: saved, note: event.message };
   } catch (error) {
     if (error instanceof StaleJobError) return undefined;
     throw error;

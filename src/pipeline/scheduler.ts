@@ -7,7 +7,7 @@ export interface SchedulerOptions {
   /** Sandbox: when every job waits, jump this clock to the next wake-up instead of sleeping. */
   virtualClock?: ManualClock;
   /** Called after every persisted step (progress display, metrics). */
-  onStep?: (job: Job, previous: Job) => void;
+  onStep?: (job: Job, previous: Job, note: string) => void;
 }
 
 export interface SettleOptions {
@@ -77,8 +77,9 @@ export class Scheduler {
     let current: Job | undefined = job;
     while (current && !isTerminal(current.state) && current.nextRunAt.getTime() <= this.ctx.clock.now().getTime()) {
       const previous: Job = current;
-      current = await runStage(previous, this.ctx);
-      if (current) this.options.onStep?.(current, previous);
+      const result = await runStage(previous, this.ctx);
+      current = result?.job;
+      if (result) this.options.onStep?.(result.job, previous, result.note);
     }
   }
 

@@ -19,7 +19,7 @@ export async function awaitStage(job: Job, ctx: PipelineContext): Promise<StepOu
   const status = described.status;
 
   if (status === 'PREPARING' || status === 'APPLYING') {
-    return wait(pollAt(ctx, 'changeSet'), `change set ${id} is ${status}`, { changeSetStatus: status });
+    return wait(pollAt(ctx, 'changeSet', job), `change set ${id} is ${status}`, { changeSetStatus: status });
   }
   if (status === 'SUCCEEDED') {
     const created = described.changes.find((c) => c.changeType === 'CreateProduct')?.entity.identifier;

@@ -68,10 +68,10 @@ export async function describeStage(job: Job, ctx: PipelineContext): Promise<Ste
   const dir = join(ctx.outputDir, job.id);
   await mkdir(dir, { recursive: true });
   const form = buildLoadForm([listing]);
-  const formProblems = validateLoadForm(form);
+  const formProblems = validateLoadForm(form).filter((p) => p.severity === 'error');
   if (formProblems.length > 0) {
     return fail(
-      `the load form breaks Marketplace rules: ${formProblems.map((p) => `${p.sheet}!${p.column}${p.row}: ${p.rule}`).join('; ')}`,
+      `the load form breaks Marketplace rules: ${formProblems.map((p) => `${p.sheet}!${p.cell} (${p.column}): ${p.rule}`).join('; ')}`,
       { listing, productTitle },
     );
   }

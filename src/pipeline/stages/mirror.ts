@@ -64,7 +64,7 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
   }
 
   const patch: Partial<JobData> = { mirroredAmis, mirroredSnapshots, copyAttempts };
-  if (pending.length > 0) return wait(pollAt(ctx, 'image'), `waiting for copies: ${pending.join(', ')}`, patch);
+  if (pending.length > 0) return wait(pollAt(ctx, 'image', job), `waiting for copies: ${pending.join(', ')}`, patch);
   return advance('share', `mirrored into ${regions.length} region(s): ${regions.map((r) => `${r} ${mirroredAmis[r]}`).join(', ')}`, patch);
 }
 

@@ -40,12 +40,12 @@ export async function submitStage(job: Job, ctx: PipelineContext): Promise<StepO
     const creating = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
     const openCreate = creating.find((c) => open.includes(c.status));
     if (openCreate) {
-      return wait(pollAt(ctx, 'changeSet'), `product "${listing.productTitle}" is being created by change set ${openCreate.changeSetId}`);
+      return wait(pollAt(ctx, 'changeSet', job), `product "${listing.productTitle}" is being created by change set ${openCreate.changeSetId}`);
     }
   } else {
     const busy = await catalog.listChangeSets({ entityId: productId, statuses: open });
     if (busy.length > 0) {
-      return wait(pollAt(ctx, 'changeSet'), `product ${productId} has an open change set ${busy[0]?.changeSetId}; waiting for it`, { productId });
+      return wait(pollAt(ctx, 'changeSet', job), `product ${productId} has an open change set ${busy[0]?.changeSetId}; waiting for it`, { productId });
     }
   }
 
@@ -75,7 +75,7 @@ export async function submitStage(job: Job, ctx: PipelineContext): Promise<StepO
     });
   } catch (error) {
     if (error instanceof CloudError && error.kind === 'resource-in-use') {
-      return wait(pollAt(ctx, 'changeSet'), `product ${productId ?? listing.productTitle} is locked by another change set; waiting`);
+      return wait(pollAt(ctx, 'changeSet', job), `product ${productId ?? listing.productTitle} is locked by another change set; waiting`);
     }
     throw error;
   }

@@ -1,0 +1,233 @@
+/** `fedora-marketplace publish`: messages (or one AMI) in, Marketplace versions out. */
+import { readFileSync } from 'node:fs';
+import type { Image } from '../../cloud/ports.js';
+import { toAwsArch, toFedoraArch } from '../../core/arch.js';
+import { InputError, UsageError } from '../../core/errors.js';
+import { parseMessageFile, type FedoraMessage } from '../../intake/envelope.js';
+import { interpretMessage, type SkipSummary } from '../../intake/intake.js';
+import { requestFromImage } from '../../intake/cli-request.js';
+import type { ImageRequest } from '../../intake/image-request.js';
+import { findSourceImage, sourceImageProblem } from '../../pipeline/stages/verify.js';
+import { listingPartition } from '../../pipeline/context.js';
+import { acceptRequests, driveJobs, exitCodeFor, printJobs, type SkippedView } from '../jobs-output.js';
+import { openRuntime, type CommonOptions, type Runtime } from '../runtime.js';
+
+interface PublishOptions extends CommonOptions {
+  message?: string[];
+  topic?: string;
+  release?: string;
+  arch?: string;
+  sourceAmi?: string;
+  sourceRegion?: string;
+  subvariant: string;
+  composeId?: string;
+  imageName?: string;
+  includePrerelease?: boolean;
+  detach?: boolean;
+}
+
+export async function run(options: PublishOptions): Promise<number> {
+  const byAmi = options.sourceAmi !== undefined || options.release !== undefined || options.arch !== undefined;
+  if (!options.message?.length && !byAmi) {
+    throw new UsageError('nothing to publish', {
+      rule: 'publish needs --message FILE, or --release N --arch A --source-ami ID',
+      hint: 'try: fedora-marketplace publish --message examples/messages/fedora-41-cloud-base.jsonl',
+    });
+  }
+  if (options.message?.length && byAmi) {
+    throw new UsageError('--message cannot be combined with --release/--arch/--source-ami', { hint: 'run publish twice' });
+  }
+  const runtime = await openRuntime(options);
+  try {
+    const say = (line: string) => {
+      if (!options.json) process.stdout.write(`${line}\n`);
+    };
+    const { requests, skipped } = options.message?.length
+      ? await requestsFromMessages(runtime, options)
+      : { requests: [await requestFromFlags(runtime, options, say)], skipped: [] };
+
+    if (runtime.sim && runtime.config.cloud.sim.seedSourceImages) seedSources(runtime, requests, say);
+    await preVerify(runtime, requests);
+
+    const jobs = await acceptRequests(runtime, requests, 'file', say);
+    const done = await driveJobs(runtime, jobs, { detach: options.detach === true, json: options.json === true });
+    printJobs(done, skipped, options.json === true, runtime);
+    return exitCodeFor(done);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function requestsFromMessages(
+  runtime: Runtime,
+  options: PublishOptions,
+): Promise<{ requests: ImageRequest[]; skipped: SkippedView[] }> {
+  const messages: Array<{ file: string; message: FedoraMessage }> = [];
+  for (const file of options.message ?? []) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (cause) {
+      throw new InputError(`cannot read message file ${file}`, {
+        field: '--message',
+        value: file,
+        rule: (cause as Error).message,
+        hint: 'pass a readable file written by `fedora-messaging` or saved from the bus',
+      });
+    }
+    try {
+      for (const message of parseMessageFile(text, { file, ...(options.topic ? { topic: options.topic } : {}) })) {
+        messages.push({ file, message });
+      }
+    } catch (error) {
+      if (error instanceof InputError) await reject(runtime, error, { payload: text });
+      throw error;
+    }
+  }
+
+  // All or nothing: a file with one invalid message creates no job at all.
+  const requests: ImageRequest[] = [];
+  const skipped: SkippedView[] = [];
+  const rejected: InputError[] = [];
+  for (const { file, message } of messages) {
+    const decision = interpretMessage(message, {
+      config: runtime.config,
+      origin: { kind: 'message', file },
+      includePrerelease: options.includePrerelease === true,
+      now: runtime.clock.now(),
+    });
+    if (decision.kind === 'accept') requests.push(decision.request);
+    else if (decision.kind === 'skip') skipped.push(skippedView(decision.reason, decision.summary, message));
+    else {
+      rejected.push(decision.error);
+      await reject(runtime, decision.error, {
+        payload: JSON.stringify(message),
+        topic: message.topic,
+        ...(message.id ? { messageId: message.id } : {}),
+      });
+    }
+  }
+  if (rejected.length > 0) throw rejected[0] as InputError;
+  for (const s of skipped) {
+    await runtime.store.recordIntake({
+      at: runtime.clock.now(),
+      source: 'file',
+      outcome: 'skipped',
+      reason: s.reason,
+      topic: s.topic,
+      ...(s.messageId ? { messageId: s.messageId } : {}),
+    });
+  }
+  return { requests, skipped };
+}
+
+function skippedView(reason: string, summary: SkipSummary, message: FedoraMessage): SkippedView {
+  return {
+    id: `skip:${message.id ?? summary.imageName ?? message.topic}`,
+    state: 'skipped',
+    reason,
+    topic: message.topic,
+    ...(message.id ? { messageId: message.id } : {}),
+    ...(summary.release !== undefined ? { release: summary.release } : {}),
+    ...(summary.arch ? { arch: summary.arch } : {}),
+    ...(summary.subvariant ? { subvariant: summary.subvariant } : {}),
+    ...(summary.composeId ? { composeId: summary.composeId } : {}),
+    ...(summary.imageName ? { imageName: summary.imageName } : {}),
+  };
+}
+
+async function requestFromFlags(runtime: Runtime, options: PublishOptions, say: (line: string) => void): Promise<ImageRequest> {
+  const release = Number(options.release);
+  if (!options.release || !Number.isInteger(release) || release < 1) {
+    throw new UsageError('--release must be a Fedora release number', { field: '--release', value: options.release ?? '(missing)', rule: 'a positive integer such as 41' });
+  }
+  const arch = options.arch ? toAwsArch(options.arch) : undefined;
+  if (!arch) throw new UsageError('--arch is required with --source-ami', { field: '--arch', rule: 'x86_64 or aarch64 (arm64)' });
+  if (!options.sourceAmi || !/^ami-[0-9a-f]{8,17}$/.test(options.sourceAmi)) {
+    throw new UsageError('--source-ami must be an AMI id', { field: '--source-ami', value: options.sourceAmi ?? '(missing)', rule: 'ami- followed by 8 or 17 hex digits' });
+  }
+  const region = options.sourceRegion ?? runtime.config.fedora.sourceRegion;
+  const { partition } = listingPartition(runtime.config);
+  if (runtime.sim && runtime.config.cloud.sim.seedSourceImages) {
+    const name = options.imageName ?? `Fedora-Cloud-Base-AmazonEC2.${toFedoraArch(arch)}-${release}-1.1`;
+    seedOne(runtime, { region, imageId: options.sourceAmi, name, arch }, say);
+  }
+  const image = await findSourceImage(runtime.ctx, partition, { sourceAmi: options.sourceAmi, sourceRegion: region });
+  if (!image) {
+    const error = new InputError(`source AMI ${options.sourceAmi} is not Fedora's`, {
+      field: '--source-ami',
+      value: options.sourceAmi,
+      rule: `must be an image owned by ${runtime.config.fedora.ownerAccount} (fedora.ownerAccount) in ${region}`,
+      hint: 'check the AMI id and --source-region; only images owned by the configured Fedora account are listed',
+    });
+    await reject(runtime, error, { payload: JSON.stringify({ sourceAmi: options.sourceAmi, region }) });
+    throw error;
+  }
+  return requestFromImage(image as Image, {
+    release,
+    arch,
+    subvariant: options.subvariant,
+    region,
+    ...(options.composeId ? { composeId: options.composeId } : {}),
+  });
+}
+
+/** Sandbox: Fedora's public images named by the messages are registered in the simulated cloud first. */
+function seedSources(runtime: Runtime, requests: ImageRequest[], say: (line: string) => void): void {
+  for (const request of requests) {
+    for (const [region, imageId] of Object.entries(request.regions)) {
+      seedOne(runtime, { region, imageId, name: request.imageName, arch: request.arch }, say, true);
+    }
+    say(
+      `sandbox: seeded ${Object.keys(request.regions).length} Fedora-owned source image(s) (owner ${runtime.config.fedora.ownerAccount}) named ${request.imageName}`,
+    );
+  }
+}
+
+function seedOne(
+  runtime: Runtime,
+  spec: { region: string; imageId: string; name: string; arch: ImageRequest['arch'] },
+  say: (line: string) => void,
+  quiet = false,
+): void {
+  const sim = runtime.sim;
+  if (!sim) return;
+  const exists = sim.state().images.some((i) => i.id === spec.imageId && i.region === spec.region);
+  if (exists) return;
+  sim.seedImage({ region: spec.region, imageId: spec.imageId, name: spec.name, architecture: spec.arch, bootMode: 'uefi-preferred' });
+  if (!quiet) say(`sandbox: seeded Fedora-owned source image ${spec.imageId} (${spec.name}) in ${spec.region}`);
+}
+
+/**
+ * The source AMI of every request must be Fedora's before any job exists: a message naming someone
+ * else's AMI is bad input, refused with nothing stored but the rejection.
+ */
+async function preVerify(runtime: Runtime, requests: ImageRequest[]): Promise<void> {
+  const { partition } = listingPartition(runtime.config);
+  for (const request of requests) {
+    const image = await findSourceImage(runtime.ctx, partition, request);
+    const problem = sourceImageProblem(image, request, runtime.config.fedora.ownerAccount);
+    if (!problem) continue;
+    const error = new InputError(problem, {
+      field: 'body.regions',
+      value: `${request.sourceRegion}: ${request.sourceAmi}`,
+      rule: `the source image must be owned by ${runtime.config.fedora.ownerAccount} and match the message`,
+      hint: 'only official images published by the Fedora account are listed; check fedora.ownerAccount',
+    });
+    await reject(runtime, error, {
+      payload: JSON.stringify(request),
+      ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
+      ...(request.origin.topic ? { topic: request.origin.topic } : {}),
+    });
+    throw error;
+  }
+}
+
+async function reject(
+  runtime: Runtime,
+  error: InputError,
+  extra: { payload: string; messageId?: string; topic?: string },
+): Promise<void> {
+  await runtime.store.recordIntake({ at: runtime.clock.now(), source: 'file', outcome: 'rejected', reason: error.describe(), ...extra });
+}
+

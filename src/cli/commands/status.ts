@@ -1,0 +1,70 @@
+/** `fedora-marketplace status`: jobs, their stage and what they wait for; or the quarantine. */
+import { ExitCode, InputError } from '../../core/errors.js';
+import { jobView, table } from '../job-view.js';
+import { openRuntime, type CommonOptions } from '../runtime.js';
+
+interface StatusOptions extends CommonOptions {
+  jobs: string[];
+  events?: boolean;
+  quarantine?: boolean;
+}
+
+export async function run(options: StatusOptions): Promise<number> {
+  const runtime = await openRuntime(options);
+  try {
+    if (options.quarantine) {
+      const rejected = await runtime.store.listIntake({ outcomes: ['rejected'] });
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ quarantine: rejected }, null, 2)}\n`);
+      } else if (rejected.length === 0) {
+        process.stdout.write('quarantine is empty\n');
+      } else {
+        for (const r of rejected) {
+          process.stdout.write(`${r.at.toISOString()} ${r.source} ${r.messageId ?? '-'} ${r.topic ?? ''}\n  ${r.reason ?? ''}\n`);
+        }
+      }
+      return ExitCode.ok;
+    }
+    const jobs = await runtime.store.listJobs(options.jobs.length > 0 ? { ids: options.jobs } : {});
+    const missing = options.jobs.filter((id) => !jobs.some((j) => j.id === id));
+    if (missing.length > 0) {
+      throw new InputError(`no such job: ${missing.join(', ')}`, { field: 'job', value: missing[0], rule: 'must be a job id shown by `status`' });
+    }
+    const withEvents = options.events || options.jobs.length > 0;
+    if (options.json) {
+      const views = [];
+      for (const job of jobs) {
+        const view = jobView(job);
+        views.push(withEvents ? { ...view, events: await runtime.store.events(job.id) } : view);
+      }
+      process.stdout.write(`${JSON.stringify({ jobs: views }, null, 2)}\n`);
+      return ExitCode.ok;
+    }
+    if (jobs.length === 0) {
+      process.stdout.write(`no jobs in ${runtime.stateDir}\n`);
+      return ExitCode.ok;
+    }
+    const rows = jobs.map((j) => [
+      j.id,
+      j.state,
+      `${j.request.release}/${j.request.arch}`,
+      j.data.versionTitle ?? '-',
+      j.data.productId ?? '-',
+      j.data.changeSetId ? `${j.data.changeSetStatus ?? '?'}` : '-',
+      j.updatedAt.toISOString().slice(0, 19),
+      j.reason ?? '',
+    ]);
+    process.stdout.write(`${table(['job', 'state', 'image', 'version', 'product', 'change set', 'updated', 'reason / waiting for'], rows)}\n`);
+    if (withEvents) {
+      for (const job of jobs) {
+        process.stdout.write(`\n${job.id} (${job.request.imageName}):\n`);
+        for (const e of await runtime.store.events(job.id)) {
+          process.stdout.write(`  ${e.at.toISOString().slice(0, 19)} ${e.stage.padEnd(9)} ${e.kind.padEnd(9)} ${e.message}\n`);
+        }
+      }
+    }
+    return ExitCode.ok;
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,77 @@
+import type { Job } from '../pipeline/job.js';
+import { isTerminal } from '../pipeline/job.js';
+
+/** The JSON shape of a job in `--json` output (README "JSON output" documents it). */
+export interface JobView {
+  id: string;
+  state: string;
+  reason?: string;
+  release?: number;
+  arch?: string;
+  subvariant?: string;
+  composeId?: string;
+  imageName?: string;
+  sourceAmi?: string;
+  sourceRegion?: string;
+  prerelease?: boolean;
+  productId?: string;
+  productTitle?: string;
+  versionTitle?: string;
+  mirroredAmis: Record<string, string>;
+  changeSetId?: string;
+  changeSetStatus?: string;
+  changeSetErrors?: Array<{ code: string; message: string }>;
+  loadFormPath?: string;
+  changeSetPath?: string;
+  versionExisted?: boolean;
+  derived?: Array<{ field: string; value: string; from: string }>;
+  messageId?: string;
+  topic?: string;
+  nextCheckAt?: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export function jobView(job: Job): JobView {
+  const { request: r, data: d } = job;
+  return strip({
+    id: job.id,
+    state: job.state,
+    reason: job.reason,
+    release: r.release,
+    arch: r.arch,
+    subvariant: r.subvariant,
+    composeId: r.composeId,
+    imageName: r.imageName,
+    sourceAmi: r.sourceAmi,
+    sourceRegion: r.sourceRegion,
+    prerelease: r.prerelease,
+    productId: d.productId,
+    productTitle: d.productTitle,
+    versionTitle: d.versionTitle,
+    mirroredAmis: d.mirroredAmis,
+    changeSetId: d.changeSetId,
+    changeSetStatus: d.changeSetStatus,
+    changeSetErrors: d.changeSetErrors,
+    loadFormPath: d.loadFormPath,
+    changeSetPath: d.changeSetPath,
+    versionExisted: d.versionExisted,
+    derived: r.derived.length > 0 ? r.derived : undefined,
+    messageId: r.origin.messageId,
+    topic: r.origin.topic,
+    nextCheckAt: isTerminal(job.state) ? undefined : job.nextRunAt.toISOString(),
+    createdAt: job.createdAt.toISOString(),
+    updatedAt: job.updatedAt.toISOString(),
+  });
+}
+
+function strip<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Fixed-width text table for human output. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * The `fedora-marketplace` executable. Only commander is loaded up front; each command's module (and
+ * with it zod, the AWS SDK, SQLite...) is imported when that command runs, so `--help` stays fast.
+ */
+import { Command, Option } from 'commander';
+import { runCommand } from './run-command.js';
+
+const program = new Command('fedora-marketplace')
+  .description('List every official Fedora Cloud image in the AWS Marketplace, automatically.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+With no --config, the embedded sandbox runs: a simulated AWS kept beside the job store (no AWS account,
+no broker). State lives in --state-dir, else $FEDORA_MARKETPLACE_STATE_DIR, else ./.fedora-marketplace.
+
+Exit codes: 0 ok (policy skips included), 1 internal error, 2 usage, 3 bad input, 4 configuration,
+5 a job failed, 6 jobs still waiting (--detach), 7 AWS error.`,
+  );
+
+/** Options every command accepts. */
+function common(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'configuration file (YAML); default: the embedded sandbox')
+    .option('--state-dir <dir>', 'where jobs, exports and the sandbox cloud are kept')
+    .option('--json', 'print one JSON document on stdout')
+    .option('-v, --verbose', 'structured logs (JSON) on stderr at debug level');
+}
+
+common(
+  program
+    .command('publish')
+    .description('publish official Fedora images: from fedora-messaging message files, or one image by AMI id')
+    .option('-m, --message <file...>', 'message file(s): serialized fedora-messaging JSON, a dump (one per line), or a bare body with --topic')
+    .option('--topic <topic>', 'topic of a bare message body')
+    .option('--release <n>', 'Fedora release of --source-ami')
+    .addOption(new Option('--arch <arch>', 'architecture of --source-ami').choices(['x86_64', 'aarch64', 'arm64']))
+    .option('--source-ami <id>', "Fedora's AMI id (looked up with the owner pinned to fedora.ownerAccount)")
+    .option('--source-region <region>', 'region of --source-ami (default fedora.sourceRegion)')
+    .option('--subvariant <name>', 'subvariant of --source-ami', 'Cloud_Base')
+    .option('--compose-id <id>', 'compose id of --source-ami (default: derived from its name)')
+    .option('--image-name <name>', 'sandbox only: name of the Fedora image to seed for --source-ami')
+    .option('--include-prerelease', 'also list Beta/RC (Prerelease) images')
+    .option('--detach', 'return once nothing is due now; waits stay stored for `resume`'),
+).action((opts) => runCommand(() => import('./commands/publish.js'), opts));
+
+common(
+  program
+    .command('status')
+    .description('show jobs: their stage, what they wait for, their listing and change set')
+    .argument('[job...]', 'job ids (default: all)')
+    .option('--events', 'include each job’s history')
+    .option('--quarantine', 'show rejected (invalid) input instead of jobs'),
+).action((jobs, opts) => runCommand(() => import('./commands/status.js'), { ...opts, jobs }));
+
+common(
+  program
+    .command('resume')
+    .description('continue every unfinished job (after a crash, a restart or --detach)')
+    .option('--retry-failed', 'also start failed jobs again from the stage they failed in')
+    .option('--detach', 'return once nothing is due now'),
+).action((opts) => runCommand(() => import('./commands/resume.js'), opts));
+
+const config = program.command('config').description('configuration helpers');
+common(
+  config
+    .command('validate')
+    .description('validate a configuration file (default: the embedded sandbox configuration)')
+    .argument('[file]', 'YAML configuration file'),
+).action((file, opts) => runCommand(() => import('./commands/config-validate.js'), { ...opts, file }));
+
+const sandbox = program.command('sandbox').description('the simulated AWS behind the embedded default');
+common(sandbox.command('state').description('print the simulated cloud: images and change sets')).action((opts) =>
+  runCommand(() => import('./commands/sandbox-state.js'), opts),
+);
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`fedora-marketplace: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+});

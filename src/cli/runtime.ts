@@ -1,0 +1,135 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { Cloud } from '../cloud/ports.js';
+import type { SimCloud } from '../cloud/sim/index.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { ManualClock, systemClock, type Clock } from '../core/clock.js';
+import { FactsCache, listingPartition, type PipelineContext } from '../pipeline/context.js';
+import { Semaphore } from '../pipeline/semaphore.js';
+import type { JobStore } from '../store/store.js';
+
+export interface CommonOptions {
+  config?: string;
+  stateDir?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export const stateDirVariable = 'FEDORA_MARKETPLACE_STATE_DIR';
+
+export function resolveStateDir(options: CommonOptions): string {
+  return resolve(options.stateDir ?? process.env[stateDirVariable] ?? '.fedora-marketplace');
+}
+
+/** Credentials and secrets that must never reach a log line (DESIGN invariant 6). */
+const redactPaths = [
+  '*.accessKeyId',
+  '*.secretAccessKey',
+  '*.sessionToken',
+  '*.password',
+  '*.authorization',
+  '*.Authorization',
+  'headers["x-amz-security-token"]',
+  'credentials',
+];
+
+export function createLogger(options: CommonOptions): Logger {
+  return pino(
+    { level: options.verbose ? 'debug' : 'warn', redact: { paths: redactPaths, censor: '[redacted]' }, base: undefined },
+    pino.destination(2),
+  );
+}
+
+/** Everything a command needs, opened from the common options; `close()` flushes and releases it. */
+export interface Runtime {
+  config: Config;
+  configSource: string;
+  stateDir: string;
+  store: JobStore;
+  cloud: Cloud;
+  /** Present when the cloud is the simulated one. */
+  sim?: SimCloud;
+  clock: Clock;
+  /** Sandbox time: jumps instead of sleeping. */
+  virtualClock?: ManualClock;
+  logger: Logger;
+  ctx: PipelineContext;
+  close(): Promise<void>;
+}
+
+export function simStateFile(stateDir: string): string {
+  return join(stateDir, 'sandbox-cloud.json');
+}
+
+export async function openRuntime(options: CommonOptions): Promise<Runtime> {
+  const { config, source } = loadConfig(options.config);
+  const stateDir = resolveStateDir(options);
+  mkdirSync(stateDir, { recursive: true });
+  const logger = createLogger(options);
+  const { openStore } = await import('../store/open-store.js');
+  const store = await openStore({ driver: config.store.driver, stateDir, ...(config.store.url ? { url: config.store.url } : {}) });
+
+  let cloud: Cloud;
+  let sim: SimCloud | undefined;
+  let clock: Clock = systemClock;
+  let virtualClock: ManualClock | undefined;
+  if (config.cloud.adapter === 'sim') {
+    const { createSimCloud, readSimClock } = await import('../cloud/sim/index.js');
+    const stateFile = simStateFile(stateDir);
+    virtualClock = new ManualClock(readSimClock(stateFile) ?? Date.now());
+    clock = virtualClock;
+    sim = createSimCloud({ clock, sim: config.cloud.sim, fedoraOwner: config.fedora.ownerAccount, partitions: simPartitions(config), stateFile });
+    cloud = sim;
+  } else {
+    const { createAwsCloud } = await import('../cloud/aws/aws-cloud.js');
+    cloud = createAwsCloud(config, { logger });
+  }
+
+  const slots = new Map<string, Semaphore>();
+  const ctx: PipelineContext = {
+    config,
+    cloud,
+    store,
+    clock,
+    logger,
+    outputDir: join(stateDir, 'listings'),
+    copySlots: (region) => {
+      let slot = slots.get(region);
+      if (!slot) slots.set(region, (slot = new Semaphore(config.pipeline.copiesPerRegion)));
+      return slot;
+    },
+    facts: new FactsCache(cloud),
+  };
+  return {
+    config,
+    configSource: source,
+    stateDir,
+    store,
+    cloud,
+    ...(sim ? { sim } : {}),
+    clock,
+    ...(virtualClock ? { virtualClock } : {}),
+    logger,
+    ctx,
+    async close() {
+      await cloud.close();
+      await store.close();
+      logger.flush();
+    },
+  };
+}
+
+/** The simulated accounts mirror the configured ones, so the sandbox checks the same rules AWS would. */
+function simPartitions(config: Config) {
+  const { partition, settings } = listingPartition(config);
+  return {
+    [partition]: {
+      internalAccount: settings.internalAccount.accountId,
+      sellerAccount: settings.sellerAccount.accountId,
+      accessRoleArns: [settings.marketplace.accessRoleArn],
+      marketplaceAccounts: settings.marketplace.shareWithAccounts,
+    },
+  };
+}
