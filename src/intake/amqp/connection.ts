@@ -57,18 +57,40 @@ function checkUrl(url: string): void {
   }
 }
 
+/** Socket options amqplib connects with: TLS files and certificate (EXTERNAL) authentication when configured. */
+export interface ConnectionOptions {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  credentials?: { mechanism: string; response(): Buffer };
+  clientProperties: Record<string, unknown>;
+}
+
+/**
+ * With a client certificate the broker identifies the client by it (SASL EXTERNAL), as
+ * fedora-messaging does against Fedora's broker, whose URL carries a user name but no password.
+ * Misconfiguration (bad URL, unreadable TLS files) throws ConfigError, which callers must not retry.
+ */
+export async function connectionOptions(
+  config: Pick<BusConfig, 'url' | 'tls'>,
+  clientProperties: Record<string, unknown>,
+): Promise<ConnectionOptions> {
+  checkUrl(config.url);
+  if (!config.tls) return { clientProperties };
+  return { ...(await readTlsFiles(config.tls)), credentials: amqp.credentials.external(), clientProperties };
+}
+
 /**
  * Opens one connection. `connectionName` is shown by the broker (`rabbitmqctl list_connections
- * client_properties`), which is how operators and tests find it. Misconfiguration (bad URL,
- * unreadable TLS files) throws ConfigError, which callers must not retry.
+ * client_properties`), which is how operators and tests find it.
  */
 export async function openConnection(
   config: Pick<BusConfig, 'url' | 'tls'>,
   connectionName: string,
+  clientProperties: Record<string, unknown> = {},
 ): Promise<ChannelModel> {
-  checkUrl(config.url);
-  const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
-  return amqp.connect(config.url, { ...tls, clientProperties: { connection_name: connectionName } });
+  const options = await connectionOptions(config, { ...clientProperties, connection_name: connectionName });
+  return amqp.connect(config.url, options);
 }
 
 /**

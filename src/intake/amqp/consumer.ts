@@ -50,6 +50,8 @@ export interface BusConsumerOptions {
   handler: DeliveryHandler;
   /** Shown by the broker for this connection; unique names let operators find one consumer. */
   connectionName?: string;
+  /** More client properties for the broker's connection list (fedora-messaging's `client_properties`). */
+  clientProperties?: Record<string, unknown>;
   backoff?: BackoffPolicy;
   /** Wait before requeueing a message whose handler threw, so a poison message does not spin. */
   requeueDelayMs?: number;
@@ -159,7 +161,7 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
 
   private async openSession(): Promise<Session> {
     const { config } = this.options;
-    const connection = await openConnection(config, this.connectionName);
+    const connection = await openConnection(config, this.connectionName, this.options.clientProperties);
     try {
       // Errors arrive again as 'close'; the listeners only keep them from crashing the process.
       connection.on('error', () => {});

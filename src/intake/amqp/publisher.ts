@@ -31,6 +31,8 @@ export interface PublishReceipt {
 export interface BusPublisherOptions {
   config: Pick<BusConfig, 'url' | 'tls' | 'topicPrefix' | 'publishExchange'>;
   connectionName?: string;
+  /** More client properties for the broker's connection list (fedora-messaging's `client_properties`). */
+  clientProperties?: Record<string, unknown>;
   backoff?: BackoffPolicy;
   /** Connection or confirm failures tolerated per publish before it rejects. */
   maxAttempts?: number;
@@ -135,7 +137,11 @@ export class BusPublisher {
   }
 
   private async connect(): Promise<Session> {
-    const connection = await openConnection(this.options.config, this.connectionName);
+    const connection = await openConnection(
+      this.options.config,
+      this.connectionName,
+      this.options.clientProperties,
+    );
     try {
       connection.on('error', () => {});
       const channel = await connection.createConfirmChannel();
