@@ -1,0 +1,365 @@
+/**
+ * Reconcile: the desired state of one product against what DescribeEntity shows, as the smallest
+ * change set that closes the gap, plus a readable diff. Planning against the entity that results
+ * from applying a plan gives an empty plan (checked with `applyChanges`).
+ */
+import type { AmiProductDetails, Change, EntityDescription } from '../cloud/ports.js';
+import { formatValue, InternalError } from '../core/errors.js';
+import {
+  addDeliveryOptions,
+  addInstanceTypes,
+  addRegions,
+  createdProductRef,
+  createProductChangeName,
+  informationDiff,
+  informationDocument,
+  updateFutureRegionSupport,
+  updateInformation,
+  type ProductMetadata,
+} from './change-set.js';
+import type { ProductListing } from './model.js';
+import { amiProductEntityType } from './validate.js';
+
+export interface DesiredProduct {
+  productId?: string;
+  metadata: ProductMetadata;
+  regions: string[];
+  futureRegionSupport: 'All' | 'US' | 'None';
+  instanceTypes: string[];
+  /** Versions that should exist (each listing carries its title and AMI), oldest first. */
+  versions: ProductListing[];
+}
+
+export type PlanDiffKind =
+  | 'metadata'
+  | 'regions-added'
+  | 'regions-restricted'
+  | 'instance-types-added'
+  | 'instance-types-restricted'
+  | 'version-added'
+  | 'version-restricted'
+  | 'visibility';
+
+export interface PlanDiff {
+  kind: PlanDiffKind;
+  field?: string;
+  from?: unknown;
+  to?: unknown;
+}
+
+export interface ProductPlan {
+  productId?: string;
+  productTitle: string;
+  changes: Change[];
+  diff: PlanDiff[];
+}
+
+export interface PlanOptions {
+  /** Versions that stay available; older ones (by CreationDate) are restricted. */
+  keepVersions: number;
+  /** The release's end of life: from then on the product is restricted. */
+  endOfLife?: Date;
+  now: Date;
+}
+
+/** One change set may carry at most 50 delivery option ids per RestrictDeliveryOptions. */
+const maxRestrictIds = 50;
+
+/** The desired product of one listing (its version being the only one to add). */
+export function desiredProductOf(listing: ProductListing): DesiredProduct {
+  return {
+    ...(listing.productId ? { productId: listing.productId } : {}),
+    metadata: listing,
+    regions: [...listing.regions],
+    futureRegionSupport: listing.futureRegionSupport,
+    instanceTypes: [...listing.instanceTypes],
+    versions: [listing],
+  };
+}
+
+function change(ChangeType: string, Identifier: string, DetailsDocument: unknown): Change {
+  return { ChangeType, Entity: { Type: amiProductEntityType, Identifier }, DetailsDocument };
+}
+
+const isRestricted = (o: { Visibility?: string }) => o.Visibility === 'Restricted';
+
+export function planProduct(
+  desired: DesiredProduct,
+  current: EntityDescription | undefined,
+  opts: PlanOptions,
+): ProductPlan {
+  const productTitle = desired.metadata.productTitle;
+  const endOfLife = opts.endOfLife !== undefined && opts.now.getTime() >= opts.endOfLife.getTime();
+  if (!current) {
+    // Never create a product for a release that is already past end of life.
+    if (endOfLife || desired.versions.length === 0) return { productTitle, changes: [], diff: [] };
+    return newProductPlan(desired, productTitle);
+  }
+
+  const id = current.entityId;
+  const details = current.details;
+  const plan: ProductPlan = { productId: id, productTitle, changes: [], diff: [] };
+  if (endOfLife) {
+    const from = details.Description?.Visibility;
+    if (from !== 'Restricted') {
+      plan.changes.push(change('UpdateVisibility', id, { TargetVisibility: 'Restricted' }));
+      plan.diff.push({ kind: 'visibility', from, to: 'Restricted' });
+    }
+    return plan;
+  }
+
+  const info = informationDiff(desired.metadata, details);
+  if (info.length > 0) {
+    const full = informationDocument(desired.metadata);
+    plan.changes.push(updateInformation(id, Object.fromEntries(info.map((d) => [d.field, full[d.field]]))));
+    for (const d of info) plan.diff.push({ kind: 'metadata', field: d.field, from: d.from, to: d.to });
+  }
+
+  const haveRegions = details.RegionAvailability?.Regions ?? [];
+  const regionsToAdd = desired.regions.filter((r) => !haveRegions.includes(r));
+  const regionsToRestrict = haveRegions.filter((r) => !desired.regions.includes(r));
+  if (regionsToAdd.length > 0) {
+    plan.changes.push(addRegions(id, regionsToAdd));
+    plan.diff.push({ kind: 'regions-added', to: regionsToAdd });
+  }
+  if (regionsToRestrict.length > 0) {
+    plan.changes.push(change('RestrictRegions', id, { Regions: regionsToRestrict }));
+    plan.diff.push({ kind: 'regions-restricted', from: regionsToRestrict });
+  }
+  const future = details.RegionAvailability?.FutureRegionSupport;
+  if (future !== desired.futureRegionSupport) {
+    plan.changes.push(updateFutureRegionSupport(id, desired.futureRegionSupport));
+    plan.diff.push({
+      kind: 'metadata',
+      field: 'FutureRegionSupport',
+      from: future,
+      to: desired.futureRegionSupport,
+    });
+  }
+
+  const haveTypes = details.Compatibility?.AvailableInstanceTypes ?? [];
+  const typesToAdd = desired.instanceTypes.filter((t) => !haveTypes.includes(t));
+  const typesToRestrict = haveTypes.filter((t) => !desired.instanceTypes.includes(t));
+  if (typesToAdd.length > 0) {
+    plan.changes.push(addInstanceTypes(id, typesToAdd));
+    plan.diff.push({ kind: 'instance-types-added', to: typesToAdd });
+  }
+  if (typesToRestrict.length > 0) {
+    plan.changes.push(change('RestrictInstanceTypes', id, { InstanceTypes: typesToRestrict }));
+    plan.diff.push({ kind: 'instance-types-restricted', from: typesToRestrict });
+  }
+
+  const versions = details.Versions ?? [];
+  const titles = new Set(versions.map((v) => v.VersionTitle));
+  // A change set may add one version; further missing versions come in the following plans.
+  const missing = desired.versions.find((v) => !titles.has(v.versionTitle));
+  if (missing) {
+    plan.changes.push(addDeliveryOptions(id, missing));
+    plan.diff.push({ kind: 'version-added', field: missing.versionTitle, to: missing.amiId });
+  }
+
+  // Retention: the version being added counts as the newest one.
+  const byAge = [...versions].sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''));
+  const keepExisting = Math.max(0, opts.keepVersions - (missing ? 1 : 0));
+  const restrictIds: string[] = [];
+  for (const version of byAge.slice(keepExisting)) {
+    const ids = (version.DeliveryOptions ?? [])
+      .filter((o) => !isRestricted(o) && o.Id)
+      .map((o) => o.Id as string);
+    if (ids.length === 0 || restrictIds.length + ids.length > maxRestrictIds) continue;
+    restrictIds.push(...ids);
+    plan.diff.push({ kind: 'version-restricted', field: version.VersionTitle, from: ids });
+  }
+  if (restrictIds.length > 0)
+    plan.changes.push(change('RestrictDeliveryOptions', id, { DeliveryOptionIds: restrictIds }));
+  return plan;
+}
+
+function newProductPlan(desired: DesiredProduct, productTitle: string): ProductPlan {
+  const ref = createdProductRef;
+  const version = desired.versions[desired.versions.length - 1] as ProductListing;
+  const info = informationDocument(desired.metadata);
+  return {
+    productTitle,
+    changes: [
+      {
+        ChangeType: 'CreateProduct',
+        ChangeName: createProductChangeName,
+        Entity: { Type: amiProductEntityType },
+        DetailsDocument: { ProductTitle: productTitle },
+      },
+      updateInformation(ref, info),
+      addRegions(ref, desired.regions),
+      updateFutureRegionSupport(ref, desired.futureRegionSupport),
+      addInstanceTypes(ref, desired.instanceTypes),
+      addDeliveryOptions(ref, version),
+    ],
+    diff: [
+      ...Object.entries(info).map(([field, to]) => ({ kind: 'metadata' as const, field, to })),
+      { kind: 'regions-added', to: desired.regions },
+      { kind: 'metadata', field: 'FutureRegionSupport', to: desired.futureRegionSupport },
+      { kind: 'instance-types-added', to: desired.instanceTypes },
+      { kind: 'version-added', field: version.versionTitle, to: version.amiId },
+    ],
+  };
+}
+
+function listText(value: unknown): string {
+  return Array.isArray(value) ? value.join(', ') : formatValue(value);
+}
+
+function diffLine(d: PlanDiff): string {
+  switch (d.kind) {
+    case 'metadata':
+      return `~ ${d.field}: ${d.from === undefined ? '(unset)' : formatValue(d.from)} -> ${formatValue(d.to)}`;
+    case 'regions-added':
+      return `+ regions: ${listText(d.to)}`;
+    case 'regions-restricted':
+      return `- regions: ${listText(d.from)}`;
+    case 'instance-types-added':
+      return `+ instance types: ${listText(d.to)}`;
+    case 'instance-types-restricted':
+      return `- instance types: ${listText(d.from)}`;
+    case 'version-added':
+      return `+ version ${d.field} (${String(d.to)})`;
+    case 'version-restricted':
+      return `- version ${d.field} (delivery options ${listText(d.from)})`;
+    case 'visibility':
+      return `! visibility: ${d.from ?? '(unset)'} -> ${String(d.to)}`;
+  }
+}
+
+/** A readable diff of several plans: one block per product. */
+export function formatPlan(plans: ProductPlan[]): string {
+  return plans
+    .map((p) => {
+      const name = `${p.productId ?? '(new product)'} "${p.productTitle}"`;
+      if (p.changes.length === 0) return `${name}: up to date`;
+      const head = `${name}: ${p.changes.length} change${p.changes.length === 1 ? '' : 's'} (${p.changes.map((c) => c.ChangeType).join(', ')})`;
+      return [head, ...p.diff.map((d) => `  ${diffLine(d)}`)].join('\n');
+    })
+    .join('\n');
+}
+
+// ---------------------------------------------------------------- applying changes (tests, simulation)
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/**
+ * What DescribeEntity would show after `changes` succeed, without side effects. New versions get
+ * deterministic ids and `now` as CreationDate.
+ */
+export function applyChanges(details: AmiProductDetails, changes: Change[], now: Date): AmiProductDetails {
+  const next = structuredClone(details);
+  for (const c of changes) {
+    const doc = c.DetailsDocument as Record<string, unknown>;
+    switch (c.ChangeType) {
+      case 'CreateProduct':
+        next.Description = {
+          ...next.Description,
+          ProductTitle: doc.ProductTitle as string,
+          Visibility: 'Limited',
+        };
+        break;
+      case 'UpdateInformation': {
+        const d = (next.Description ??= {});
+        const p = (next.PromotionalResources ??= {});
+        if ('ProductTitle' in doc) d.ProductTitle = doc.ProductTitle as string;
+        if ('ShortDescription' in doc) d.ShortDescription = doc.ShortDescription as string;
+        if ('LongDescription' in doc) d.LongDescription = doc.LongDescription as string;
+        if ('Sku' in doc) d.Sku = doc.Sku as string;
+        if ('Highlights' in doc) d.Highlights = [...(doc.Highlights as string[])];
+        if ('Categories' in doc) d.Categories = [...(doc.Categories as string[])];
+        if ('SearchKeywords' in doc) d.SearchKeywords = [...(doc.SearchKeywords as string[])];
+        if ('LogoUrl' in doc) p.LogoUrl = doc.LogoUrl as string;
+        if ('VideoUrls' in doc) p.Videos = (doc.VideoUrls as string[]).map((Url) => ({ Type: 'Link', Url }));
+        if ('AdditionalResources' in doc)
+          p.AdditionalResources = (doc.AdditionalResources as Array<{ Text: string; Url: string }>).map(
+            (r) => ({
+              Type: 'Link',
+              ...r,
+            }),
+          );
+        if ('SupportDescription' in doc)
+          next.SupportInformation = { Description: doc.SupportDescription as string };
+        break;
+      }
+      case 'AddRegions':
+      case 'RestrictRegions': {
+        const ra = (next.RegionAvailability ??= {});
+        const regions = doc.Regions as string[];
+        const adding = c.ChangeType === 'AddRegions';
+        ra.Regions = adding
+          ? unique([...(ra.Regions ?? []), ...regions])
+          : (ra.Regions ?? []).filter((r) => !regions.includes(r));
+        ra.Restrict = adding
+          ? (ra.Restrict ?? []).filter((r) => !regions.includes(r))
+          : unique([...(ra.Restrict ?? []), ...regions]);
+        break;
+      }
+      case 'UpdateFutureRegionSupport':
+        (next.RegionAvailability ??= {}).FutureRegionSupport = (
+          doc.FutureRegionSupport as { SupportedRegions: string[] }
+        ).SupportedRegions[0];
+        break;
+      case 'AddInstanceTypes':
+      case 'RestrictInstanceTypes': {
+        const comp = (next.Compatibility ??= {});
+        const types = doc.InstanceTypes as string[];
+        const adding = c.ChangeType === 'AddInstanceTypes';
+        const available = comp.AvailableInstanceTypes ?? [];
+        const restricted = comp.RestrictedInstanceTypes ?? [];
+        comp.AvailableInstanceTypes = adding
+          ? unique([...available, ...types])
+          : available.filter((t) => !types.includes(t));
+        comp.RestrictedInstanceTypes = adding
+          ? restricted.filter((t) => !types.includes(t))
+          : unique([...restricted, ...types]);
+        break;
+      }
+      case 'AddDeliveryOptions': {
+        const versions = (next.Versions ??= []);
+        const n = versions.length + 1;
+        const version = doc.Version as { VersionTitle: string; ReleaseNotes: string };
+        const ami = (
+          doc.DeliveryOptions as Array<{ Details: { AmiDeliveryOptionDetails: Record<string, unknown> } }>
+        )[0]!.Details.AmiDeliveryOptionDetails;
+        const source = ami.AmiSource as Record<string, string | number>;
+        const sourceId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+        versions.push({
+          Id: `00000000-0000-4000-9000-${String(n).padStart(12, '0')}`,
+          VersionTitle: version.VersionTitle,
+          ReleaseNotes: version.ReleaseNotes,
+          CreationDate: now.toISOString(),
+          Sources: [{ Id: sourceId, Type: 'AmazonMachineImage', Image: source.AmiId as string }],
+          DeliveryOptions: [
+            {
+              Id: `00000000-0000-4000-a000-${String(n).padStart(12, '0')}`,
+              Type: 'AmazonMachineImage',
+              SourceId: sourceId,
+              Visibility: 'Public',
+              Instructions: { Usage: ami.UsageInstructions as string },
+              Recommendations: { InstanceType: ami.RecommendedInstanceType as string },
+            },
+          ],
+        });
+        break;
+      }
+      case 'RestrictDeliveryOptions': {
+        const ids = doc.DeliveryOptionIds as string[];
+        for (const v of next.Versions ?? [])
+          for (const o of v.DeliveryOptions ?? [])
+            if (o.Id && ids.includes(o.Id)) o.Visibility = 'Restricted';
+        break;
+      }
+      case 'UpdateVisibility':
+        (next.Description ??= {}).Visibility = doc.TargetVisibility as string;
+        break;
+      default:
+        throw new InternalError(`applyChanges does not model ${c.ChangeType}`);
+    }
+  }
+  return next;
+}

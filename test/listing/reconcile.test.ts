@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import type { AmiProductDetails, EntityDescription } from '../../src/cloud/ports.js';
+import { buildListing } from '../../src/listing/listing.js';
+import type { ProductListing } from '../../src/listing/model.js';
+import {
+  applyChanges,
+  desiredProductOf,
+  formatPlan,
+  planProduct,
+  type DesiredProduct,
+  type PlanOptions,
+} from '../../src/listing/reconcile.js';
+import { validateChangeSet } from '../../src/listing/validate.js';
+import { imageRequest, instanceTypes, mirrored, regions, sandbox } from './helpers.js';
+
+const now = new Date('2025-01-10T00:00:00Z');
+const opts: PlanOptions = { keepVersions: 2, now };
+
+function versionListing(label: string, ami: string): ProductListing {
+  return buildListing({
+    config: sandbox(),
+    request: imageRequest({ label }),
+    mirroredAmis: { ...mirrored, 'us-east-1': ami },
+    instanceTypes,
+    regions,
+  });
+}
+
+function entity(details: AmiProductDetails, entityId = 'prod-abcdefghijklm'): EntityDescription {
+  return {
+    entityId,
+    entityType: 'AmiProduct@1.0',
+    entityArn: `arn:aws:aws-marketplace:us-east-1:1:AWSMarketplace/AmiProduct/${entityId}`,
+    lastModifiedDate: '2025-01-01T00:00:00Z',
+    details,
+  };
+}
+
+/** Creates the product from a plan, then returns its entity. */
+function created(desired: DesiredProduct): EntityDescription {
+  const plan = planProduct(desired, undefined, opts);
+  return entity(applyChanges({}, plan.changes, new Date('2024-10-01T00:00:00Z')));
+}
+
+describe('planProduct: a new product', () => {
+  const desired = desiredProductOf(versionListing('1.4', 'ami-0bbbbbbbbbbbbbbbb'));
+
+  it('creates it with everything in one valid change set', () => {
+    const plan = planProduct(desired, undefined, opts);
+    expect(plan.productId).toBeUndefined();
+    expect(plan.changes.map((c) => c.ChangeType)).toEqual([
+      'CreateProduct',
+      'UpdateInformation',
+      'AddRegions',
+      'UpdateFutureRegionSupport',
+      'AddInstanceTypes',
+      'AddDeliveryOptions',
+    ]);
+    expect(validateChangeSet(plan.changes)).toEqual([]);
+    expect(plan.diff).toContainEqual({ kind: 'version-added', field: '41.1.4', to: 'ami-0bbbbbbbbbbbbbbbb' });
+  });
+
+  it('converges: planning against the result is empty', () => {
+    const plan = planProduct(desired, created(desired), opts);
+    expect(plan.changes).toEqual([]);
+    expect(plan.diff).toEqual([]);
+    expect(formatPlan([plan])).toBe(`prod-abcdefghijklm "${desired.metadata.productTitle}": up to date`);
+  });
+
+  it('does not create a product past end of life', () => {
+    expect(planProduct(desired, undefined, { ...opts, endOfLife: new Date('2024-12-01') }).changes).toEqual(
+      [],
+    );
+  });
+});
+
+describe('planProduct: an existing product', () => {
+  const first = versionListing('1.4', 'ami-0bbbbbbbbbbbbbbbb');
+  const base = created(desiredProductOf(first));
+
+  it('adds a new version only, and converges', () => {
+    const second = desiredProductOf(versionListing('1.5', 'ami-0cccccccccccccccc'));
+    const plan = planProduct(second, base, opts);
+    expect(plan.productId).toBe('prod-abcdefghijklm');
+    expect(plan.changes.map((c) => c.ChangeType)).toEqual(['AddDeliveryOptions']);
+    expect(validateChangeSet(plan.changes)).toEqual([]);
+    const after = entity(applyChanges(base.details, plan.changes, now));
+    expect(planProduct(second, after, opts).changes).toEqual([]);
+  });
+
+  it('plans the minimal metadata, region and instance type changes', () => {
+    const desired: DesiredProduct = {
+      ...desiredProductOf(first),
+      metadata: { ...first, shortDescription: 'New short description' },
+      regions: ['us-east-1', 'ap-southeast-5'],
+      instanceTypes: [...instanceTypes.filter((t) => t !== 'c5.large'), 'c7i.large'],
+      futureRegionSupport: 'US',
+    };
+    const plan = planProduct(desired, base, opts);
+    expect(plan.changes.map((c) => [c.ChangeType, c.DetailsDocument])).toEqual([
+      ['UpdateInformation', { ShortDescription: 'New short description' }],
+      ['AddRegions', { Regions: ['ap-southeast-5'] }],
+      ['RestrictRegions', { Regions: ['eu-west-1', 'us-gov-west-1'] }],
+      ['UpdateFutureRegionSupport', { FutureRegionSupport: { SupportedRegions: ['US'] } }],
+      ['AddInstanceTypes', { InstanceTypes: ['c7i.large'] }],
+      ['RestrictInstanceTypes', { InstanceTypes: ['c5.large'] }],
+    ]);
+    expect(validateChangeSet(plan.changes)).toEqual([]);
+    expect(plan.diff.map((d) => d.kind)).toEqual([
+      'metadata',
+      'regions-added',
+      'regions-restricted',
+      'metadata',
+      'instance-types-added',
+      'instance-types-restricted',
+    ]);
+    const text = formatPlan([plan]);
+    expect(text).toContain('6 changes');
+    expect(text).toContain('~ ShortDescription:');
+    expect(text).toContain('+ regions: ap-southeast-5');
+    expect(text).toContain('- regions: eu-west-1, us-gov-west-1');
+    expect(text).toContain('- instance types: c5.large');
+    const after = entity(applyChanges(base.details, plan.changes, now));
+    expect(planProduct(desired, after, opts)).toMatchObject({ changes: [], diff: [] });
+  });
+
+  it('restricts versions beyond keepVersions by CreationDate, counting the new one', () => {
+    let current = base.details;
+    const labels = ['1.5', '1.6'];
+    labels.forEach((label, i) => {
+      const plan = planProduct(
+        desiredProductOf(versionListing(label, 'ami-0bbbbbbbbbbbbbbbb')),
+        entity(current),
+        { ...opts, keepVersions: 5 },
+      );
+      current = applyChanges(current, plan.changes, new Date(Date.UTC(2024, 10, 1 + i)));
+    });
+    // Three versions exist (1.4 oldest); adding 1.7 with keepVersions 2 keeps 1.7 and 1.6.
+    const desired = desiredProductOf(versionListing('1.7', 'ami-0bbbbbbbbbbbbbbbb'));
+    const plan = planProduct(desired, entity(current), opts);
+    const ids = (title: string) =>
+      current.Versions!.find((v) => v.VersionTitle === title)!.DeliveryOptions!.map((o) => o.Id);
+    expect(plan.changes.map((c) => c.ChangeType)).toEqual(['AddDeliveryOptions', 'RestrictDeliveryOptions']);
+    expect(plan.changes[1]!.DetailsDocument).toEqual({
+      DeliveryOptionIds: [...ids('41.1.5'), ...ids('41.1.4')],
+    });
+    expect(plan.diff.filter((d) => d.kind === 'version-restricted').map((d) => d.field)).toEqual([
+      '41.1.5',
+      '41.1.4',
+    ]);
+    expect(validateChangeSet(plan.changes)).toEqual([]);
+    expect(formatPlan([plan])).toContain('- version 41.1.5 (delivery options ');
+    const after = applyChanges(current, plan.changes, new Date('2024-11-05T00:00:00Z'));
+    expect(planProduct(desired, entity(after), opts).changes).toEqual([]);
+  });
+
+  it('restricts the product of an end-of-life release, once', () => {
+    const eol = { ...opts, endOfLife: new Date('2025-01-01') };
+    const plan = planProduct(desiredProductOf(first), base, eol);
+    expect(plan.changes).toEqual([
+      {
+        ChangeType: 'UpdateVisibility',
+        Entity: { Type: 'AmiProduct@1.0', Identifier: 'prod-abcdefghijklm' },
+        DetailsDocument: { TargetVisibility: 'Restricted' },
+      },
+    ]);
+    expect(formatPlan([plan])).toContain('! visibility: Limited -> Restricted');
+    const after = entity(applyChanges(base.details, plan.changes, now));
+    expect(planProduct(desiredProductOf(first), after, eol).changes).toEqual([]);
+    expect(
+      planProduct(desiredProductOf(first), base, { ...opts, endOfLife: new Date('2025-02-01') }).changes,
+    ).toEqual([]);
+  });
+});
+
+describe('applyChanges', () => {
+  it('is pure and models each change type', () => {
+    const before: AmiProductDetails = {
+      Description: { Visibility: 'Public' },
+      RegionAvailability: { Regions: ['us-east-1', 'eu-west-1'] },
+      Compatibility: { AvailableInstanceTypes: ['t3.small'] },
+    };
+    const snapshot = structuredClone(before);
+    const id = 'prod-abcdefghijklm';
+    const e = { Type: 'AmiProduct@1.0', Identifier: id };
+    const after = applyChanges(
+      before,
+      [
+        { ChangeType: 'RestrictRegions', Entity: e, DetailsDocument: { Regions: ['eu-west-1'] } },
+        {
+          ChangeType: 'AddInstanceTypes',
+          Entity: e,
+          DetailsDocument: { InstanceTypes: ['t3.micro', 't3.small'] },
+        },
+        {
+          ChangeType: 'UpdateInformation',
+          Entity: e,
+          DetailsDocument: { VideoUrls: ['https://example.com/v'], SupportDescription: 's' },
+        },
+        { ChangeType: 'UpdateVisibility', Entity: e, DetailsDocument: { TargetVisibility: 'Restricted' } },
+      ],
+      now,
+    );
+    expect(before).toEqual(snapshot);
+    expect(after.RegionAvailability).toEqual({ Regions: ['us-east-1'], Restrict: ['eu-west-1'] });
+    expect(after.Compatibility).toEqual({
+      AvailableInstanceTypes: ['t3.small', 't3.micro'],
+      RestrictedInstanceTypes: [],
+    });
+    expect(after.PromotionalResources?.Videos).toEqual([{ Type: 'Link', Url: 'https://example.com/v' }]);
+    expect(after.SupportInformation).toEqual({ Description: 's' });
+    expect(after.Description?.Visibility).toBe('Restricted');
+    expect(() =>
+      applyChanges(before, [{ ChangeType: 'AddDimensions', Entity: e, DetailsDocument: [] }], now),
+    ).toThrow(/AddDimensions/);
+  });
+
+  it('adds versions with valid delivery option ids and restricts them', () => {
+    const listing = versionListing('1.4', 'ami-0bbbbbbbbbbbbbbbb');
+    const e = { Type: 'AmiProduct@1.0', Identifier: 'prod-abcdefghijklm' };
+    const added = applyChanges(
+      {},
+      [
+        {
+          ChangeType: 'AddDeliveryOptions',
+          Entity: e,
+          DetailsDocument: planProduct(desiredProductOf(listing), undefined, opts).changes[5]!
+            .DetailsDocument,
+        },
+      ],
+      now,
+    );
+    const version = added.Versions![0]!;
+    expect(version).toMatchObject({
+      VersionTitle: '41.1.4',
+      CreationDate: now.toISOString(),
+      Sources: [{ Image: 'ami-0bbbbbbbbbbbbbbbb' }],
+    });
+    const optionId = version.DeliveryOptions![0]!.Id!;
+    expect(
+      validateChangeSet([
+        {
+          ChangeType: 'RestrictDeliveryOptions',
+          Entity: e,
+          DetailsDocument: { DeliveryOptionIds: [optionId] },
+        },
+      ]),
+    ).toEqual([]);
+    const restricted = applyChanges(
+      added,
+      [
+        {
+          ChangeType: 'RestrictDeliveryOptions',
+          Entity: e,
+          DetailsDocument: { DeliveryOptionIds: [optionId] },
+        },
+      ],
+      now,
+    );
+    expect(restricted.Versions![0]!.DeliveryOptions![0]!.Visibility).toBe('Restricted');
+  });
+});
