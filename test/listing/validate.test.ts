@@ -14,9 +14,7 @@ function amiChange(
   return {
     ChangeType: changeType,
     Entity:
-      identifier === null
-        ? { Type: 'AmiProduct@1.0' }
-        : { Type: 'AmiProduct@1.0', Identifier: identifier },
+      identifier === null ? { Type: 'AmiProduct@1.0' } : { Type: 'AmiProduct@1.0', Identifier: identifier },
     DetailsDocument: details,
   };
 }
