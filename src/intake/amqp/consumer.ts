@@ -125,6 +125,7 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
 
   private async run(onFirstConnect: () => void, onFatal: (error: unknown) => void): Promise<void> {
     let attempt = 0;
+    let everConnected = false;
     while (!this.stopping) {
       let reason: string;
       try {
@@ -136,6 +137,7 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
         this.session = session;
         this.emit('connected', { queue: this.queueName, attempt });
         onFirstConnect();
+        everConnected = true;
         attempt = 0;
         reason = await session.lost;
         this.session = undefined;
@@ -143,7 +145,9 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
         if (this.stopping) break;
         this.emit('disconnected', { reason });
       } catch (error) {
-        if (error instanceof ConfigError) {
+        // A configuration error at start is final; once running, the consumer never gives up
+        // (a certificate being rotated can be unreadable for a moment).
+        if (error instanceof ConfigError && !everConnected) {
           this.stopping = true;
           onFatal(error);
           return;

@@ -238,6 +238,26 @@ describe('BusConsumer', () => {
     expect(duplicates).toBeLessThanOrEqual(bus.config.prefetch);
   }, 45_000);
 
+  it('re-declares its queue and bindings when the broker cancels it (queue deleted) and keeps consuming', async () => {
+    const bus = fixture();
+    const seen: string[] = [];
+    const c = consumer({
+      config: bus.config,
+      handler: async (d) => {
+        seen.push(String(d.id));
+        return 'ack';
+      },
+    });
+    let connects = 0;
+    c.on('connected', () => (connects += 1));
+    await c.start();
+    const channel = await bus.open();
+    await channel.deleteQueue(bus.config.queue.name ?? '');
+    await waitFor(() => connects === 2, 5_000, 'the consumer to come back');
+    const id = await bus.publish('org.test.prod.after', { n: 1 });
+    await waitFor(() => seen.includes(id), 5_000, 'the message published after the re-declare');
+  });
+
   it('keeps retrying an unreachable broker without ever reporting the password, and stops on request', async () => {
     const reasons: string[] = [];
     const c = consumer({
