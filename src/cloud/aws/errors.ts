@@ -92,7 +92,10 @@ function kindOf(code: string, status: number | undefined, message: string): Clou
 }
 
 const secretPatterns: Array<[RegExp, string]> = [
-  [/(aws_secret_access_key|secretAccessKey|sessionToken|aws_session_token)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1$2[redacted]'],
+  [
+    /(aws_secret_access_key|secretAccessKey|sessionToken|aws_session_token)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
+    '$1$2[redacted]',
+  ],
   // An Authorization header runs to the end of its line (several comma-separated parts).
   [/(authorization)(["']?\s*[:=]\s*["']?)[^\n"']+/gi, '$1$2[redacted]'],
   // Signed headers and pre-signed query parameters.

@@ -21,12 +21,10 @@ const catalog = () =>
 
 describe('AwsCatalog', () => {
   it('starts a change set with DetailsDocument, token, intent and the AWSMarketplace catalog', async () => {
-    mock
-      .on(StartChangeSetCommand)
-      .resolves({
-        ChangeSetId: 'cs-1',
-        ChangeSetArn: 'arn:aws:aws-marketplace:us-east-1:1:AWSMarketplace/ChangeSet/cs-1',
-      });
+    mock.on(StartChangeSetCommand).resolves({
+      ChangeSetId: 'cs-1',
+      ChangeSetArn: 'arn:aws:aws-marketplace:us-east-1:1:AWSMarketplace/ChangeSet/cs-1',
+    });
     const result = await catalog().startChangeSet({
       changes: [
         {
