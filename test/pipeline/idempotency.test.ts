@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Job, JobState } from '../../src/pipeline/job.js';
+import { runStage } from '../../src/pipeline/runner.js';
+import { makeHarness, internalAccount, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** Puts a job back into `state`, as a crash between an AWS call and its persist would leave it. */
+async function rewind(harness: Harness, job: Job, state: JobState, data: Partial<Job['data']>): Promise<Job> {
+  return harness.store.saveJob({
+    ...job,
+    state,
+    data: { ...job.data, ...data },
+    nextRunAt: harness.clock.now(),
+    reason: undefined,
+  });
+}
+
+describe('re-running stages', () => {
+  it('mirror finds the copies by name instead of copying again', async () => {
+    h = await makeHarness();
+    const created = await h.createJob(h.request());
+    await h.publishAll();
+    const published = await h.job(created.id);
+    expect(published.state).toBe('published');
+    const mirrorsBefore = h.sim.state().images.filter((i) => i.owner === internalAccount);
+    const copies = h.sim.callCounts()['ec2:CopyImage'];
+
+    // Forget the ids too: the copies must be found again by their deterministic name.
+    const rewound = await rewind(h, published, 'mirror', { mirroredAmis: {}, mirroredSnapshots: {} });
+    const result = await runStage(rewound, h.ctx);
+    expect(result?.job.state).toBe('share');
+    expect(result?.job.data.mirroredAmis).toEqual(published.data.mirroredAmis);
+    expect(result?.job.data.mirroredSnapshots).toEqual(published.data.mirroredSnapshots);
+    expect(h.sim.callCounts()['ec2:CopyImage']).toBe(copies);
+    expect(h.sim.state().images.filter((i) => i.owner === internalAccount)).toHaveLength(
+      mirrorsBefore.length,
+    );
+  });
+
+  it('submit adopts the change set an earlier run started instead of starting a second one', async () => {
+    h = await makeHarness();
+    const created = await h.createJob(h.request());
+    // Run until the change set is started and the job waits in await.
+    for (let i = 0; i < 50; i++) {
+      await h.publishAll({ detach: true });
+      if ((await h.job(created.id)).state === 'await') break;
+      h.clock.advance(60_000);
+    }
+    const awaiting = await h.job(created.id);
+    expect(awaiting.state).toBe('await');
+    const firstId = awaiting.data.changeSetId;
+
+    const rewound = await rewind(h, awaiting, 'submit', { changeSetId: undefined, changeSetName: undefined });
+    const result = await runStage(rewound, h.ctx);
+    expect(result?.job.state).toBe('await');
+    expect(result?.job.data.changeSetId).toBe(firstId);
+    expect(result?.note).toMatch(/from an earlier run/);
+    expect(h.sim.callCounts()['aws-marketplace:StartChangeSet']).toBe(1);
+
+    await h.publishAll();
+    expect((await h.job(created.id)).state).toBe('published');
+    expect(h.sim.state().changeSets).toHaveLength(1);
+  });
+
+  it('submit after publication finds the version and submits nothing', async () => {
+    h = await makeHarness();
+    const created = await h.createJob(h.request());
+    await h.publishAll();
+    const published = await h.job(created.id);
+    const rewound = await rewind(h, published, 'submit', { changeSetId: undefined });
+    const result = await runStage(rewound, h.ctx);
+    expect(result?.job.state).toBe('await');
+    expect(result?.job.data.changeSetId).toBe(published.data.changeSetId);
+    expect(h.sim.state().changeSets).toHaveLength(1);
+  });
+});
