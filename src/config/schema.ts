@@ -105,7 +105,6 @@ const listingFields = {
   keepVersions: z.number().int().min(1).default(3),
 };
 
-const listingSchema = z.strictObject(listingFields);
 /** Overrides carry no defaults: an absent key must fall through to the product's value, not reset it. */
 const listingOverrideSchema = z.strictObject(
   Object.fromEntries(
@@ -209,15 +208,12 @@ export const configSchema = z
             maxDelaySeconds: z.number().min(1).default(600),
           })
           .default({ maxAttempts: 10, baseDelaySeconds: 2, maxDelaySeconds: 600 }),
-        /** Submit with Intent VALIDATE first, then APPLY. */
-        validateFirst: z.boolean().default(false),
       })
       .default({
         concurrency: 16,
         copiesPerRegion: 20,
         pollSeconds: { image: 15, changeSet: 60 },
         retry: { maxAttempts: 10, baseDelaySeconds: 2, maxDelaySeconds: 600 },
-        validateFirst: false,
       }),
     store: storeSchema.default({ driver: 'sqlite' }),
   })
@@ -259,5 +255,5 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type PartitionConfig = z.infer<typeof partitionSchema>;
 export type AccountConfig = z.infer<typeof accountSchema>;
 export type ProductConfig = z.infer<typeof productSchema>;
-export type ListingConfig = z.infer<typeof listingSchema>;
+export type ListingConfig = z.infer<z.ZodObject<typeof listingFields>>;
 export type SimConfig = z.infer<typeof simSchema>;

@@ -6,7 +6,7 @@ import { InternalError } from '../core/errors.js';
 import type { JobStore } from '../store/store.js';
 import type { AwsArch } from '../core/arch.js';
 import type { Job } from './job.js';
-import { Semaphore } from './semaphore.js';
+import type { Semaphore } from './semaphore.js';
 
 /** Everything a stage may use; built once per process. */
 export interface PipelineContext {

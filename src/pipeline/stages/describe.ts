@@ -40,8 +40,14 @@ export async function describeStage(job: Job, ctx: PipelineContext): Promise<Ste
       exclude: listingConfig.instanceTypes.exclude,
       includePreviousGeneration: listingConfig.instanceTypes.includePreviousGeneration,
       recommended: listingConfig.recommendedInstanceType,
+      subvariant: request.subvariant,
     });
-    regions = marketplaceRegions(await ctx.facts.describeRegions(partition), partition, listingConfig.regions);
+    regions = marketplaceRegions(
+      await ctx.facts.describeRegions(partition),
+      partition,
+      listingConfig.regions,
+      `products.${request.subvariant}.regions`,
+    );
   } catch (error) {
     // A configuration that cannot produce a listing (recommended type not offered, unknown region).
     if (error instanceof InputError) return fail(error.describe());
