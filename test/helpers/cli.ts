@@ -1,0 +1,152 @@
+/**
+ * Runs the BUILT command line (`node dist/cli/main.js`, produced by `npm test`'s tsc step) as a child
+ * process, the way users run it, each test with its own state directory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const cliPath = join(repoRoot, 'dist', 'cli', 'main.js');
+export const fixture = (...parts: string[]): string => join(repoRoot, 'test', 'fixtures', 'cli', ...parts);
+export const quickStartMessages = join(repoRoot, 'examples', 'messages', 'fedora-41-cloud-base.jsonl');
+
+export interface CliOptions {
+  /** Passed as --state-dir unless null (then the command runs without one, e.g. `--help`). */
+  stateDir: string | null;
+  env?: Record<string, string>;
+  input?: string;
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON when it is one JSON document. */
+  json?: unknown;
+}
+
+export function assertBuilt(): void {
+  if (!existsSync(cliPath))
+    throw new Error(`${cliPath} is missing: run \`npx tsc -p tsconfig.build.json\` (npm test does)`);
+}
+
+/** Starts the CLI without waiting: for tests that kill it. */
+export function spawnCli(args: string[], options: CliOptions): ChildProcess {
+  assertBuilt();
+  const full = options.stateDir === null ? args : [...args, '--state-dir', options.stateDir];
+  return spawn(process.execPath, [cliPath, ...full], {
+    cwd: repoRoot,
+    // A state dir from the caller's environment must never leak into a test.
+    env: { ...process.env, FEDORA_MARKETPLACE_STATE_DIR: '', NO_COLOR: '1', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+export function collect(child: ChildProcess, input?: string): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdin?.end(input ?? '');
+  return new Promise((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const result: CliResult = { code, signal, stdout, stderr };
+      try {
+        result.json = JSON.parse(stdout);
+      } catch {
+        // human output: no json
+      }
+      resolvePromise(result);
+    });
+  });
+}
+
+export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  return collect(spawnCli(args, options), options.input);
+}
+
+/** Runs the CLI with --json and returns the parsed document, failing loudly with stderr otherwise. */
+export async function runJson<T>(args: string[], options: CliOptions, expectedCode = 0): Promise<T> {
+  const result = await runCli([...args, '--json'], options);
+  if (result.code !== expectedCode || result.json === undefined) {
+    throw new Error(
+      `\`${args.join(' ')}\` exited ${result.code} (expected ${expectedCode})\nstdout: ${result.stdout.slice(0, 2000)}\nstderr: ${result.stderr.slice(0, 2000)}`,
+    );
+  }
+  return result.json as T;
+}
+
+/** A fresh temporary state directory and its removal. */
+export function tempStateDir(prefix = 'fm-cli-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The parts of the `--json` shapes the tests read. */
+export interface JobJson {
+  id: string;
+  state: string;
+  reason?: string;
+  release?: number;
+  arch?: string;
+  subvariant?: string;
+  composeId?: string;
+  imageName?: string;
+  sourceAmi?: string;
+  prerelease?: boolean;
+  productId?: string;
+  productTitle?: string;
+  versionTitle?: string;
+  mirroredAmis: Record<string, string>;
+  changeSetId?: string;
+  changeSetStatus?: string;
+  loadFormPath?: string;
+  changeSetPath?: string;
+  versionExisted?: boolean;
+  derived?: Array<{ field: string; value: string; from: string }>;
+}
+
+export interface SkippedJson {
+  id: string;
+  state: 'skipped';
+  reason: string;
+  topic: string;
+}
+
+export interface SandboxImageJson {
+  id: string;
+  name: string;
+  owner: string;
+  region: string;
+  state: string;
+  tags: Record<string, string>;
+  launchPermissions: string[];
+  snapshots: Array<{ id: string; createVolumePermissions: string[] }>;
+}
+
+export interface SandboxStateJson {
+  images: SandboxImageJson[];
+  changeSets: Array<{
+    id: string;
+    name: string;
+    product?: string;
+    status: string;
+    changes: Array<{ changeType: string; details: unknown }>;
+  }>;
+  products: Array<{ id: string; title: string; versions: Array<{ title: string; amiId: string }> }>;
+}
+
+export const internalAccount = '111122223333';
+export const fedoraAccount = '125523088429';
+export const marketplaceAccounts = ['679593333241', '684062674729'];
+
+/** The version title an AddDeliveryOptions change carries. */
+export function versionTitleOf(details: unknown): string | undefined {
+  const title = (details as { Version?: { VersionTitle?: unknown } } | null)?.Version?.VersionTitle;
+  return typeof title === 'string' ? title : undefined;
+}
