@@ -101,7 +101,8 @@ export function planProduct(
   const plan: ProductPlan = { productId: id, productTitle, changes: [], diff: [] };
   if (endOfLife) {
     const from = details.Description?.Visibility;
-    if (from !== 'Restricted') {
+    // A draft was never offered to buyers, and the Marketplace refuses visibility changes on drafts.
+    if (from !== 'Restricted' && from !== 'Draft') {
       plan.changes.push(change('UpdateVisibility', id, { TargetVisibility: 'Restricted' }));
       plan.diff.push({ kind: 'visibility', from, to: 'Restricted' });
     }

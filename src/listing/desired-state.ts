@@ -1,0 +1,166 @@
+/**
+ * The desired state of every product: configuration (metadata, retention, end of life) joined with the
+ * versions the pipeline published (stored in each job's listing) and the live regions and instance
+ * types. Metadata is rebuilt from the current configuration, so editing a description is one `apply`
+ * away; versions keep the title, AMI and notes they were published with.
+ */
+import type { CatalogPort, InstanceTypeInfo, Partition, RegionInfo } from '../cloud/ports.js';
+import type { AwsArch } from '../core/arch.js';
+import { resolveListing } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { Job } from '../pipeline/job.js';
+import { deriveInstanceTypes } from './instance-types.js';
+import { buildListing } from './listing.js';
+import type { ProductListing } from './model.js';
+import type { DesiredProduct, PlanOptions } from './reconcile.js';
+import { marketplaceRegions } from './regions.js';
+
+/** One product (subvariant x release x architecture) and what should be true of it. */
+export interface DesiredProductState {
+  /** `Cloud_Base/41/x86_64`. */
+  key: string;
+  subvariant: string;
+  release: number;
+  arch: AwsArch;
+  desired: DesiredProduct;
+  keepVersions: number;
+  endOfLife?: Date;
+  /** The published jobs behind it, oldest first (their mirrored AMIs are what retirement deprecates). */
+  jobs: Job[];
+}
+
+/** The AWS facts desired state depends on; the pipeline's FactsCache provides them. */
+export interface ListingFacts {
+  describeRegions(partition: Partition): Promise<RegionInfo[]>;
+  describeInstanceTypes(partition: Partition, region: string, arch: AwsArch): Promise<InstanceTypeInfo[]>;
+}
+
+export interface DesiredStateArgs {
+  config: Config;
+  /** Jobs of any state: only published ones with a listing count. */
+  jobs: Job[];
+  facts: ListingFacts;
+  partition: Partition;
+  baseRegion: string;
+  /** Only this release (load-form --release). */
+  release?: number;
+}
+
+export function productKey(job: Pick<Job, 'request'>): string {
+  return `${job.request.subvariant}/${job.request.release}/${job.request.arch}`;
+}
+
+/** Published jobs that carry a listing: the versions that exist (or should) on the Marketplace. */
+export function publishedListings(jobs: Job[]): Job[] {
+  return jobs.filter((j) => j.state === 'published' && j.data.listing !== undefined);
+}
+
+export function endOfLifeOf(config: Config, release: number): Date | undefined {
+  const date = config.policy.endOfLife[String(release)];
+  return date === undefined ? undefined : new Date(`${date}T00:00:00Z`);
+}
+
+/** Every product with at least one published version, sorted by key. */
+export async function desiredProducts(args: DesiredStateArgs): Promise<DesiredProductState[]> {
+  const groups = new Map<string, Job[]>();
+  for (const job of publishedListings(args.jobs)) {
+    if (args.release !== undefined && job.request.release !== args.release) continue;
+    const key = productKey(job);
+    groups.set(key, [...(groups.get(key) ?? []), job]);
+  }
+  const regionInfo = groups.size > 0 ? await args.facts.describeRegions(args.partition) : [];
+  const result: DesiredProductState[] = [];
+  for (const key of [...groups.keys()].sort()) {
+    const jobs = (groups.get(key) ?? []).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    result.push(await desiredProductOfJobs(args, jobs, regionInfo, key));
+  }
+  return result;
+}
+
+async function desiredProductOfJobs(
+  args: DesiredStateArgs,
+  jobs: Job[],
+  regionInfo: RegionInfo[],
+  key: string,
+): Promise<DesiredProductState> {
+  const newest = jobs[jobs.length - 1] as Job;
+  const { request } = newest;
+  const product = args.config.products[request.subvariant];
+  const listingConfig = product ? resolveListing(product, request.arch) : undefined;
+  const keepVersions = listingConfig?.keepVersions ?? 3;
+
+  let metadata = newest.data.listing as ProductListing;
+  if (listingConfig) {
+    const offered = await args.facts.describeInstanceTypes(args.partition, args.baseRegion, request.arch);
+    const bootMode = newest.data.source?.bootMode;
+    metadata = buildListing({
+      config: args.config,
+      request,
+      mirroredAmis: newest.data.mirroredAmis,
+      instanceTypes: deriveInstanceTypes(offered, {
+        arch: request.arch,
+        ...(bootMode ? { bootMode } : {}),
+        exclude: listingConfig.instanceTypes.exclude,
+        includePreviousGeneration: listingConfig.instanceTypes.includePreviousGeneration,
+        recommended: listingConfig.recommendedInstanceType,
+        subvariant: request.subvariant,
+      }),
+      regions: marketplaceRegions(
+        regionInfo,
+        args.partition,
+        listingConfig.regions,
+        `products.${request.subvariant}.regions`,
+      ),
+      partition: args.partition,
+    });
+  }
+  const productId = [...jobs].reverse().find((j) => j.data.productId)?.data.productId ?? metadata.productId;
+
+  // One version per title (a re-published compose keeps its first listing), newest `keepVersions` only:
+  // re-adding a version that retention would restrict right away is pointless.
+  const byTitle = new Map<string, ProductListing>();
+  for (const job of jobs) {
+    const listing = job.data.listing as ProductListing;
+    if (!byTitle.has(listing.versionTitle)) byTitle.set(listing.versionTitle, listing);
+  }
+  const versions = [...byTitle.values()].slice(-keepVersions);
+  const endOfLife = endOfLifeOf(args.config, request.release);
+  return {
+    key,
+    subvariant: request.subvariant,
+    release: request.release,
+    arch: request.arch,
+    desired: {
+      ...(productId ? { productId } : {}),
+      metadata,
+      regions: [...metadata.regions],
+      futureRegionSupport: metadata.futureRegionSupport,
+      instanceTypes: [...metadata.instanceTypes],
+      versions,
+    },
+    keepVersions,
+    ...(endOfLife ? { endOfLife } : {}),
+    jobs,
+  };
+}
+
+/** The product's id: recorded by a job or configured, else the seller's product with this title. */
+export async function findProductId(
+  catalog: CatalogPort,
+  state: DesiredProductState,
+): Promise<string | undefined> {
+  if (state.desired.productId) return state.desired.productId;
+  const found = await catalog.listEntities({
+    entityType: 'AmiProduct',
+    productTitle: state.desired.metadata.productTitle,
+  });
+  return found[0]?.entityId;
+}
+
+export function planOptionsOf(state: DesiredProductState, now: Date): PlanOptions {
+  return {
+    keepVersions: state.keepVersions,
+    now,
+    ...(state.endOfLife ? { endOfLife: state.endOfLife } : {}),
+  };
+}

@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { applyAll, planAll } from '../../src/listing/manage.js';
+import { formatPlan } from '../../src/listing/reconcile.js';
+import type { Harness } from '../pipeline/harness.js';
+import { desiredOf, manageDeps, publishedHarness } from './helpers.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('plan and apply on the simulated Marketplace', () => {
+  it('finds nothing to change right after the pipeline published a version', async () => {
+    h = await publishedHarness([{ label: '1.4' }]);
+    const plans = await planAll(manageDeps(h), await desiredOf(h));
+    expect(plans).toHaveLength(1);
+    expect(plans[0]?.key).toBe('Cloud_Base/41/x86_64');
+    expect(plans[0]?.changes, formatPlan(plans)).toEqual([]);
+    expect(formatPlan(plans)).toMatch(/up to date/);
+  });
+
+  it('applies a configuration change with one change set, after which plan is empty', async () => {
+    h = await publishedHarness([{ label: '1.4' }]);
+    const input = structuredClone(h.config) as unknown as Record<string, unknown>;
+    const products = input['products'] as Record<string, { shortDescription: string }>;
+    (products['Cloud_Base'] as { shortDescription: string }).shortDescription = 'A new short description';
+    const edited = parseConfig(input, 'test');
+    const states = await desiredOf(h, edited);
+    const deps = manageDeps(h);
+
+    const before = await planAll(deps, states);
+    expect(before[0]?.changes.map((c) => c.ChangeType)).toEqual(['UpdateInformation']);
+    expect(before[0]?.diff).toEqual([
+      expect.objectContaining({ kind: 'metadata', field: 'ShortDescription', to: 'A new short description' }),
+    ]);
+
+    const results = await applyAll(deps, states);
+    expect(results[0]?.outcome).toBe('done');
+    expect(results[0]?.changeSets.map((c) => [c.intent, c.status])).toEqual([['APPLY', 'SUCCEEDED']]);
+    const after = await planAll(deps, await desiredOf(h, edited));
+    expect(after[0]?.changes).toEqual([]);
+
+    // The start is recorded in the store, and a second apply starts nothing.
+    const log = await h.store.listIntake();
+    expect(log.filter((r) => r.source === 'apply')).toHaveLength(1);
+    const again = await applyAll(deps, await desiredOf(h, edited));
+    expect(again[0]?.changeSets).toEqual([]);
+  });
+
+  it('validates first when asked, then applies', async () => {
+    h = await publishedHarness([{ label: '1.4' }]);
+    const input = structuredClone(h.config) as unknown as Record<string, unknown>;
+    (input['products'] as Record<string, { searchKeywords: string[] }>)['Cloud_Base']!.searchKeywords = [
+      'fedora',
+      'linux',
+    ];
+    const edited = parseConfig(input, 'test');
+    const results = await applyAll(manageDeps(h), await desiredOf(h, edited), { validateFirst: true });
+    expect(results[0]?.changeSets.map((c) => [c.intent, c.status])).toEqual([
+      ['VALIDATE', 'SUCCEEDED'],
+      ['APPLY', 'SUCCEEDED'],
+    ]);
+    expect((await planAll(manageDeps(h), await desiredOf(h, edited)))[0]?.changes).toEqual([]);
+  });
+});
