@@ -63,6 +63,26 @@ common(
     .option('--detach', 'return once nothing is due now'),
 ).action((opts) => runCommand(() => import('./commands/resume.js'), opts));
 
+common(
+  program
+    .command('listen')
+    .description('run as a service: consume Fedora’s announcements from the message bus, publish, announce results')
+    .option('--bus-config <file>', 'fedora-messaging TOML (amqp_url, [tls], [[bindings]], [queues], [qos]) instead of the bus: section')
+    .option('--include-prerelease', 'also list Beta/RC (Prerelease) images')
+    .option('--intake-only', 'store intake decisions (jobs, skips, quarantine) without running the jobs')
+    .option('--connection-name <name>', 'AMQP connection name shown by the broker')
+    .option('--no-announce', 'do not publish announcements when jobs end'),
+).action((opts) => runCommand(() => import('./commands/listen.js'), opts));
+
+common(
+  program
+    .command('replay')
+    .description('feed a fedora-messaging dump (one JSON message per line) through the listen intake, then run the jobs')
+    .argument('<file>', 'dump file')
+    .option('--include-prerelease', 'also list Beta/RC (Prerelease) images')
+    .option('--detach', 'return once nothing is due now; waits stay stored for `resume`'),
+).action((file, opts) => runCommand(() => import('./commands/replay.js'), { ...opts, file }));
+
 const config = program.command('config').description('configuration helpers');
 common(
   config
@@ -75,6 +95,27 @@ const sandbox = program.command('sandbox').description('the simulated AWS behind
 common(sandbox.command('state').description('print the simulated cloud: images and change sets')).action((opts) =>
   runCommand(() => import('./commands/sandbox-state.js'), opts),
 );
+common(
+  sandbox
+    .command('serve')
+    .description('serve the simulated Marketplace Catalog API (REST-JSON) on 127.0.0.1 until SIGINT/SIGTERM')
+    .option('--port <n>', 'TCP port (0: any free port)', '5070')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--ec2-endpoint <url>', 'check ingestion rules against this EC2 endpoint (e.g. moto) instead of the simulated EC2'),
+).action((opts) => runCommand(() => import('./commands/sandbox-serve.js'), opts));
+
+common(
+  program
+    .command('iam-policy')
+    .description('print least-privilege IAM policies: internal account, seller account, Marketplace access role')
+    .addOption(new Option('--partition <partition>', 'AWS partition of the ARNs').choices(['aws', 'aws-us-gov', 'aws-cn']).default('aws')),
+).action((opts) => runCommand(() => import('./commands/iam-policy.js'), opts));
+
+common(
+  program
+    .command('doctor')
+    .description('check accounts, regions, the access role, Catalog API reachability and configured products'),
+).action((opts) => runCommand(() => import('./commands/doctor.js'), opts));
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`fedora-marketplace: ${error instanceof Error ? error.message : String(error)}\n`);

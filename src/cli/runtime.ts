@@ -122,7 +122,7 @@ export async function openRuntime(options: CommonOptions): Promise<Runtime> {
 }
 
 /** The simulated accounts mirror the configured ones, so the sandbox checks the same rules AWS would. */
-function simPartitions(config: Config) {
+export function simPartitions(config: Config) {
   const { partition, settings } = listingPartition(config);
   return {
     [partition]: {

@@ -4,7 +4,7 @@
  * drafts only when no change of the set has errors (change sets are all-or-nothing).
  */
 import type { AmiProductDetails, ChangeSetError, Partition } from '../ports.js';
-import { amiSourceErrors, type IngestionRules } from './catalog-rules.js';
+import { amiSourceErrors, ingestionImage, type IngestionRules } from './catalog-rules.js';
 import { isKnownInstanceType } from './instance-types-fixture.js';
 import { partitionOfRegion } from './regions-fixture.js';
 import { isoTime, nextId, type SimProduct, type WorldState } from './world-state.js';
@@ -188,7 +188,7 @@ const addDeliveryOptions: Handler = (product, d, ctx) => {
   errors.push(...amiSourceErrors(ctx.state, ctx.rules, source.AmiId ?? '', source.AccessRoleArn));
   if (errors.length > 0) return errors;
 
-  const image = ctx.state.images[source.AmiId ?? ''];
+  const image = ingestionImage(ctx.state, ctx.rules, source.AmiId ?? '');
   const sourceId = nextId(ctx.state, 'uuid');
   const optionId = nextId(ctx.state, 'uuid');
   const created: Version = {

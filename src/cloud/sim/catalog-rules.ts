@@ -3,14 +3,52 @@
  * the AMI must exist and be available in the ingestion region, be unencrypted, HVM and EBS-backed,
  * shared (image and snapshots) with the Marketplace accounts, and come with an allowed access role.
  */
-import type { ChangeSetError } from '../ports.js';
+import type { ChangeSetError, Image } from '../ports.js';
 import type { WorldState } from './world-state.js';
+
+/** What the ingestion rules read about an AMI. */
+export interface IngestionImage {
+  region: string;
+  state: Image['state'];
+  architecture: Image['architecture'];
+  virtualizationType: Image['virtualizationType'];
+  rootDeviceType: Image['rootDeviceType'];
+  encrypted: boolean;
+  public: boolean;
+  launchPermissions: string[];
+  snapshots: Array<{ snapshotId: string; createVolumePermissions: string[] }>;
+}
+
+/**
+ * Where the rules find AMIs when they do not live in the simulated EC2 (e.g. `sandbox serve` in
+ * front of moto). Synchronous because change sets settle inside a state read; callers keep it fresh.
+ */
+export type IngestionImageLookup = (amiId: string) => IngestionImage | undefined;
 
 export interface IngestionRules {
   /** us-east-1 in the commercial partition. */
   amiRegion: string;
   marketplaceAccounts: string[];
   accessRoleArns: string[];
+  /** Default: the simulated EC2 of the same world. */
+  lookupImage?: IngestionImageLookup;
+}
+
+export function ingestionImage(
+  state: WorldState,
+  rules: IngestionRules,
+  amiId: string,
+): IngestionImage | undefined {
+  if (rules.lookupImage) return rules.lookupImage(amiId);
+  const image = state.images[amiId];
+  if (!image) return undefined;
+  return {
+    ...image,
+    snapshots: image.snapshotIds.map((snapshotId) => ({
+      snapshotId,
+      createVolumePermissions: state.snapshots[snapshotId]?.createVolumePermissions ?? [],
+    })),
+  };
 }
 
 export function amiSourceErrors(
@@ -26,7 +64,7 @@ export function amiSourceErrors(
       message: `AccessRoleArn ${accessRoleArn ?? '(none)'} is not a role the AWS Marketplace can assume to ingest this AMI`,
     });
   }
-  const image = state.images[amiId];
+  const image = ingestionImage(state, rules, amiId);
   if (!image || image.region !== rules.amiRegion) {
     errors.push({ code: 'INVALID_AMI_ID', message: `AMI ${amiId} does not exist in ${rules.amiRegion}` });
     return errors;
@@ -55,9 +93,8 @@ export function amiSourceErrors(
       message: `AMI ${amiId} does not grant launch permission to ${notShared.join(', ')}`,
     });
   }
-  for (const snapshotId of image.snapshotIds) {
-    const granted = state.snapshots[snapshotId]?.createVolumePermissions ?? [];
-    const missing = rules.marketplaceAccounts.filter((a) => !granted.includes(a));
+  for (const { snapshotId, createVolumePermissions } of image.snapshots) {
+    const missing = rules.marketplaceAccounts.filter((a) => !createVolumePermissions.includes(a));
     if (missing.length > 0) {
       errors.push({
         code: 'SNAPSHOT_NOT_SHARED',

@@ -1,0 +1,149 @@
+/**
+ * The checks behind `fedora-marketplace doctor`: for each enabled partition, whether the configured
+ * accounts, regions, access role, Catalog API and product ids are what the pipeline will need. Each
+ * check reports instead of throwing, so one broken account does not hide the rest.
+ */
+import type { Config, PartitionConfig } from '../config/schema.js';
+import { isAppError } from '../core/errors.js';
+import type { Cloud, Partition, PartitionClients, RegionInfo } from './ports.js';
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do when the check fails. */
+  hint?: string;
+}
+
+const partitions: Partition[] = ['aws', 'aws-us-gov', 'aws-cn'];
+
+function failure(error: unknown): string {
+  return isAppError(error) ? error.describe() : error instanceof Error ? error.message : String(error);
+}
+
+async function check(
+  name: string,
+  hint: string,
+  probe: () => Promise<{ ok: boolean; detail: string }>,
+): Promise<DoctorCheck> {
+  try {
+    const { ok, detail } = await probe();
+    return { name, ok, detail, ...(ok ? {} : { hint }) };
+  } catch (error) {
+    return { name, ok: false, detail: failure(error), hint };
+  }
+}
+
+async function identity(
+  name: string,
+  role: 'internalAccount' | 'sellerAccount',
+  partition: Partition,
+  cfg: PartitionConfig,
+  clients: PartitionClients,
+): Promise<DoctorCheck> {
+  const expected = cfg[role].accountId;
+  const sts = role === 'internalAccount' ? clients.internalSts : clients.sellerSts;
+  return check(
+    name,
+    `the credentials of partitions.${partition}.${role} must act in account ${expected}: fix accountId, profile or roleArn (and the AWS_* environment)`,
+    async () => {
+      const who = await sts.getCallerIdentity();
+      return {
+        ok: who.account === expected,
+        detail:
+          who.account === expected
+            ? `${who.arn}`
+            : `credentials act as ${who.arn} in ${who.account}, configured ${expected}`,
+      };
+    },
+  );
+}
+
+function regionChecks(
+  partition: Partition,
+  cfg: PartitionConfig,
+  regions: RegionInfo[] | Error,
+): DoctorCheck[] {
+  const wanted = [cfg.baseRegion, ...cfg.mirrorRegions.filter((r) => r !== cfg.baseRegion)];
+  return wanted.map((name) => {
+    const checkName = `${partition}: region ${name} enabled`;
+    const hint = `opt the internal account in to ${name} (Account settings > AWS Regions), or remove it from partitions.${partition}.mirrorRegions`;
+    if (regions instanceof Error) return { name: checkName, ok: false, detail: failure(regions), hint };
+    const region = regions.find((r) => r.name === name);
+    if (!region) return { name: checkName, ok: false, detail: `DescribeRegions does not list ${name}`, hint };
+    const ok = region.optInStatus !== 'not-opted-in';
+    return { name: checkName, ok, detail: region.optInStatus, ...(ok ? {} : { hint }) };
+  });
+}
+
+const roleArnPattern = /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role\/[\w+=,.@\-/]+$/;
+
+function accessRoleCheck(partition: Partition, cfg: PartitionConfig): DoctorCheck {
+  const arn = cfg.marketplace.accessRoleArn;
+  const match = roleArnPattern.exec(arn);
+  const problems: string[] = [];
+  if (!match) problems.push('is not an IAM role ARN');
+  else {
+    if (match[1] !== partition) problems.push(`is in partition ${match[1] ?? ''}, not ${partition}`);
+    if (match[2] !== cfg.internalAccount.accountId)
+      problems.push(
+        `belongs to account ${match[2] ?? ''}, not the internal account ${cfg.internalAccount.accountId}`,
+      );
+  }
+  const ok = problems.length === 0;
+  return {
+    name: `${partition}: access role ARN`,
+    ok,
+    detail: ok ? arn : `${arn} ${problems.join('; ')}`,
+    ...(ok
+      ? {}
+      : {
+          hint: `set partitions.${partition}.marketplace.accessRoleArn to arn:${partition}:iam::${cfg.internalAccount.accountId}:role/<name>; \`fedora-marketplace iam-policy\` prints its policies`,
+        }),
+  };
+}
+
+export async function runDoctorChecks(config: Config, cloud: Cloud): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  for (const partition of partitions) {
+    const cfg = config.partitions[partition];
+    if (!cfg?.enabled) continue;
+    const clients = cloud.clients(partition);
+    checks.push(
+      await identity(`${partition}: internal account identity`, 'internalAccount', partition, cfg, clients),
+    );
+    checks.push(
+      await identity(`${partition}: seller account identity`, 'sellerAccount', partition, cfg, clients),
+    );
+    const regions = await clients.ec2
+      .describeRegions()
+      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    checks.push(...regionChecks(partition, cfg, regions));
+    checks.push(accessRoleCheck(partition, cfg));
+    checks.push(
+      await check(
+        `${partition}: Catalog API reachable`,
+        `the seller account needs aws-marketplace:ListEntities; check partitions.${partition}.endpoints.marketplaceCatalog and the seller credentials`,
+        async () => {
+          const entities = await clients.catalog.listEntities({ entityType: 'AmiProduct' });
+          return { ok: true, detail: `ListEntities: ${entities.length} AmiProduct entities` };
+        },
+      ),
+    );
+    for (const [productKey, product] of Object.entries(config.products)) {
+      for (const [key, productId] of Object.entries(product.productIds)) {
+        checks.push(
+          await check(
+            `${partition}: product ${productKey} ${key} ${productId}`,
+            `remove products.${productKey}.productIds.${key} or correct it to a product of seller account ${cfg.sellerAccount.accountId}`,
+            async () => {
+              const entity = await clients.catalog.describeEntity(productId);
+              return { ok: true, detail: entity.details.Description?.ProductTitle ?? entity.entityArn };
+            },
+          ),
+        );
+      }
+    }
+  }
+  return checks;
+}

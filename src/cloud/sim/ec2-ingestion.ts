@@ -1,0 +1,110 @@
+/**
+ * The simulated Marketplace's ingestion checks backed by another EC2 (moto, through the aws adapter)
+ * instead of the simulated one: `sandbox serve` fronts a publish whose images live there. The checks
+ * run synchronously while a change set settles, so facts are fetched before each Catalog call for
+ * every AMI a change set has named, and the lookup reads that cache.
+ */
+import { CloudError } from '../../core/errors.js';
+import type { CatalogPort, Change, Ec2Port } from '../ports.js';
+import type { IngestionImage, IngestionImageLookup } from './catalog-rules.js';
+
+export interface Ec2IngestionImages {
+  lookup: IngestionImageLookup;
+  /** Reads the current facts of these AMIs (and of every AMI seen before) from the EC2. */
+  refresh(amiIds?: string[]): Promise<void>;
+}
+
+export interface Ec2IngestionOptions {
+  ec2: Ec2Port;
+  /** Where the Marketplace ingests from (us-east-1). */
+  region: string;
+  /** The account that owns the mirrored AMIs (owner-pinned lookup). */
+  owner: string;
+}
+
+export function createEc2IngestionImages(options: Ec2IngestionOptions): Ec2IngestionImages {
+  const known = new Map<string, IngestionImage | undefined>();
+
+  async function read(amiId: string): Promise<IngestionImage | undefined> {
+    const { ec2, region, owner } = options;
+    let images;
+    try {
+      images = await ec2.describeImages(region, { owners: [owner], imageIds: [amiId] });
+    } catch (error) {
+      // An unknown or malformed id is "does not exist" for the rules, as it is for the Marketplace.
+      if (error instanceof CloudError && (error.kind === 'not-found' || error.kind === 'validation'))
+        return undefined;
+      throw error;
+    }
+    const image = images.find((i) => i.imageId === amiId);
+    if (!image) return undefined;
+    const [launchPermissions, snapshots] = await Promise.all([
+      ec2.describeImageLaunchPermission(region, amiId),
+      Promise.all(
+        image.snapshotIds.map(async (snapshotId) => ({
+          snapshotId,
+          createVolumePermissions: await ec2.describeSnapshotCreateVolumePermission(region, snapshotId),
+        })),
+      ),
+    ]);
+    return { ...image, launchPermissions, snapshots };
+  }
+
+  return {
+    lookup: (amiId) => known.get(amiId),
+    async refresh(amiIds = []) {
+      for (const id of amiIds) if (!known.has(id)) known.set(id, undefined);
+      const ids = [...known.keys()];
+      const facts = await Promise.all(ids.map(read));
+      ids.forEach((id, i) => known.set(id, facts[i]));
+    },
+  };
+}
+
+/** AMI ids named by AddDeliveryOptions changes (AmiSource.AmiId). */
+export function amiIdsOf(changes: Change[]): string[] {
+  const ids: string[] = [];
+  for (const change of changes) {
+    const details = change.DetailsDocument as { DeliveryOptions?: unknown } | null;
+    const deliveryOptions = Array.isArray(details?.DeliveryOptions)
+      ? (details.DeliveryOptions as unknown[])
+      : [];
+    for (const option of deliveryOptions) {
+      const amiId = (
+        option as { Details?: { AmiDeliveryOptionDetails?: { AmiSource?: { AmiId?: unknown } } } }
+      )?.Details?.AmiDeliveryOptionDetails?.AmiSource?.AmiId;
+      if (typeof amiId === 'string') ids.push(amiId);
+    }
+  }
+  return ids;
+}
+
+/** A CatalogPort that refreshes the ingestion facts before every call that may settle a change set. */
+export function withIngestionRefresh(catalog: CatalogPort, images: Ec2IngestionImages): CatalogPort {
+  return {
+    async startChangeSet(request) {
+      await images.refresh(amiIdsOf(request.changes));
+      return catalog.startChangeSet(request);
+    },
+    async describeChangeSet(changeSetId) {
+      await images.refresh();
+      return catalog.describeChangeSet(changeSetId);
+    },
+    async listChangeSets(query) {
+      await images.refresh();
+      return catalog.listChangeSets(query);
+    },
+    async describeEntity(entityId) {
+      await images.refresh();
+      return catalog.describeEntity(entityId);
+    },
+    async listEntities(query) {
+      await images.refresh();
+      return catalog.listEntities(query);
+    },
+    async cancelChangeSet(changeSetId) {
+      await images.refresh();
+      return catalog.cancelChangeSet(changeSetId);
+    },
+  };
+}
