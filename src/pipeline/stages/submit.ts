@@ -93,20 +93,23 @@ export async function plannedChanges(
 
 /**
  * A change set this job started before a crash: by its version name, or the product-creating set whose
- * AddDeliveryOptions carries this version title.
+ * AddDeliveryOptions carries this version title. Failed sets are not adopted: a resubmission
+ * (SERVER_FAULT, `resume --retry-failed`) must start a new one.
  */
 async function findOwnChangeSet(
   catalog: CatalogPort,
   listing: ProductListing,
   name: string,
 ): Promise<ChangeSetSummary | undefined> {
-  const byName = (await catalog.listChangeSets({ changeSetName: name })).find((c) => c.status !== 'CANCELLED');
-  if (byName) return byName;
-  const creating = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
-  for (const summary of creating.filter((c) => c.status !== 'CANCELLED')) {
+  const candidates = [
+    ...(await catalog.listChangeSets({ changeSetName: name })),
+    ...(await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) })),
+  ].filter((c) => c.status !== 'CANCELLED' && c.status !== 'FAILED');
+  for (const summary of candidates) {
     const described = await catalog.describeChangeSet(summary.changeSetId);
     const addsOurVersion = described.changes.some(
-      (c) => c.changeType === 'AddDeliveryOptions' && versionTitleOf(c.details) === listing.versionTitle,
+      (c) =>
+        c.changeType === 'AddDeliveryOptions' && versionTitleOf(c.details) === listing.versionTitle,
     );
     if (addsOurVersion) return summary;
   }
