@@ -92,9 +92,10 @@ export async function plannedChanges(
 }
 
 /**
- * A change set this job started before a crash: by its version name, or the product-creating set whose
- * AddDeliveryOptions carries this version title. Failed sets are not adopted: a resubmission
- * (SERVER_FAULT, `resume --retry-failed`) must start a new one.
+ * A change set this job started before a crash: by its version name, or the product-creating set. It is
+ * ours only if it adds this version with this job's AMI: another compose may carry the same version title
+ * (a template without {label}), and its set must not be mistaken for ours. Failed sets are not adopted:
+ * a resubmission (SERVER_FAULT, `resume --retry-failed`) must start a new one.
  */
 async function findOwnChangeSet(
   catalog: CatalogPort,
@@ -109,7 +110,9 @@ async function findOwnChangeSet(
     const described = await catalog.describeChangeSet(summary.changeSetId);
     const addsOurVersion = described.changes.some(
       (c) =>
-        c.changeType === 'AddDeliveryOptions' && versionTitleOf(c.details) === listing.versionTitle,
+        c.changeType === 'AddDeliveryOptions' &&
+        versionTitleOf(c.details) === listing.versionTitle &&
+        amiIdOf(c.details) === listing.amiId,
     );
     if (addsOurVersion) return summary;
   }
@@ -119,6 +122,14 @@ async function findOwnChangeSet(
 function versionTitleOf(details: unknown): string | undefined {
   const version = (details as { Version?: { VersionTitle?: unknown } } | null)?.Version;
   return typeof version?.VersionTitle === 'string' ? version.VersionTitle : undefined;
+}
+
+type DeliveryDetails = { Details?: { AmiDeliveryOptionDetails?: { AmiSource?: { AmiId?: unknown } } } };
+
+function amiIdOf(details: unknown): string | undefined {
+  const options = (details as { DeliveryOptions?: DeliveryDetails[] } | null)?.DeliveryOptions;
+  const amiId = options?.[0]?.Details?.AmiDeliveryOptionDetails?.AmiSource?.AmiId;
+  return typeof amiId === 'string' ? amiId : undefined;
 }
 
 /** A product created by an earlier change set of ours whose id the job has not recorded. */
