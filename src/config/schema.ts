@@ -144,9 +144,11 @@ const simSchema = z.strictObject({
       /** Copies of these source AMI ids end in state `failed`. */
       failCopyOf: z.array(z.string()).default([]),
       /** Seed for the fault dice, so a failing run can be replayed. */
+      /** Probability (0..1) that a started change set ends FAILED with SERVER_FAULT. */
+      changeSetServerFaultRate: z.number().min(0).max(1).default(0),
       seed: z.number().int().default(1),
     })
-    .default({ throttleRate: 0, serverErrorRate: 0, failCopyOf: [], seed: 1 }),
+    .default({ throttleRate: 0, serverErrorRate: 0, failCopyOf: [], changeSetServerFaultRate: 0, seed: 1 }),
   /** Seed Fedora-owned source images named by a message before the run (sandbox only). */
   seedSourceImages: z.boolean().default(true),
 });

@@ -23,6 +23,15 @@ export function createChangeSetSettler(
       accessRoleArns: [],
     };
     const at = changeSet.endAt;
+    if (changeSet.serverFault) {
+      // AWS's side failed: nothing is validated or applied, and the same request may succeed later.
+      changeSet.endedAt = at;
+      changeSet.status = 'FAILED';
+      changeSet.failureCode = 'SERVER_FAULT';
+      changeSet.failureDescription =
+        'An internal error occurred while processing the change set (simulated fault).';
+      return;
+    }
     const drafts = new Map<string, SimProduct>();
     const createdByName = new Map<string, string>();
     let failed = false;

@@ -87,6 +87,7 @@ export class SimCatalog implements CatalogPort {
         }
       }
       const changeSetId = nextId(state, 'changeset');
+      const serverFault = this.gate.changeSetServerFault();
       const prepare = this.sim.latency.changeSetPrepareSeconds * 1000;
       const apply = this.sim.latency.changeSetApplySeconds * 1000;
       const changeSet: SimChangeSet = {
@@ -110,6 +111,7 @@ export class SimCatalog implements CatalogPort {
           errors: [],
         })),
         seq: Object.keys(state.changeSets).length,
+        ...(serverFault ? { serverFault } : {}),
       };
       state.changeSets[changeSetId] = changeSet;
       return { changeSetId, changeSetArn: changeSet.changeSetArn };

@@ -63,6 +63,12 @@ export class CallGate {
     }
   }
 
+  /** Whether a new change set is doomed to end FAILED with SERVER_FAULT (same seeded dice). */
+  changeSetServerFault(): boolean {
+    const rate = this.sim.faults.changeSetServerFaultRate;
+    return rate > 0 && this.random() < rate;
+  }
+
   callCounts(): Record<string, number> {
     return { ...this.counts };
   }

@@ -60,6 +60,8 @@ export interface SimChangeSet {
   endedAt?: number;
   failureCode?: 'CLIENT_ERROR' | 'SERVER_FAULT';
   failureDescription?: string;
+  /** Rolled at start (sim.faults.changeSetServerFaultRate): the set ends FAILED with SERVER_FAULT. */
+  serverFault?: boolean;
   changes: SimChange[];
   /** Order of submission, to break start-time ties. */
   seq: number;
