@@ -143,9 +143,9 @@ const simSchema = z.strictObject({
       serverErrorRate: z.number().min(0).max(1).default(0),
       /** Copies of these source AMI ids end in state `failed`. */
       failCopyOf: z.array(z.string()).default([]),
-      /** Seed for the fault dice, so a failing run can be replayed. */
       /** Probability (0..1) that a started change set ends FAILED with SERVER_FAULT. */
       changeSetServerFaultRate: z.number().min(0).max(1).default(0),
+      /** Seed for the fault dice, so a failing run can be replayed. */
       seed: z.number().int().default(1),
     })
     .default({ throttleRate: 0, serverErrorRate: 0, failCopyOf: [], changeSetServerFaultRate: 0, seed: 1 }),
