@@ -1,0 +1,187 @@
+/**
+ * One measured pass of the real pipeline: a PipelineContext built directly (no CLI process), the
+ * in-memory simulated cloud (no state file), a SQLite store in a temporary directory, and `count`
+ * images accepted the way the CLI accepts them, then driven by the Scheduler until all are terminal.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { acceptRequests } from '../cli/jobs-output.js';
+import { createLogger, type Runtime } from '../cli/runtime.js';
+import { createSimCloud } from '../cloud/sim/index.js';
+import { parseConfig } from '../config/load.js';
+import { sandboxConfig } from '../config/sandbox-config.js';
+import type { Config, ConfigInput } from '../config/schema.js';
+import { ManualClock, systemClock, type Clock } from '../core/clock.js';
+import { FactsCache, listingPartition, type PipelineContext } from '../pipeline/context.js';
+import type { Job } from '../pipeline/job.js';
+import { Scheduler } from '../pipeline/scheduler.js';
+import { Semaphore } from '../pipeline/semaphore.js';
+import { openStore } from '../store/open-store.js';
+import { seedBenchImages } from './bench-requests.js';
+import { countingStore } from './counting-store.js';
+
+export interface PipelineRunSettings {
+  images: number;
+  /** `virtual`: a ManualClock the scheduler jumps (sandbox time); `real`: wall-clock time. */
+  clock: 'virtual' | 'real';
+  /** Overrides of cloud.sim.latency (sandbox defaults otherwise). */
+  latency?: Partial<Config['cloud']['sim']['latency']>;
+  pollSeconds?: { image: number; changeSet: number };
+  concurrency?: number;
+  copiesPerRegion?: number;
+}
+
+export interface PipelineRun {
+  config: Config;
+  jobs: Job[];
+  wallMs: number;
+  /** process.cpuUsage() over the measured window, in milliseconds. */
+  cpuMs: { user: number; system: number };
+  /** Simulated AWS calls, keyed `service:Operation`. */
+  calls: Record<string, number>;
+  /** JobStore method calls during the measured window. */
+  storeCalls: Record<string, number>;
+  /** Event-loop delay over the measured window: how long work waited for the loop, in milliseconds. */
+  loopDelayMs: { mean: number; max: number };
+  /** Share of the window the event loop was busy (0..1): near 1, the run is CPU-bound on one thread. */
+  loopUtilization: number;
+}
+
+export function benchConfig(settings: PipelineRunSettings): Config {
+  const base = sandboxConfig;
+  const input: ConfigInput = {
+    ...base,
+    cloud: { adapter: 'sim', sim: { latency: { ...(settings.latency ?? {}) } } },
+    pipeline: {
+      ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}),
+      ...(settings.copiesPerRegion !== undefined ? { copiesPerRegion: settings.copiesPerRegion } : {}),
+      ...(settings.pollSeconds ? { pollSeconds: settings.pollSeconds } : {}),
+    },
+  };
+  return parseConfig(input, '(bench)');
+}
+
+/**
+ * Measures from accepting the requests to the last job settling; seeding Fedora's source images and
+ * opening the store are setup, outside the window.
+ */
+export async function runPipeline(settings: PipelineRunSettings): Promise<PipelineRun> {
+  const config = benchConfig(settings);
+  const stateDir = await mkdtemp(join(tmpdir(), 'fedora-marketplace-bench-'));
+  const virtualClock = settings.clock === 'virtual' ? new ManualClock(Date.now()) : undefined;
+  const clock: Clock = virtualClock ?? systemClock;
+  const { partition, settings: partitionSettings } = listingPartition(config);
+  // No stateFile: the world stays in memory, so the figures exclude the sandbox's JSON persistence.
+  const sim = createSimCloud({
+    clock,
+    sim: config.cloud.sim,
+    fedoraOwner: config.fedora.ownerAccount,
+    partitions: {
+      [partition]: {
+        internalAccount: partitionSettings.internalAccount.accountId,
+        sellerAccount: partitionSettings.sellerAccount.accountId,
+        accessRoleArns: [partitionSettings.marketplace.accessRoleArn],
+        marketplaceAccounts: partitionSettings.marketplace.shareWithAccounts,
+      },
+    },
+  });
+  const storeCalls: Record<string, number> = {};
+  const rawStore = await openStore({ driver: 'sqlite', stateDir });
+  const store = countingStore(rawStore, storeCalls);
+  const logger = createLogger({});
+  const slots = new Map<string, Semaphore>();
+  const ctx: PipelineContext = {
+    config,
+    cloud: sim,
+    store,
+    clock,
+    logger,
+    outputDir: join(stateDir, 'listings'),
+    copySlots: (region) => {
+      let slot = slots.get(region);
+      if (!slot) slots.set(region, (slot = new Semaphore(config.pipeline.copiesPerRegion)));
+      return slot;
+    },
+    facts: new FactsCache(sim),
+  };
+  const runtime: Runtime = {
+    config,
+    configSource: '(bench)',
+    stateDir,
+    store,
+    cloud: sim,
+    sim,
+    clock,
+    ...(virtualClock ? { virtualClock } : {}),
+    logger,
+    ctx,
+    close: async () => {
+      await sim.close();
+      await rawStore.close();
+    },
+  };
+
+  try {
+    const requests = seedBenchImages(sim, settings.images, config.fedora.sourceRegion);
+    const callsBefore = sim.callCounts();
+    for (const key of Object.keys(storeCalls)) delete storeCalls[key];
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    const eluBefore = performance.eventLoopUtilization();
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+
+    const accepted = await acceptRequests(runtime, requests, 'bench', () => undefined);
+    const scheduler = new Scheduler(ctx, virtualClock ? { virtualClock } : {});
+    await scheduler.settle({ ids: accepted.map((j) => j.id) });
+
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    loop.disable();
+    const elu = performance.eventLoopUtilization(eluBefore);
+    const jobs: Job[] = [];
+    for (const { id } of accepted) {
+      const job = await rawStore.getJob(id);
+      if (job) jobs.push(job);
+    }
+    return {
+      config,
+      jobs,
+      wallMs,
+      cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 },
+      calls: subtractCounts(sim.callCounts(), callsBefore),
+      storeCalls: { ...storeCalls },
+      loopDelayMs: { mean: loop.mean / 1e6, max: loop.max / 1e6 },
+      loopUtilization: elu.utilization,
+    };
+  } finally {
+    await runtime.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** Throws unless every job was published: a figure from a run that failed measures nothing. */
+export function requirePublished(run: PipelineRun): void {
+  const bad = run.jobs.filter((j) => j.state !== 'published');
+  if (bad.length > 0 || run.jobs.length === 0) {
+    const sample = bad
+      .slice(0, 3)
+      .map((j) => `${j.id} ${j.state}: ${j.reason ?? ''}`)
+      .join('; ');
+    throw new Error(`${bad.length} of ${run.jobs.length} job(s) were not published: ${sample}`);
+  }
+}
+
+export function subtractCounts(
+  after: Record<string, number>,
+  before: Record<string, number>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(after)) {
+    const delta = value - (before[key] ?? 0);
+    if (delta > 0) out[key] = delta;
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+/**
+ * Every benchmark section, in the order `npm run bench` runs them. A new measurement (the AWS adapter
+ * against moto, AMQP intake throughput, a plan of 50 products) is one more BenchSection added here.
+ */
+import { helpSection } from './help-section.js';
+import { callsSection, cpuSection, makespanSection } from './pipeline-sections.js';
+import type { BenchSection } from './section.js';
+
+export const sections: readonly BenchSection[] = [cpuSection, makespanSection, callsSection, helpSection];
+
+/** The sections named on the command line (all when none is), refusing unknown names. */
+export function selectSections(
+  names: readonly string[],
+  all: readonly BenchSection[] = sections,
+): BenchSection[] {
+  if (names.length === 0) return [...all];
+  const unknown = names.filter((n) => !all.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    throw new UnknownSectionError(
+      unknown,
+      all.map((s) => s.name),
+    );
+  }
+  return all.filter((s) => names.includes(s.name));
+}
+
+export class UnknownSectionError extends Error {
+  constructor(
+    readonly unknown: string[],
+    readonly known: string[],
+  ) {
+    super(`unknown bench section(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
+    this.name = 'UnknownSectionError';
+  }
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { minimumCalls, summarizeCalls } from '../../src/bench/minimum-calls.js';
+import { benchConfig } from '../../src/bench/pipeline-run.js';
+import { emptyJobData, type Job } from '../../src/pipeline/job.js';
+
+function job(release: number, arch: 'x86_64' | 'arm64', createsProduct: boolean): Job {
+  const now = new Date(0);
+  return {
+    id: `f${release}-${arch}`,
+    key: `Cloud_Base/${release}/${arch}/c`,
+    state: 'published',
+    request: {
+      release,
+      arch,
+      subvariant: 'Cloud_Base',
+      composeId: 'c',
+      imageName: 'n',
+      label: '1.1',
+      sourceAmi: 'ami-1',
+      sourceRegion: 'us-east-1',
+      regions: {},
+      prerelease: false,
+      derived: [],
+      origin: { kind: 'cli' },
+    },
+    data: {
+      ...emptyJobData(),
+      mirroredAmis: { 'us-east-1': 'ami-a', 'us-east-2': 'ami-b', 'eu-west-1': 'ami-c' },
+      mirroredSnapshots: { 'ami-a': ['snap-a'], 'ami-b': ['snap-b'], 'ami-c': ['snap-c'] },
+      createsProduct,
+    },
+    nextRunAt: now,
+    attempts: 0,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+describe('minimumCalls', () => {
+  // The sandbox configuration mirrors into 3 regions (us-east-1 plus 2 mirror regions).
+  const config = benchConfig({ images: 2, clock: 'virtual' });
+
+  it('counts what each stage needs for new products, sharing the run-wide facts', () => {
+    const min = minimumCalls(config, [job(40, 'x86_64', true), job(40, 'arm64', true)]);
+    expect(min).toEqual({
+      'ec2:DescribeImages': 2 * (1 + 2 * 3),
+      'ec2:CopyImage': 2 * 3,
+      'ec2:ModifyImageAttribute': 6,
+      'ec2:DescribeImageAttribute': 6,
+      'ec2:ModifySnapshotAttribute': 6,
+      'ec2:DescribeSnapshotAttribute': 6,
+      'aws-marketplace:ListEntities': 2,
+      'aws-marketplace:ListChangeSets': 4,
+      'aws-marketplace:StartChangeSet': 2,
+      'aws-marketplace:DescribeChangeSet': 2,
+      'ec2:DescribeRegions': 1,
+      'ec2:DescribeInstanceTypes': 2,
+    });
+  });
+
+  it('needs the entity when the product already exists', () => {
+    const min = minimumCalls(config, [job(40, 'x86_64', false)]);
+    expect(min['aws-marketplace:DescribeEntity']).toBe(1);
+    expect(min['ec2:DescribeInstanceTypes']).toBe(1);
+  });
+});
+
+describe('summarizeCalls', () => {
+  it('splits the excess into polls and redundant calls', () => {
+    const summary = summarizeCalls(
+      {
+        'ec2:DescribeImages': 10,
+        'aws-marketplace:DescribeChangeSet': 4,
+        'aws-marketplace:ListChangeSets': 5,
+        'ec2:CopyImage': 3,
+      },
+      {
+        'ec2:DescribeImages': 7,
+        'aws-marketplace:DescribeChangeSet': 1,
+        'aws-marketplace:ListChangeSets': 2,
+        'ec2:CopyImage': 3,
+      },
+    );
+    expect(summary).toMatchObject({ total: 22, minimum: 13, polls: 6, redundant: 3 });
+    expect(summary.rows.find((r) => r.operation === 'aws-marketplace:ListChangeSets')).toEqual({
+      operation: 'aws-marketplace:ListChangeSets',
+      total: 5,
+      minimum: 2,
+      excess: 3,
+    });
+  });
+
+  it('lists an operation the minimum expects but the run never made', () => {
+    const summary = summarizeCalls({}, { 'ec2:CopyImage': 3 });
+    expect(summary.rows).toEqual([{ operation: 'ec2:CopyImage', total: 0, minimum: 3, excess: -3 }]);
+    expect(summary.redundant).toBe(0);
+  });
+});
