@@ -8,8 +8,16 @@ import { stageRunners } from './stages/index.js';
 
 type NewEvent = Omit<JobEvent, 'jobId'>;
 
-/** Exponential backoff with full jitter, capped (the AWS architecture blog's recommendation). */
-export function backoffMs(attempt: number, baseSeconds: number, maxSeconds: number, random: () => number = Math.random): number {
+/**
+ * Exponential backoff with equal jitter, capped: a wait between half and all of the exponential ceiling,
+ * so retries spread out but never come back immediately.
+ */
+export function backoffMs(
+  attempt: number,
+  baseSeconds: number,
+  maxSeconds: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxSeconds * 1000, baseSeconds * 1000 * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
@@ -57,11 +65,18 @@ function errorOutcome(job: Job, ctx: PipelineContext, error: unknown): StepOutco
   }
   if (error instanceof AppError) return { kind: 'fail', reason: error.describe() };
   const message = error instanceof Error ? error.message : String(error);
-  return { kind: 'fail', reason: `internal error in stage ${job.state}: ${message} (please report this with the job id)` };
+  return {
+    kind: 'fail',
+    reason: `internal error in stage ${job.state}: ${message} (please report this with the job id)`,
+  };
 }
 
 function describeForLog(error: unknown): string {
-  return error instanceof AppError ? error.describe() : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return error instanceof AppError
+    ? error.describe()
+    : error instanceof Error
+      ? (error.stack ?? error.message)
+      : String(error);
 }
 
 async function persist(
@@ -92,7 +107,14 @@ async function persist(
     }
     case 'wait': {
       const retrying = outcome.retry === true;
-      next = { ...job, data, attempts: retrying ? job.attempts + 1 : 0, nextRunAt: outcome.until, reason: outcome.note, updatedAt: now };
+      next = {
+        ...job,
+        data,
+        attempts: retrying ? job.attempts + 1 : 0,
+        nextRunAt: outcome.until,
+        reason: outcome.note,
+        updatedAt: now,
+      };
       event = { at: now, stage, kind: retrying ? 'retry' : 'waiting', message: outcome.note };
       break;
     }

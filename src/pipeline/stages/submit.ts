@@ -1,7 +1,8 @@
 import type { CatalogPort, Change, ChangeSetSummary } from '../../cloud/ports.js';
 import { CloudError } from '../../core/errors.js';
 import { stableToken } from '../../core/ids.js';
-import { newProductChanges, newVersionChanges } from '../../listing/change-set.js';
+import { writeFile } from 'node:fs/promises';
+import { changeSetDocument, newProductChanges, newVersionChanges } from '../../listing/change-set.js';
 import type { ProductListing } from '../../listing/model.js';
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../context.js';
@@ -27,11 +28,15 @@ export async function submitStage(job: Job, ctx: PipelineContext): Promise<StepO
 
   const adopted = await findOwnChangeSet(catalog, listing, name);
   if (adopted) {
-    return advance('await', `found change set ${adopted.changeSetId} (${adopted.status}) from an earlier run`, {
-      changeSetId: adopted.changeSetId,
-      changeSetName: adopted.changeSetName,
-      changeSetStatus: adopted.status,
-    });
+    return advance(
+      'await',
+      `found change set ${adopted.changeSetId} (${adopted.status}) from an earlier run`,
+      {
+        changeSetId: adopted.changeSetId,
+        changeSetName: adopted.changeSetName,
+        changeSetStatus: adopted.status,
+      },
+    );
   }
 
   const productId = job.data.productId ?? (await createdProductId(catalog, listing));
@@ -40,21 +45,41 @@ export async function submitStage(job: Job, ctx: PipelineContext): Promise<StepO
     const creating = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
     const openCreate = creating.find((c) => open.includes(c.status));
     if (openCreate) {
-      return wait(pollAt(ctx, 'changeSet', job), `product "${listing.productTitle}" is being created by change set ${openCreate.changeSetId}`);
+      return wait(
+        pollAt(ctx, 'changeSet', job),
+        `product "${listing.productTitle}" is being created by change set ${openCreate.changeSetId}`,
+      );
     }
   } else {
     const busy = await catalog.listChangeSets({ entityId: productId, statuses: open });
     if (busy.length > 0) {
-      return wait(pollAt(ctx, 'changeSet', job), `product ${productId} has an open change set ${busy[0]?.changeSetId}; waiting for it`, { productId });
+      return wait(
+        pollAt(ctx, 'changeSet', job),
+        `product ${productId} has an open change set ${busy[0]?.changeSetId}; waiting for it`,
+        { productId },
+      );
     }
   }
 
   const planned = await plannedChanges(catalog, { ...listing, ...(productId ? { productId } : {}) });
   if (planned.versionExists) {
-    return advance('published', `version "${listing.versionTitle}" already exists on ${productId}; nothing to submit`, {
-      versionExisted: true,
-      ...(productId ? { productId } : {}),
-    });
+    return advance(
+      'published',
+      `version "${listing.versionTitle}" already exists on ${productId}; nothing to submit`,
+      {
+        versionExisted: true,
+        ...(productId ? { productId } : {}),
+      },
+    );
+  }
+
+  // What is submitted can differ from what describe exported (another job created the product meanwhile):
+  // the exported document is rewritten so that it always shows what was actually sent.
+  if (job.data.changeSetPath) {
+    await writeFile(
+      job.data.changeSetPath,
+      JSON.stringify(changeSetDocument(planned.changes), null, 2) + '\n',
+    );
   }
 
   // The product-creating set has a per-product name, so a concurrent job finds it (above) instead of creating a twin.
@@ -66,16 +91,23 @@ export async function submitStage(job: Job, ctx: PipelineContext): Promise<StepO
       clientRequestToken: stableToken('cs', job.key, attempt),
       intent: 'APPLY',
     });
-    return advance('await', `started change set ${started.changeSetId} (${planned.changes.map((c) => c.ChangeType).join(', ')})`, {
-      changeSetId: started.changeSetId,
-      changeSetName: startName,
-      changeSetStatus: 'PREPARING',
-      createsProduct: !productId,
-      ...(productId ? { productId } : {}),
-    });
+    return advance(
+      'await',
+      `started change set ${started.changeSetId} (${planned.changes.map((c) => c.ChangeType).join(', ')})`,
+      {
+        changeSetId: started.changeSetId,
+        changeSetName: startName,
+        changeSetStatus: 'PREPARING',
+        createsProduct: !productId,
+        ...(productId ? { productId } : {}),
+      },
+    );
   } catch (error) {
     if (error instanceof CloudError && error.kind === 'resource-in-use') {
-      return wait(pollAt(ctx, 'changeSet', job), `product ${productId ?? listing.productTitle} is locked by another change set; waiting`);
+      return wait(
+        pollAt(ctx, 'changeSet', job),
+        `product ${productId ?? listing.productTitle} is locked by another change set; waiting`,
+      );
     }
     throw error;
   }
@@ -150,11 +182,16 @@ function safeName(text: string): string {
   return text.replace(/[^\w\s+=.:@-]/g, '-').slice(0, 100);
 }
 
-export function changeSetName(listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'versionTitle'>, attempt: number): string {
+export function changeSetName(
+  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'versionTitle'>,
+  attempt: number,
+): string {
   const base = `fedora-marketplace ${listing.subvariant} ${listing.release} ${listing.arch} version ${listing.versionTitle}`;
   return safeName(attempt > 1 ? `${base} attempt ${attempt}` : base);
 }
 
-export function createProductChangeSetName(listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant'>): string {
+export function createProductChangeSetName(
+  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant'>,
+): string {
   return safeName(`fedora-marketplace create ${listing.subvariant} ${listing.release} ${listing.arch}`);
 }
