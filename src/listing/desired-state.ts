@@ -23,6 +23,8 @@ export interface DesiredProductState {
   release: number;
   arch: AwsArch;
   desired: DesiredProduct;
+  /** The product's metadata with its newest version: one load-form line. */
+  listing: ProductListing;
   keepVersions: number;
   endOfLife?: Date;
   /** The published jobs behind it, oldest first (their mirrored AMIs are what retirement deprecates). */
@@ -138,6 +140,7 @@ async function desiredProductOfJobs(
       instanceTypes: [...metadata.instanceTypes],
       versions,
     },
+    listing: { ...metadata, ...(productId ? { productId } : {}) },
     keepVersions,
     ...(endOfLife ? { endOfLife } : {}),
     jobs,
@@ -163,4 +166,20 @@ export function planOptionsOf(state: DesiredProductState, now: Date): PlanOption
     now,
     ...(state.endOfLife ? { endOfLife: state.endOfLife } : {}),
   };
+}
+
+/**
+ * One load-form line per product: its metadata with the newest version. Products of releases past end
+ * of life are left out unless `release` names them explicitly.
+ */
+export function loadFormListings(
+  states: DesiredProductState[],
+  now: Date,
+  release?: number,
+): ProductListing[] {
+  return states
+    .filter(
+      (s) => release !== undefined || s.endOfLife === undefined || now.getTime() < s.endOfLife.getTime(),
+    )
+    .map((s) => ({ ...s.listing, ...(s.desired.productId ? { productId: s.desired.productId } : {}) }));
 }

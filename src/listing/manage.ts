@@ -200,7 +200,7 @@ async function startOrAdopt(
   const name =
     plan.productId || intent === 'VALIDATE'
       ? applyChangeSetName(plan, state.desired.metadata.sku, intent)
-      : createProductChangeSetName(state.desired.metadata);
+      : createProductChangeSetName(state.listing);
   const existing = (await deps.catalog.listChangeSets({ changeSetName: name })).find(
     (c) =>
       c.status !== 'FAILED' &&
@@ -278,7 +278,7 @@ export async function applyOne(
   const rounds = options.maxRounds ?? state.keepVersions + 2;
   for (let round = 0; round < rounds; round++) {
     const productId = await findProductId(deps.catalog, state);
-    await waitForOpenChangeSets(deps, productId, createProductChangeSetName(state.desired.metadata));
+    await waitForOpenChangeSets(deps, productId, createProductChangeSetName(state.listing));
     const plan = await planOne(deps, state);
     if (plan.productId) result.productId = plan.productId;
     if (plan.deprecations.length > 0)

@@ -1,0 +1,71 @@
+/** `fedora-marketplace cleanup`: list (or, with --yes, delete) mirrored AMIs no live version uses. */
+import { ExitCode, InputError } from '../../core/errors.js';
+import { cleanupCandidates, deleteCandidates } from '../../listing/cleanup.js';
+import { listingPartition } from '../../pipeline/context.js';
+import { table } from '../job-view.js';
+import { openRuntime, type CommonOptions } from '../runtime.js';
+
+interface CleanupOptions extends CommonOptions {
+  graceDays?: string;
+  yes?: boolean;
+}
+
+export const defaultGraceDays = 30;
+
+function graceDaysOf(value: string | undefined): number {
+  if (value === undefined) return defaultGraceDays;
+  if (!/^\d+$/.test(value)) {
+    throw new InputError('--grace-days must be a whole number of days', {
+      field: '--grace-days',
+      value,
+      rule: 'an integer >= 0',
+    });
+  }
+  return Number(value);
+}
+
+export async function run(options: CleanupOptions): Promise<number> {
+  const graceDays = graceDaysOf(options.graceDays);
+  const runtime = await openRuntime(options);
+  try {
+    const { partition, settings } = listingPartition(runtime.config);
+    const clients = runtime.cloud.clients(partition);
+    const jobs = await runtime.store.listJobs();
+    const regions = [
+      settings.baseRegion,
+      ...settings.mirrorRegions,
+      ...jobs.flatMap((j) => Object.keys(j.data.mirroredAmis)),
+    ];
+    const candidates = await cleanupCandidates(
+      { ec2: clients.ec2, catalog: clients.catalog, now: runtime.clock.now() },
+      jobs,
+      regions,
+      graceDays,
+    );
+    if (options.yes) await deleteCandidates(clients.ec2, candidates);
+    if (options.json) {
+      process.stdout.write(
+        `${JSON.stringify({ dryRun: !options.yes, graceDays, images: candidates }, null, 2)}\n`,
+      );
+    } else if (candidates.length === 0) {
+      process.stdout.write(`nothing to clean up (grace period ${graceDays} days)\n`);
+    } else {
+      const rows = candidates.map((c) => [
+        c.region,
+        c.imageId,
+        c.snapshotIds.join(' '),
+        c.since.slice(0, 10),
+        c.name,
+      ]);
+      process.stdout.write(`${table(['region', 'image', 'snapshots', 'retired since', 'name'], rows)}\n`);
+      process.stdout.write(
+        options.yes
+          ? `deleted ${candidates.length} image(s) and their snapshots\n`
+          : `dry run: ${candidates.length} image(s) would be deleted; run again with --yes to delete them\n`,
+      );
+    }
+    return ExitCode.ok;
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * `fedora-marketplace load-form`: the product load form (XLSX, CSV, JSON) for one release or for every
+ * current one, one product per line, with every problem located by sheet, row, column and rule.
+ */
+import { join } from 'node:path';
+import { ExitCode, InputError } from '../../core/errors.js';
+import { loadFormListings } from '../../listing/desired-state.js';
+import { buildLoadForm, validateLoadForm } from '../../listing/load-form.js';
+import { writeLoadForm } from '../../listing/load-form.js';
+import { desiredState } from '../listing-state.js';
+import { openRuntime, type CommonOptions } from '../runtime.js';
+
+interface LoadFormOptions extends CommonOptions {
+  release?: string;
+  out?: string;
+}
+
+function releaseOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) {
+    throw new InputError('--release must be a Fedora release number', {
+      field: '--release',
+      value,
+      rule: 'a whole number such as 41',
+    });
+  }
+  return Number(value);
+}
+
+export async function run(options: LoadFormOptions): Promise<number> {
+  const release = releaseOf(options.release);
+  const runtime = await openRuntime(options);
+  try {
+    const listings = loadFormListings(await desiredState(runtime, release), runtime.clock.now(), release);
+    if (listings.length === 0) {
+      throw new InputError(
+        release === undefined
+          ? 'no current release has a published version'
+          : `release ${release} has no published version`,
+        {
+          field: '--release',
+          value: release,
+          rule: 'load forms are written for releases with published versions',
+          hint: 'publish an image first',
+        },
+      );
+    }
+    const form = buildLoadForm(listings);
+    const problems = validateLoadForm(form);
+    const dir = options.out ?? join(runtime.stateDir, 'load-forms');
+    const written = await writeLoadForm(
+      form,
+      dir,
+      release === undefined ? 'load-form' : `load-form-f${release}`,
+    );
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (options.json) {
+      process.stdout.write(
+        `${JSON.stringify({ products: listings.map((l) => l.productTitle), files: written, problems }, null, 2)}\n`,
+      );
+    } else {
+      process.stdout.write(
+        `${listings.length} product(s): ${listings.map((l) => l.productTitle).join(', ')}\n`,
+      );
+      for (const path of [written.xlsx, ...written.csv, written.json])
+        process.stdout.write(`wrote ${path}\n`);
+      for (const p of problems) {
+        process.stdout.write(
+          `${p.severity}: ${p.sheet} row ${p.row} column ${JSON.stringify(p.column)} (${p.cell}): ${p.rule}\n`,
+        );
+      }
+    }
+    return errors.length > 0 ? ExitCode.badInput : ExitCode.ok;
+  } finally {
+    await runtime.close();
+  }
+}
