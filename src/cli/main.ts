@@ -83,6 +83,34 @@ common(
     .option('--detach', 'return once nothing is due now; waits stay stored for `resume`'),
 ).action((file, opts) => runCommand(() => import('./commands/replay.js'), { ...opts, file }));
 
+common(
+  program
+    .command('load-form')
+    .description('write the product load form (XLSX, CSV, JSON) for one release or every current one')
+    .option('--release <n>', 'only this Fedora release (default: every release not past its end of life)')
+    .option('--out <dir>', 'output folder (default: <state dir>/load-forms)'),
+).action((opts) => runCommand(() => import('./commands/load-form.js'), opts));
+
+common(
+  program.command('plan').description('show, per product, what apply would change on the Marketplace (nothing is changed)'),
+).action((opts) => runCommand(() => import('./commands/plan.js'), opts));
+
+common(
+  program
+    .command('apply')
+    .description('bring every product in line: minimal change sets, retirement, EC2 deprecation of retired AMIs')
+    .option('--validate-first', 'run each change set with Intent VALIDATE first')
+    .option('--detach', 'start the change sets and return without following them'),
+).action((opts) => runCommand(() => import('./commands/apply.js'), opts));
+
+common(
+  program
+    .command('cleanup')
+    .description('delete mirrored AMIs and snapshots that no live version uses, after a grace period (dry run unless --yes)')
+    .option('--grace-days <n>', 'days an image must have been retired (deprecated) or unused', '30')
+    .option('--yes', 'really deregister the images and delete their snapshots'),
+).action((opts) => runCommand(() => import('./commands/cleanup.js'), opts));
+
 const config = program.command('config').description('configuration helpers');
 common(
   config
