@@ -34,35 +34,46 @@ export async function acceptRequests(
 ): Promise<Job[]> {
   const jobs: Job[] = [];
   for (const request of requests) {
-    const now = runtime.clock.now();
-    const key = imageKey(request);
-    const { job, created } = await runtime.store.createJob(
-      {
-        id: jobIdFor(request),
-        key,
-        state: 'verify',
-        request,
-        data: emptyJobData(),
-        nextRunAt: now,
-        attempts: 0,
-        version: 0,
-        createdAt: now,
-        updatedAt: now,
-      },
-      { at: now, stage: 'verify', kind: 'created', message: `accepted ${request.imageName} (${request.composeId}) from ${request.origin.kind}` },
-    );
-    await runtime.store.recordIntake({
-      at: now,
-      source,
-      outcome: created ? 'accepted' : 'duplicate',
-      jobId: job.id,
-      ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
-      ...(request.origin.topic ? { topic: request.origin.topic } : {}),
-    });
-    say(created ? `job ${job.id}: Fedora ${request.release} ${request.subvariant} ${request.arch} (${request.composeId})` : `job ${job.id}: already known (${job.state}); not created again`);
+    const { job } = await acceptRequest(runtime, request, source, say);
     if (!jobs.some((j) => j.id === job.id)) jobs.push(job);
   }
   return jobs;
+}
+
+/** One request: its job (created now, or the existing one for the same image) and the intake record. */
+export async function acceptRequest(
+  runtime: Runtime,
+  request: ImageRequest,
+  source: string,
+  say: (line: string) => void,
+): Promise<{ job: Job; created: boolean }> {
+  const now = runtime.clock.now();
+  const key = imageKey(request);
+  const { job, created } = await runtime.store.createJob(
+    {
+      id: jobIdFor(request),
+      key,
+      state: 'verify',
+      request,
+      data: emptyJobData(),
+      nextRunAt: now,
+      attempts: 0,
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+    },
+    { at: now, stage: 'verify', kind: 'created', message: `accepted ${request.imageName} (${request.composeId}) from ${request.origin.kind}` },
+  );
+  await runtime.store.recordIntake({
+    at: now,
+    source,
+    outcome: created ? 'accepted' : 'duplicate',
+    jobId: job.id,
+    ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
+    ...(request.origin.topic ? { topic: request.origin.topic } : {}),
+  });
+  say(created ? `job ${job.id}: Fedora ${request.release} ${request.subvariant} ${request.arch} (${request.composeId})` : `job ${job.id}: already known (${job.state}); not created again`);
+  return { job, created };
 }
 
 /** Runs the jobs (and any other due job) until they end, or until nothing is due with `detach`. */

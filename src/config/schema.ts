@@ -3,6 +3,7 @@
  * typo cannot silently fall back to a default. Defaults live here and nowhere else.
  */
 import { z } from 'zod';
+import { busSchema } from './bus-schema.js';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)');
 const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region code such as us-east-1');
@@ -218,6 +219,8 @@ export const configSchema = z
         retry: { maxAttempts: 10, baseDelaySeconds: 2, maxDelaySeconds: 600 },
       }),
     store: storeSchema.default({ driver: 'sqlite' }),
+    /** The message bus `listen` consumes and announces on (see bus-schema.ts); optional, additive. */
+    bus: busSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     const aws = cfg.partitions.aws;

@@ -18,6 +18,8 @@ export interface SettleOptions {
   ids?: string[];
   /** Return as soon as nothing is due now (the waits stay persisted for `resume`). */
   detach?: boolean;
+  /** Keep running when nothing is left, until `signal` aborts; `wake()` brings new jobs in (listen). */
+  forever?: boolean;
   signal?: AbortSignal;
 }
 
@@ -28,6 +30,8 @@ export interface SettleOptions {
 export class Scheduler {
   private readonly inFlight = new Map<string, Promise<void>>();
   private wakeUp: (() => void) | undefined;
+  /** A wake() that came while nobody waited: the next wait returns at once instead of missing it. */
+  private wakePending = false;
 
   constructor(
     private readonly ctx: PipelineContext,
@@ -36,7 +40,8 @@ export class Scheduler {
 
   /** New work arrived (listen mode): look at the store again now. */
   wake(): void {
-    this.wakeUp?.();
+    if (this.wakeUp) this.wakeUp();
+    else this.wakePending = true;
   }
 
   /** Runs until the selected jobs are all terminal (or, with `detach`, until none is due). */
@@ -50,7 +55,11 @@ export class Scheduler {
         continue;
       }
       const wake = await store.nextWakeAt(options.ids);
-      if (!wake) break; // everything selected is terminal
+      if (!wake) {
+        if (!options.forever) break; // everything selected is terminal
+        await this.nextEvent(undefined, options.signal);
+        continue;
+      }
       if (wake.getTime() <= clock.now().getTime()) continue;
       if (options.detach) break;
       if (this.options.virtualClock) this.options.virtualClock.advanceTo(wake);
@@ -85,6 +94,10 @@ export class Scheduler {
 
   /** Resolves when an in-flight job finishes, `wake()` is called, the wake time passes, or on abort. */
   private async nextEvent(wake: Date | undefined, signal: AbortSignal | undefined): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return;
+    }
     await new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const done = () => {

@@ -4,12 +4,13 @@ import type { Image } from '../../cloud/ports.js';
 import { toAwsArch, toFedoraArch } from '../../core/arch.js';
 import { InputError, UsageError } from '../../core/errors.js';
 import { parseMessageFile, type FedoraMessage } from '../../intake/envelope.js';
-import { interpretMessage, type SkipSummary } from '../../intake/intake.js';
+import { interpretMessage } from '../../intake/intake.js';
 import { requestFromImage } from '../../intake/cli-request.js';
 import type { ImageRequest } from '../../intake/image-request.js';
-import { findSourceImage, sourceImageProblem } from '../../pipeline/stages/verify.js';
+import { findSourceImage } from '../../pipeline/stages/verify.js';
 import { listingPartition } from '../../pipeline/context.js';
 import { acceptRequests, driveJobs, exitCodeFor, printJobs, type SkippedView } from '../jobs-output.js';
+import { quarantine, recordSkip, seedOne, seedSources, skippedView, sourceProblem } from '../message-intake.js';
 import { openRuntime, type CommonOptions, type Runtime } from '../runtime.js';
 
 interface PublishOptions extends CommonOptions {
@@ -108,32 +109,8 @@ async function requestsFromMessages(
     }
   }
   if (rejected.length > 0) throw rejected[0] as InputError;
-  for (const s of skipped) {
-    await runtime.store.recordIntake({
-      at: runtime.clock.now(),
-      source: 'file',
-      outcome: 'skipped',
-      reason: s.reason,
-      topic: s.topic,
-      ...(s.messageId ? { messageId: s.messageId } : {}),
-    });
-  }
+  for (const s of skipped) await recordSkip(runtime, 'file', s);
   return { requests, skipped };
-}
-
-function skippedView(reason: string, summary: SkipSummary, message: FedoraMessage): SkippedView {
-  return {
-    id: `skip:${message.id ?? summary.imageName ?? message.topic}`,
-    state: 'skipped',
-    reason,
-    topic: message.topic,
-    ...(message.id ? { messageId: message.id } : {}),
-    ...(summary.release !== undefined ? { release: summary.release } : {}),
-    ...(summary.arch ? { arch: summary.arch } : {}),
-    ...(summary.subvariant ? { subvariant: summary.subvariant } : {}),
-    ...(summary.composeId ? { composeId: summary.composeId } : {}),
-    ...(summary.imageName ? { imageName: summary.imageName } : {}),
-  };
 }
 
 async function requestFromFlags(runtime: Runtime, options: PublishOptions, say: (line: string) => void): Promise<ImageRequest> {
@@ -172,48 +149,11 @@ async function requestFromFlags(runtime: Runtime, options: PublishOptions, say: 
   });
 }
 
-/** Sandbox: Fedora's public images named by the messages are registered in the simulated cloud first. */
-function seedSources(runtime: Runtime, requests: ImageRequest[], say: (line: string) => void): void {
-  for (const request of requests) {
-    for (const [region, imageId] of Object.entries(request.regions)) {
-      seedOne(runtime, { region, imageId, name: request.imageName, arch: request.arch }, say, true);
-    }
-    say(
-      `sandbox: seeded ${Object.keys(request.regions).length} Fedora-owned source image(s) (owner ${runtime.config.fedora.ownerAccount}) named ${request.imageName}`,
-    );
-  }
-}
-
-function seedOne(
-  runtime: Runtime,
-  spec: { region: string; imageId: string; name: string; arch: ImageRequest['arch'] },
-  say: (line: string) => void,
-  quiet = false,
-): void {
-  const sim = runtime.sim;
-  if (!sim) return;
-  const exists = sim.state().images.some((i) => i.id === spec.imageId && i.region === spec.region);
-  if (exists) return;
-  sim.seedImage({ region: spec.region, imageId: spec.imageId, name: spec.name, architecture: spec.arch, bootMode: 'uefi-preferred' });
-  if (!quiet) say(`sandbox: seeded Fedora-owned source image ${spec.imageId} (${spec.name}) in ${spec.region}`);
-}
-
-/**
- * The source AMI of every request must be Fedora's before any job exists: a message naming someone
- * else's AMI is bad input, refused with nothing stored but the rejection.
- */
+/** Every request's source AMI must be Fedora's before any job exists (see sourceProblem). */
 async function preVerify(runtime: Runtime, requests: ImageRequest[]): Promise<void> {
-  const { partition } = listingPartition(runtime.config);
   for (const request of requests) {
-    const image = await findSourceImage(runtime.ctx, partition, request);
-    const problem = sourceImageProblem(image, request, runtime.config.fedora.ownerAccount);
-    if (!problem) continue;
-    const error = new InputError(problem, {
-      field: 'body.regions',
-      value: `${request.sourceRegion}: ${request.sourceAmi}`,
-      rule: `the source image must be owned by ${runtime.config.fedora.ownerAccount} and match the message`,
-      hint: 'only official images published by the Fedora account are listed; check fedora.ownerAccount',
-    });
+    const error = await sourceProblem(runtime, request);
+    if (!error) continue;
     await reject(runtime, error, {
       payload: JSON.stringify(request),
       ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
@@ -223,11 +163,6 @@ async function preVerify(runtime: Runtime, requests: ImageRequest[]): Promise<vo
   }
 }
 
-async function reject(
-  runtime: Runtime,
-  error: InputError,
-  extra: { payload: string; messageId?: string; topic?: string },
-): Promise<void> {
-  await runtime.store.recordIntake({ at: runtime.clock.now(), source: 'file', outcome: 'rejected', reason: error.describe(), ...extra });
+function reject(runtime: Runtime, error: InputError, extra: { payload: string; messageId?: string; topic?: string }): Promise<void> {
+  return quarantine(runtime, 'file', error, extra);
 }
-

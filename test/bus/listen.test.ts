@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startListener, type Listener } from '../../src/cli/bus-service.js';
+import { openRuntime, type Runtime } from '../../src/cli/runtime.js';
+import { closeBrokerConnection, ensureRabbit } from '../helpers/rabbit.js';
+import { runJson } from '../helpers/cli.js';
+import { ListenBus, officialBody, tempDir, until } from './bus-harness.js';
+
+const schema = JSON.parse(readFileSync(new URL('../../schemas/announcement.v1.schema.json', import.meta.url), 'utf8')) as object;
+const validateAnnouncement = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+
+interface Running {
+  bus: ListenBus;
+  runtime: Runtime;
+  listener: Listener;
+  stateDir: string;
+  connectionName: string;
+}
+
+const open: Running[] = [];
+
+async function listen(options: { intakeOnly?: boolean; prefetch?: number } = {}): Promise<Running> {
+  const bus = new ListenBus(options.prefetch);
+  await bus.open();
+  const stateDir = tempDir('listen');
+  const runtime = await openRuntime({ stateDir });
+  const connectionName = `fm-listen-test-${bus.id}`;
+  const listener = await startListener(runtime, {
+    bus: bus.config,
+    announce: true,
+    connectionName,
+    ...(options.intakeOnly ? { intakeOnly: true } : {}),
+  });
+  const running = { bus, runtime, listener, stateDir, connectionName };
+  open.push(running);
+  return running;
+}
+
+async function shutdown(running: Running): Promise<void> {
+  const i = open.indexOf(running);
+  if (i >= 0) open.splice(i, 1);
+  await running.listener.stop();
+  await running.runtime.close();
+  await running.bus.close();
+}
+
+beforeAll(async () => {
+  await ensureRabbit();
+});
+
+afterEach(async () => {
+  for (const running of [...open]) await shutdown(running);
+});
+
+describe('listen', () => {
+  it('turns an official message into a published job and announces it with a schema-valid body', async () => {
+    const { bus, runtime } = await listen();
+    const messageId = await bus.publish(officialBody(1));
+
+    const announcement = await bus.nextAnnouncement(60_000);
+    expect(announcement.routingKey).toBe(`${bus.config.topicPrefix}.fedora_marketplace.version.published.v1`);
+    expect(announcement.headers['fedora_messaging_schema']).toBe('fedora_marketplace.version.published.v1');
+    expect(validateAnnouncement(announcement.body), JSON.stringify(validateAnnouncement.errors)).toBe(true);
+    expect(announcement.body).toMatchObject({ status: 'published', release: 41, compose_id: 'Fedora-41-20241027.1', reason: null });
+
+    const [job] = await runtime.store.listJobs();
+    expect(job?.state).toBe('published');
+    expect(job?.request.origin.messageId).toBe(messageId);
+    expect(announcement.body['job_id']).toBe(job?.id);
+    expect(announcement.body['change_set_id']).toBe(job?.data.changeSetId);
+    expect(await bus.queueDepth()).toBe(0);
+  });
+
+  it('rejects invalid messages without requeueing them and keeps them in the quarantine', async () => {
+    const running = await listen({ intakeOnly: true });
+    const { bus, runtime } = running;
+    const notJson = await bus.publish('{"architecture": "x86_64", oops');
+    const noRegions = await bus.publish({ ...officialBody(2), regions: 'none' });
+    const good = await bus.publish(officialBody(3));
+
+    await until(async () => (await runtime.store.hasMessage(good)) && running.listener.counts.rejected === 2, 20_000, 'the intake');
+    await until(async () => (await bus.queueDepth()) === 0, 10_000, 'an empty queue');
+    expect(await runtime.store.listJobs()).toHaveLength(1);
+
+    await shutdown(running);
+    const status = await runJson<{ quarantine: Array<{ messageId?: string; reason: string; payload?: string }> }>(
+      ['status', '--quarantine'],
+      { stateDir: running.stateDir },
+    );
+    const byId = new Map(status.quarantine.map((r) => [r.messageId, r]));
+    expect(byId.get(notJson)?.reason).toMatch(/not JSON/);
+    expect(byId.get(notJson)?.payload).toBe('{"architecture": "x86_64", oops');
+    expect(byId.get(noRegions)?.reason).toMatch(/regions/);
+    expect(status.quarantine).toHaveLength(2);
+  });
+
+  it('makes one job of a message delivered twice and of an image announced twice', async () => {
+    const running = await listen({ intakeOnly: true });
+    const { bus, runtime } = running;
+    const first = await bus.publish(officialBody(4));
+    await bus.publish(officialBody(4), { id: first });
+    const second = await bus.publish(officialBody(4));
+
+    await until(() => running.listener.counts.duplicate + running.listener.counts.seen === 2, 20_000, 'three deliveries');
+    const jobs = await runtime.store.listJobs();
+    expect(jobs).toHaveLength(1);
+    expect(running.listener.counts).toMatchObject({ accepted: 1, seen: 1, duplicate: 1 });
+    const intake = await runtime.store.listIntake();
+    expect(intake.filter((r) => r.outcome === 'accepted').map((r) => r.messageId)).toEqual([first]);
+    expect(intake.filter((r) => r.outcome === 'duplicate').map((r) => r.messageId)).toEqual([second]);
+  });
+
+  it('makes exactly one job per message when the broker closes its connection during a burst', async () => {
+    const running = await listen({ intakeOnly: true, prefetch: 20 });
+    const { bus, runtime, listener } = running;
+    const total = 150;
+    let reconnects = 0;
+    listener.consumer.on('connected', ({ attempt }) => {
+      if (attempt > 0) reconnects += 1;
+    });
+
+    let closed = 0;
+    for (let n = 0; n < total; n++) {
+      await bus.publish(officialBody(1000 + n));
+      // Cut mid-burst, once deliveries are flowing, so unacked messages are in flight.
+      if (n === 60) closed = await closeBrokerConnection(running.connectionName, 'resilience test');
+    }
+    expect(closed).toBe(1);
+
+    await until(async () => (await runtime.store.listJobs()).length >= total, 60_000, `${total} jobs`);
+    await until(async () => (await bus.queueDepth()) === 0, 20_000, 'an empty queue');
+    const jobs = await runtime.store.listJobs();
+    expect(jobs).toHaveLength(total);
+    const composes = new Set(jobs.map((j) => j.request.composeId));
+    expect(composes.size).toBe(total);
+    for (let n = 0; n < total; n++) expect(composes.has(`Fedora-41-20241027.${1000 + n}`)).toBe(true);
+    const accepted = (await runtime.store.listIntake({ outcomes: ['accepted'] })).length;
+    expect(accepted).toBe(total);
+    expect(reconnects).toBeGreaterThanOrEqual(1);
+  }, 180_000);
+});
