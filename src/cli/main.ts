@@ -111,54 +111,6 @@ common(
     .option('--yes', 'really deregister the images and delete their snapshots'),
 ).action((opts) => runCommand(() => import('./commands/cleanup.js'), opts));
 
-common(
-  program
-    .command('listen')
-    .description('run as a service: consume Fedora’s announcements from the message bus, publish, announce results')
-    .option('--bus-config <file>', 'fedora-messaging TOML (amqp_url, [tls], [[bindings]], [queues], [qos]) instead of the bus: section')
-    .option('--include-prerelease', 'also list Beta/RC (Prerelease) images')
-    .option('--intake-only', 'store intake decisions (jobs, skips, quarantine) without running the jobs')
-    .option('--connection-name <name>', 'AMQP connection name shown by the broker')
-    .option('--no-announce', 'do not publish announcements when jobs end'),
-).action((opts) => runCommand(() => import('./commands/listen.js'), opts));
-
-common(
-  program
-    .command('replay')
-    .description('feed a fedora-messaging dump (one JSON message per line) through the listen intake, then run the jobs')
-    .argument('<file>', 'dump file')
-    .option('--include-prerelease', 'also list Beta/RC (Prerelease) images')
-    .option('--detach', 'return once nothing is due now; waits stay stored for `resume`'),
-).action((file, opts) => runCommand(() => import('./commands/replay.js'), { ...opts, file }));
-
-common(
-  program
-    .command('load-form')
-    .description('write the product load form (XLSX, CSV, JSON) for one release or every current one')
-    .option('--release <n>', 'only this Fedora release (default: every release not past its end of life)')
-    .option('--out <dir>', 'output folder (default: <state dir>/load-forms)'),
-).action((opts) => runCommand(() => import('./commands/load-form.js'), opts));
-
-common(
-  program.command('plan').description('show, per product, what apply would change on the Marketplace (nothing is changed)'),
-).action((opts) => runCommand(() => import('./commands/plan.js'), opts));
-
-common(
-  program
-    .command('apply')
-    .description('bring every product in line: minimal change sets, retirement, EC2 deprecation of retired AMIs')
-    .option('--validate-first', 'run each change set with Intent VALIDATE first')
-    .option('--detach', 'start the change sets and return without following them'),
-).action((opts) => runCommand(() => import('./commands/apply.js'), opts));
-
-common(
-  program
-    .command('cleanup')
-    .description('delete mirrored AMIs and snapshots that no live version uses, after a grace period (dry run unless --yes)')
-    .option('--grace-days <n>', 'days an image must have been retired (deprecated) or unused', '30')
-    .option('--yes', 'really deregister the images and delete their snapshots'),
-).action((opts) => runCommand(() => import('./commands/cleanup.js'), opts));
-
 const config = program.command('config').description('configuration helpers');
 common(
   config
