@@ -31,9 +31,17 @@ function amiFor(seed: string): string {
  */
 export function officialBody(n: number, regionCount = 3): Record<string, unknown> {
   const composeId = `Fedora-41-20241027.${n}`;
-  const names = ['us-east-1', ...Object.keys(example.body.regions).filter((r) => r !== 'us-east-1')].slice(0, regionCount);
+  const names = ['us-east-1', ...Object.keys(example.body.regions).filter((r) => r !== 'us-east-1')].slice(
+    0,
+    regionCount,
+  );
   const regions = Object.fromEntries(names.map((r) => [r, amiFor(`${composeId}/${r}`)]));
-  return { ...example.body, compose_id: composeId, image_name: `Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.${n}`, regions };
+  return {
+    ...example.body,
+    compose_id: composeId,
+    image_name: `Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.${n}`,
+    regions,
+  };
 }
 
 export function tempDir(prefix: string): string {
@@ -52,7 +60,13 @@ export class ListenBus {
     this.config = {
       url: rabbitUrl,
       exchange: `test.listen.${this.id}`,
-      queue: { name: `test-listen-${this.id}`, durable: true, autoDelete: false, exclusive: false, arguments: {} },
+      queue: {
+        name: `test-listen-${this.id}`,
+        durable: true,
+        autoDelete: false,
+        exclusive: false,
+        arguments: {},
+      },
       routingKeys: ['org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#'],
       prefetch,
       topicPrefix: `test.${this.id}`,
@@ -66,7 +80,8 @@ export class ListenBus {
     const channel = await this.connection.createConfirmChannel();
     await channel.assertExchange(this.config.exchange, 'topic', { durable: true });
     await channel.assertQueue(this.config.queue.name as string, { durable: true });
-    for (const key of this.config.routingKeys) await channel.bindQueue(this.config.queue.name as string, this.config.exchange, key);
+    for (const key of this.config.routingKeys)
+      await channel.bindQueue(this.config.queue.name as string, this.config.exchange, key);
     await channel.assertQueue(this.announcementQueue, { durable: false, autoDelete: false });
     await channel.bindQueue(this.announcementQueue, 'amq.topic', `test.${this.id}.#`);
     this.channel = channel;
@@ -80,8 +95,12 @@ export class ListenBus {
     const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     const headers = { ...example.headers, 'sent-at': new Date().toISOString() };
     await new Promise<void>((resolve, reject) =>
-      channel.publish(this.config.exchange, options.topic ?? awsTopic, content, { messageId: id, persistent: true, contentType: 'application/json', headers }, (error) =>
-        error ? reject(error) : resolve(),
+      channel.publish(
+        this.config.exchange,
+        options.topic ?? awsTopic,
+        content,
+        { messageId: id, persistent: true, contentType: 'application/json', headers },
+        (error) => (error ? reject(error) : resolve()),
       ),
     );
     return id;
@@ -93,7 +112,9 @@ export class ListenBus {
   }
 
   /** Waits for the next announcement; returns its routing key, headers and parsed body. */
-  async nextAnnouncement(timeoutMs = 30_000): Promise<{ routingKey: string; headers: Record<string, unknown>; body: Record<string, unknown> }> {
+  async nextAnnouncement(
+    timeoutMs = 30_000,
+  ): Promise<{ routingKey: string; headers: Record<string, unknown>; body: Record<string, unknown> }> {
     const channel = await this.open();
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -136,7 +157,11 @@ export class ListenBus {
   }
 }
 
-export async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+export async function until(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

@@ -7,7 +7,9 @@ import { closeBrokerConnection, ensureRabbit } from '../helpers/rabbit.js';
 import { runJson } from '../helpers/cli.js';
 import { ListenBus, officialBody, tempDir, until } from './bus-harness.js';
 
-const schema = JSON.parse(readFileSync(new URL('../../schemas/announcement.v1.schema.json', import.meta.url), 'utf8')) as object;
+const schema = JSON.parse(
+  readFileSync(new URL('../../schemas/announcement.v1.schema.json', import.meta.url), 'utf8'),
+) as object;
 const validateAnnouncement = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 
 interface Running {
@@ -62,7 +64,12 @@ describe('listen', () => {
     expect(announcement.routingKey).toBe(`${bus.config.topicPrefix}.fedora_marketplace.version.published.v1`);
     expect(announcement.headers['fedora_messaging_schema']).toBe('fedora_marketplace.version.published.v1');
     expect(validateAnnouncement(announcement.body), JSON.stringify(validateAnnouncement.errors)).toBe(true);
-    expect(announcement.body).toMatchObject({ status: 'published', release: 41, compose_id: 'Fedora-41-20241027.1', reason: null });
+    expect(announcement.body).toMatchObject({
+      status: 'published',
+      release: 41,
+      compose_id: 'Fedora-41-20241027.1',
+      reason: null,
+    });
 
     const [job] = await runtime.store.listJobs();
     expect(job?.state).toBe('published');
@@ -79,15 +86,18 @@ describe('listen', () => {
     const noRegions = await bus.publish({ ...officialBody(2), regions: 'none' });
     const good = await bus.publish(officialBody(3));
 
-    await until(async () => (await runtime.store.hasMessage(good)) && running.listener.counts.rejected === 2, 20_000, 'the intake');
+    await until(
+      async () => (await runtime.store.hasMessage(good)) && running.listener.counts.rejected === 2,
+      20_000,
+      'the intake',
+    );
     await until(async () => (await bus.queueDepth()) === 0, 10_000, 'an empty queue');
     expect(await runtime.store.listJobs()).toHaveLength(1);
 
     await shutdown(running);
-    const status = await runJson<{ quarantine: Array<{ messageId?: string; reason: string; payload?: string }> }>(
-      ['status', '--quarantine'],
-      { stateDir: running.stateDir },
-    );
+    const status = await runJson<{
+      quarantine: Array<{ messageId?: string; reason: string; payload?: string }>;
+    }>(['status', '--quarantine'], { stateDir: running.stateDir });
     const byId = new Map(status.quarantine.map((r) => [r.messageId, r]));
     expect(byId.get(notJson)?.reason).toMatch(/not JSON/);
     expect(byId.get(notJson)?.payload).toBe('{"architecture": "x86_64", oops');
@@ -102,7 +112,11 @@ describe('listen', () => {
     await bus.publish(officialBody(4), { id: first });
     const second = await bus.publish(officialBody(4));
 
-    await until(() => running.listener.counts.duplicate + running.listener.counts.seen === 2, 20_000, 'three deliveries');
+    await until(
+      () => running.listener.counts.duplicate + running.listener.counts.seen === 2,
+      20_000,
+      'three deliveries',
+    );
     const jobs = await runtime.store.listJobs();
     expect(jobs).toHaveLength(1);
     expect(running.listener.counts).toMatchObject({ accepted: 1, seen: 1, duplicate: 1 });
