@@ -38,12 +38,10 @@ export function assertBuilt(): void {
 export function spawnCli(args: string[], options: CliOptions): ChildProcess {
   assertBuilt();
   const full = options.stateDir === null ? args : [...args, '--state-dir', options.stateDir];
-  return spawn(process.execPath, [cliPath, ...full], {
-    cwd: repoRoot,
-    // A state dir from the caller's environment must never leak into a test.
-    env: { ...process.env, FEDORA_MARKETPLACE_STATE_DIR: '', NO_COLOR: '1', ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  // A state dir from the caller's environment must never leak into a test.
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
+  if (!options.env?.['FEDORA_MARKETPLACE_STATE_DIR']) delete env['FEDORA_MARKETPLACE_STATE_DIR'];
+  return spawn(process.execPath, [cliPath, ...full], { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 export function collect(child: ChildProcess, input?: string): Promise<CliResult> {
