@@ -24,6 +24,9 @@ export interface JobView {
   loadFormPath?: string;
   changeSetPath?: string;
   versionExisted?: boolean;
+  ssmAlias?: string;
+  /** region -> ok | missing | mismatch (the version's SSM alias in sampled regions). */
+  ssmCheck?: Record<string, string>;
   derived?: Array<{ field: string; value: string; from: string }>;
   messageId?: string;
   topic?: string;
@@ -56,6 +59,8 @@ export function jobView(job: Job): JobView {
     loadFormPath: d.loadFormPath,
     changeSetPath: d.changeSetPath,
     versionExisted: d.versionExisted,
+    ssmAlias: d.ssmAlias,
+    ssmCheck: d.ssmCheck,
     derived: r.derived.length > 0 ? r.derived : undefined,
     messageId: r.origin.messageId,
     topic: r.origin.topic,

@@ -211,12 +211,18 @@ export const configSchema = z
             maxDelaySeconds: z.number().min(1).default(600),
           })
           .default({ maxAttempts: 10, baseDelaySeconds: 2, maxDelaySeconds: 600 }),
+        /** After a version succeeds, its SSM alias is resolved in these regions (a sample: every call costs). */
+        ssmCheckRegions: z.array(region).default(['us-east-1', 'eu-west-1']),
+        /** Looks at an alias that does not resolve yet before publishing anyway, with the gap recorded. */
+        ssmCheckAttempts: z.number().int().min(1).default(10),
       })
       .default({
         concurrency: 16,
         copiesPerRegion: 20,
         pollSeconds: { image: 15, changeSet: 60 },
         retry: { maxAttempts: 10, baseDelaySeconds: 2, maxDelaySeconds: 600 },
+        ssmCheckRegions: ['us-east-1', 'eu-west-1'],
+        ssmCheckAttempts: 10,
       }),
     store: storeSchema.default({ driver: 'sqlite' }),
     /** The message bus `listen` consumes and announces on (see bus-schema.ts); optional, additive. */

@@ -2,7 +2,7 @@ import type { ImageRequest } from '../intake/image-request.js';
 import type { ProductListing } from '../listing/model.js';
 
 /** Stages in the order they run (DESIGN "The job, end to end"). */
-export const stages = ['verify', 'mirror', 'share', 'describe', 'submit', 'await'] as const;
+export const stages = ['verify', 'mirror', 'share', 'describe', 'submit', 'await', 'ssm'] as const;
 export type Stage = (typeof stages)[number];
 
 export type TerminalState = 'published' | 'failed' | 'skipped';
@@ -48,12 +48,19 @@ export interface JobData {
   changeSetPath?: string;
   /** True when the version already existed on the product, so nothing was submitted. */
   versionExisted?: boolean;
+  /** The version's Marketplace SSM alias, `/aws/service/marketplace/prod-.../<version>`. */
   ssmAlias?: string;
+  /** Per sampled region: the alias resolves and `.../latest` agrees (ok), does not resolve (missing), or `latest` differs. */
+  ssmCheck?: Record<string, SsmCheckResult>;
+  /** Looks at the SSM alias so far (bounded by pipeline.ssmCheckAttempts). */
+  ssmAttempts?: number;
   /** When the current stage began: polls back off in proportion to how long it has been waiting. */
   stageStartedAt?: string;
   /** The stage a failed job failed in, so `resume --retry-failed` knows where to start again. */
   failedStage?: Stage;
 }
+
+export type SsmCheckResult = 'ok' | 'missing' | 'mismatch';
 
 export interface Job {
   id: string;

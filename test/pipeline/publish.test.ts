@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 describe('publishing one image on the simulated cloud', () => {
-  it('runs verify -> mirror -> share -> describe -> submit -> await -> published', async () => {
+  it('runs verify -> mirror -> share -> describe -> submit -> await -> ssm -> published', async () => {
     h = await makeHarness();
     const request = h.request();
     const created = await h.createJob(request);
@@ -28,6 +28,7 @@ describe('publishing one image on the simulated cloud', () => {
       'describe',
       'submit',
       'await',
+      'ssm',
     ]);
     expect(advanced.at(-1)?.kind).toBe('published');
 

@@ -12,7 +12,7 @@ export async function run(options: ResumeOptions): Promise<number> {
   const runtime = await openRuntime(options);
   try {
     if (options.retryFailed) await restartFailed(runtime);
-    const open = await runtime.store.listJobs({ states: ['verify', 'mirror', 'share', 'describe', 'submit', 'await'] });
+    const open = await runtime.store.listJobs({ states: ['verify', 'mirror', 'share', 'describe', 'submit', 'await', 'ssm'] });
     if (!options.json) process.stdout.write(`resuming ${open.length} unfinished job(s)\n`);
     const done = await driveJobs(runtime, open, { detach: options.detach === true, json: options.json === true });
     printJobs(done, [], options.json === true, runtime);

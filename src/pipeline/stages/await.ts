@@ -24,7 +24,8 @@ export async function awaitStage(job: Job, ctx: PipelineContext): Promise<StepOu
   if (status === 'SUCCEEDED') {
     const created = described.changes.find((c) => c.changeType === 'CreateProduct')?.entity.identifier;
     const productId = job.data.productId ?? created;
-    return advance('published', `change set ${id} SUCCEEDED: version "${job.data.versionTitle}" is on product ${productId}`, {
+    // The version is live: its SSM alias is checked next (stages/ssm.ts).
+    return advance(productId ? 'ssm' : 'published', `change set ${id} SUCCEEDED: version "${job.data.versionTitle}" is on product ${productId}`, {
       changeSetStatus: status,
       ...(productId ? { productId } : {}),
     });

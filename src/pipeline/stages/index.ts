@@ -5,6 +5,7 @@ import { awaitStage } from './await.js';
 import { describeStage } from './describe.js';
 import { mirrorStage } from './mirror.js';
 import { shareStage } from './share.js';
+import { ssmStage } from './ssm.js';
 import { submitStage } from './submit.js';
 import { verifyStage } from './verify.js';
 
@@ -17,4 +18,5 @@ export const stageRunners: Record<Stage, StageRunner> = {
   describe: describeStage,
   submit: submitStage,
   await: awaitStage,
+  ssm: ssmStage,
 };

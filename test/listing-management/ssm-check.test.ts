@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { jobView } from '../../src/cli/job-view.js';
+import { listingPartition } from '../../src/pipeline/context.js';
+import { latestAlias } from '../../src/pipeline/stages/ssm.js';
+import { makeHarness, type Harness } from '../pipeline/harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('SSM alias check after a version succeeds', () => {
+  it('records the alias and a per-region result, shown in the job view', async () => {
+    h = await makeHarness();
+    const created = await h.createJob(h.request());
+    await h.publishAll();
+    const job = await h.job(created.id);
+    expect(job.state, job.reason).toBe('published');
+    expect(job.data.ssmAlias).toBe(`/aws/service/marketplace/${job.data.productId}/${job.data.versionTitle}`);
+    expect(job.data.ssmCheck).toEqual({ 'us-east-1': 'ok', 'eu-west-1': 'ok' });
+
+    const { partition } = listingPartition(h.config);
+    const ami = await h.sim.clients(partition).ssm.getParameter('eu-west-1', job.data.ssmAlias!);
+    expect(h.sim.resolveMarketplaceAmi(ami!)).toMatchObject({
+      productId: job.data.productId,
+      versionTitle: job.data.versionTitle,
+    });
+
+    const stagesRun = (await h.store.events(job.id))
+      .filter((e) => e.kind === 'advanced' || e.kind === 'published')
+      .map((e) => e.stage);
+    expect(stagesRun.slice(-2)).toEqual(['await', 'ssm']);
+    expect(jobView(job)).toMatchObject({
+      ssmAlias: job.data.ssmAlias,
+      ssmCheck: { 'us-east-1': 'ok', 'eu-west-1': 'ok' },
+    });
+  });
+
+  it('waits for an alias that does not resolve, then publishes with the gap recorded after the bounded looks', async () => {
+    h = await makeHarness({
+      configure: (input) => {
+        input.pipeline = {
+          ...input.pipeline,
+          ssmCheckRegions: ['us-east-1', 'eu-west-1'],
+          ssmCheckAttempts: 3,
+        };
+      },
+    });
+    const { partition } = listingPartition(h.config);
+    const clients = h.sim.clients(partition);
+    const real = clients.ssm.getParameter.bind(clients.ssm);
+    let looks = 0;
+    // eu-west-1 never publishes the parameter.
+    clients.ssm.getParameter = async (region, name) => {
+      if (region === 'eu-west-1') {
+        looks++;
+        return undefined;
+      }
+      return real(region, name);
+    };
+    const created = await h.createJob(h.request());
+    await h.publishAll();
+    const job = await h.job(created.id);
+    expect(job.state, job.reason).toBe('published');
+    expect(job.data.ssmCheck).toEqual({ 'us-east-1': 'ok', 'eu-west-1': 'missing' });
+    expect(job.data.ssmAttempts).toBe(3);
+    expect(looks).toBe(3);
+    const waits = (await h.store.events(job.id)).filter((e) => e.stage === 'ssm' && e.kind === 'waiting');
+    expect(waits).toHaveLength(2);
+  });
+
+  it('derives the latest alias from the version alias', () => {
+    expect(latestAlias('/aws/service/marketplace/prod-abc/41.1.4')).toBe(
+      '/aws/service/marketplace/prod-abc/latest',
+    );
+  });
+});
