@@ -197,6 +197,18 @@ describe('help and config validate', () => {
       expect(text).toContain(`${ExitCode[key]} ${words}`);
   });
 
+  it('config validate accepts every example configuration', async () => {
+    for (const file of ['examples/fedora.yaml', 'examples/local-aws.yaml']) {
+      const result = await runJson<{ valid: boolean; source: string; adapter: string }>(
+        ['config', 'validate', join(repoRoot, file)],
+        {
+          stateDir: null,
+        },
+      );
+      expect(result).toMatchObject({ valid: true, adapter: 'aws' });
+    }
+  });
+
   it('config validate accepts the embedded default', async () => {
     const result = await runJson<{ valid: boolean; adapter: string; products: string[] }>(
       ['config', 'validate'],
