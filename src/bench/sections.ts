@@ -3,10 +3,11 @@
  * against moto, AMQP intake throughput, a plan of 50 products) is one more BenchSection added here.
  */
 import { helpSection } from './help-section.js';
+import { listingSection } from './listing-bench.js';
 import { callsSection, cpuSection, makespanSection } from './pipeline-sections.js';
 import type { BenchSection } from './section.js';
 
-export const sections: readonly BenchSection[] = [cpuSection, makespanSection, callsSection, helpSection];
+export const sections: readonly BenchSection[] = [cpuSection, makespanSection, callsSection, helpSection, listingSection];
 
 /** The sections named on the command line (all when none is), refusing unknown names. */
 export function selectSections(
