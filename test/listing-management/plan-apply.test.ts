@@ -64,4 +64,28 @@ describe('plan and apply on the simulated Marketplace', () => {
     ]);
     expect((await planAll(manageDeps(h), await desiredOf(h, edited)))[0]?.changes).toEqual([]);
   });
+
+  it('with --detach starts and returns; the next apply waits for that set instead of starting another', async () => {
+    h = await publishedHarness([{ label: '1.4' }]);
+    const input = structuredClone(h.config) as unknown as Record<string, unknown>;
+    (input['products'] as Record<string, { longDescription: string }>)['Cloud_Base']!.longDescription =
+      'Longer words.';
+    const edited = parseConfig(input, 'test');
+    const deps = manageDeps(h);
+    const starts = () => h!.sim.callCounts()['aws-marketplace:StartChangeSet'] ?? 0;
+    const before = starts();
+
+    const [detached] = await applyAll(deps, await desiredOf(h, edited), { detach: true });
+    expect(detached?.outcome).toBe('pending');
+    expect(detached?.changeSets.map((c) => [c.status, c.adopted])).toEqual([['PREPARING', false]]);
+
+    const [resumed] = await applyAll(deps, await desiredOf(h, edited));
+    // It waited for the open set (one open change set per product), found its changes made, started nothing.
+    expect(resumed?.outcome).toBe('done');
+    expect(resumed?.changeSets).toEqual([]);
+    expect(starts() - before).toBe(1);
+    const described = await deps.catalog.describeChangeSet(detached!.changeSets[0]!.changeSetId);
+    expect(described.status).toBe('SUCCEEDED');
+    expect((await planAll(deps, await desiredOf(h, edited)))[0]?.changes).toEqual([]);
+  });
 });
