@@ -187,6 +187,7 @@ describe('validateLoadForm', () => {
         cell: 'B5',
         rule: 'at most 72 characters',
         value: 'F'.repeat(73),
+        severity: 'error',
       },
       {
         sheet: 'New AMI Version',
@@ -195,6 +196,7 @@ describe('validateLoadForm', () => {
         cell: 'E5',
         rule: 'an AMI id: ami- followed by 8 or 17 letters or digits',
         value: 'ami-123',
+        severity: 'error',
       },
     ]);
     expect(problems).toContainEqual(
@@ -223,6 +225,8 @@ describe('validateLoadForm', () => {
         cell: 'A4',
         column: 'Product ID or ASIN or URL',
         rule: 'required',
+        // A new product has no id until CreateProduct runs: the form says so, the listing is still right.
+        severity: 'warning',
       }),
     );
     expect(problems).toContainEqual({
@@ -232,6 +236,7 @@ describe('validateLoadForm', () => {
       cell: '4:4',
       rule: 'the form has no column for this region',
       value: 'ap-southeast-7',
+      severity: 'warning',
     });
     // The metadata form treats Product ID as optional (new products have none yet).
     expect(problems.filter((p) => p.sheet === 'Product Metadata Load Form' && p.rule === 'required')).toEqual(
