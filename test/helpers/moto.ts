@@ -63,10 +63,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-function amisJson(): string {
+function amisJson(images: readonly SeededImage[]): string {
   // creation_date is left out on purpose: moto 5.2.1 crashes loading it in a second region.
   return JSON.stringify(
-    Object.values(seededImages).map((image) => ({
+    images.map((image) => ({
       ...image,
       description: `${image.name} (seeded by the tests)`,
       public: true,
@@ -95,10 +95,11 @@ async function waitUntilAnswering(endpoint: string, child: ChildProcess, deadlin
   }
 }
 
-export async function startMoto(): Promise<Moto> {
+/** `images`: what to seed besides `seededImages` (e.g. the images a test message names). */
+export async function startMoto(options: { images?: readonly SeededImage[] } = {}): Promise<Moto> {
   const dir = mkdtempSync(join(tmpdir(), 'moto-'));
   const amisPath = join(dir, 'amis.json');
-  writeFileSync(amisPath, amisJson());
+  writeFileSync(amisPath, amisJson([...Object.values(seededImages), ...(options.images ?? [])]));
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {

@@ -90,7 +90,7 @@ export async function run(options: ServeOptions): Promise<number> {
     fedoraOwner: config.fedora.ownerAccount,
     partitions: simPartitions(config),
     stateFile,
-    ...(ingestion ? { ingestionImages: { [partition]: ingestion.lookup } } : {}),
+    ...(ingestion ? { externalEc2: { [partition]: ingestion.facts } } : {}),
   });
   let catalog = sim.clients(partition).catalog;
   if (ingestion) {

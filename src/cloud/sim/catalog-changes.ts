@@ -86,9 +86,11 @@ const updateInformation: Handler = (product, d) => {
   return [];
 };
 
-const addRegions: Handler = (product, d) => {
+const addRegions: Handler = (product, d, ctx) => {
   const regions = strings(d.Regions);
-  const unknown = regions.filter((r) => partitionOfRegion(r) === undefined);
+  const unknown = regions.filter(
+    (r) => partitionOfRegion(r) === undefined && !ctx.rules.external?.regions.has(r),
+  );
   if (unknown.length > 0)
     return [{ code: 'INVALID_REGION', message: `Unknown region(s): ${unknown.join(', ')}` }];
   const availability = (product.details.RegionAvailability ??= {});
@@ -116,9 +118,9 @@ const updateFutureRegionSupport: Handler = (product, d) => {
   return [];
 };
 
-const addInstanceTypes: Handler = (product, d) => {
+const addInstanceTypes: Handler = (product, d, ctx) => {
   const types = strings(d.InstanceTypes);
-  const unknown = types.filter((t) => !isKnownInstanceType(t));
+  const unknown = types.filter((t) => !isKnownInstanceType(t) && !ctx.rules.external?.instanceTypes.has(t));
   if (unknown.length > 0)
     return [{ code: 'INVALID_INSTANCE_TYPE', message: `Unknown instance type(s): ${unknown.join(', ')}` }];
   const compat = (product.details.Compatibility ??= {});

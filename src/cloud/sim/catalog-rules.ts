@@ -25,13 +25,21 @@ export interface IngestionImage {
  */
 export type IngestionImageLookup = (amiId: string) => IngestionImage | undefined;
 
+/** Another EC2 (moto behind `sandbox serve`) that the simulated Marketplace consults instead of its own. */
+export interface ExternalEc2Facts {
+  lookupImage: IngestionImageLookup;
+  /** Offered there besides the simulated fixtures, so AddRegions / AddInstanceTypes accept them. */
+  regions: ReadonlySet<string>;
+  instanceTypes: ReadonlySet<string>;
+}
+
 export interface IngestionRules {
   /** us-east-1 in the commercial partition. */
   amiRegion: string;
   marketplaceAccounts: string[];
   accessRoleArns: string[];
   /** Default: the simulated EC2 of the same world. */
-  lookupImage?: IngestionImageLookup;
+  external?: ExternalEc2Facts;
 }
 
 export function ingestionImage(
@@ -39,7 +47,7 @@ export function ingestionImage(
   rules: IngestionRules,
   amiId: string,
 ): IngestionImage | undefined {
-  if (rules.lookupImage) return rules.lookupImage(amiId);
+  if (rules.external) return rules.external.lookupImage(amiId);
   const image = state.images[amiId];
   if (!image) return undefined;
   return {

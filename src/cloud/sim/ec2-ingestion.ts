@@ -1,15 +1,16 @@
 /**
- * The simulated Marketplace's ingestion checks backed by another EC2 (moto, through the aws adapter)
- * instead of the simulated one: `sandbox serve` fronts a publish whose images live there. The checks
- * run synchronously while a change set settles, so facts are fetched before each Catalog call for
- * every AMI a change set has named, and the lookup reads that cache.
+ * The simulated Marketplace's checks backed by another EC2 (moto, through the aws adapter) instead of
+ * the simulated one: `sandbox serve` fronts a publish whose images live there. The checks run
+ * synchronously while a change set settles, so AMI facts are fetched before each Catalog call for
+ * every AMI a change set has named, and the lookup reads that cache. Regions and instance types that
+ * EC2 offers are read once.
  */
 import { CloudError } from '../../core/errors.js';
 import type { CatalogPort, Change, Ec2Port } from '../ports.js';
-import type { IngestionImage, IngestionImageLookup } from './catalog-rules.js';
+import type { ExternalEc2Facts, IngestionImage } from './catalog-rules.js';
 
 export interface Ec2IngestionImages {
-  lookup: IngestionImageLookup;
+  facts: ExternalEc2Facts;
   /** Reads the current facts of these AMIs (and of every AMI seen before) from the EC2. */
   refresh(amiIds?: string[]): Promise<void>;
 }
@@ -24,6 +25,19 @@ export interface Ec2IngestionOptions {
 
 export function createEc2IngestionImages(options: Ec2IngestionOptions): Ec2IngestionImages {
   const known = new Map<string, IngestionImage | undefined>();
+  const regions = new Set<string>();
+  const instanceTypes = new Set<string>();
+  // Paging through moto's instance types takes seconds: start now, wait only before a change set.
+  const offered = Promise.all([
+    options.ec2.describeRegions(),
+    options.ec2.describeInstanceTypes(options.region, { architecture: 'x86_64' }),
+    options.ec2.describeInstanceTypes(options.region, { architecture: 'arm64' }),
+  ]).then(([r, x86, arm]) => {
+    for (const region of r) regions.add(region.name);
+    for (const type of [...x86, ...arm]) instanceTypes.add(type.instanceType);
+  });
+  // Reported by the first refresh; not an unhandled rejection meanwhile.
+  offered.catch(() => undefined);
 
   async function read(amiId: string): Promise<IngestionImage | undefined> {
     const { ec2, region, owner } = options;
@@ -51,8 +65,9 @@ export function createEc2IngestionImages(options: Ec2IngestionOptions): Ec2Inges
   }
 
   return {
-    lookup: (amiId) => known.get(amiId),
+    facts: { lookupImage: (amiId) => known.get(amiId), regions, instanceTypes },
     async refresh(amiIds = []) {
+      await offered;
       for (const id of amiIds) if (!known.has(id)) known.set(id, undefined);
       const ids = [...known.keys()];
       const facts = await Promise.all(ids.map(read));

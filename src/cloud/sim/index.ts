@@ -11,7 +11,7 @@ import type { SimConfig } from '../../config/schema.js';
 import type { Cloud, Image, Partition, PartitionClients } from '../ports.js';
 import { SimCatalog } from './catalog.js';
 import { createChangeSetSettler } from './catalog-settle.js';
-import type { IngestionImageLookup, IngestionRules } from './catalog-rules.js';
+import type { ExternalEc2Facts, IngestionRules } from './catalog-rules.js';
 import { SimEc2, toPublicImage } from './ec2.js';
 import { CallGate } from './faults.js';
 import { partitionOfRegion } from './regions-fixture.js';
@@ -40,10 +40,10 @@ export interface SimCloudOptions {
   partitions: Partial<Record<Partition, SimPartitionAccounts>>;
   stateFile?: string;
   /**
-   * Where the Marketplace's ingestion checks find AMIs, per partition; default: this simulated EC2.
-   * `sandbox serve` points it at another EC2 (moto) through `createEc2IngestionImages`.
+   * Per partition, the EC2 whose AMIs, regions and instance types the simulated Marketplace checks
+   * changes against; default: this simulated EC2. `sandbox serve` points it at moto.
    */
-  ingestionImages?: Partial<Record<Partition, IngestionImageLookup>>;
+  externalEc2?: Partial<Record<Partition, ExternalEc2Facts>>;
 }
 
 export interface SeedImageSpec {
@@ -91,8 +91,8 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
       marketplaceAccounts: [...accounts.marketplaceAccounts],
       accessRoleArns: [...accounts.accessRoleArns],
     };
-    const lookupImage = options.ingestionImages?.[partition];
-    if (lookupImage) rules[partition] = { ...rules[partition], lookupImage };
+    const external = options.externalEc2?.[partition];
+    if (external) rules[partition] = { ...rules[partition], external };
   }
   const world = new SimWorld(options.clock, options.stateFile, createChangeSetSettler(rules));
   const gate = new CallGate(options.sim);
