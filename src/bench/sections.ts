@@ -2,12 +2,13 @@
  * Every benchmark section, in the order `npm run bench` runs them. A new measurement (the AWS adapter
  * against moto, AMQP intake throughput, a plan of 50 products) is one more BenchSection added here.
  */
+import { awsMotoSection } from './aws-bench.js';
 import { helpSection } from './help-section.js';
 import { listingSection } from './listing-bench.js';
 import { callsSection, cpuSection, makespanSection } from './pipeline-sections.js';
 import type { BenchSection } from './section.js';
 
-export const sections: readonly BenchSection[] = [cpuSection, makespanSection, callsSection, helpSection, listingSection];
+export const sections: readonly BenchSection[] = [cpuSection, makespanSection, callsSection, helpSection, listingSection, awsMotoSection];
 
 /** The sections named on the command line (all when none is), refusing unknown names. */
 export function selectSections(
