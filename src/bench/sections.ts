@@ -3,12 +3,13 @@
  * against moto, AMQP intake throughput, a plan of 50 products) is one more BenchSection added here.
  */
 import { awsMotoSection } from './aws-bench.js';
+import { busIntakeSection } from './bus-sections.js';
 import { helpSection } from './help-section.js';
 import { listingSection } from './listing-bench.js';
 import { callsSection, cpuSection, makespanSection } from './pipeline-sections.js';
 import type { BenchSection } from './section.js';
 
-export const sections: readonly BenchSection[] = [cpuSection, makespanSection, callsSection, helpSection, listingSection, awsMotoSection];
+export const sections: readonly BenchSection[] = [cpuSection, makespanSection, callsSection, helpSection, listingSection, awsMotoSection, busIntakeSection];
 
 /** The sections named on the command line (all when none is), refusing unknown names. */
 export function selectSections(

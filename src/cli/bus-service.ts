@@ -13,6 +13,7 @@ import { BusPublisher } from '../intake/amqp/publisher.js';
 import { parseMessageFile, type FedoraMessage } from '../intake/envelope.js';
 import type { Job } from '../pipeline/job.js';
 import { Scheduler } from '../pipeline/scheduler.js';
+import { IntakeBatcher, withBatchedIntake } from './intake-batch.js';
 import { intakeMessage, quarantine, type IntakeOutcome } from './message-intake.js';
 import type { Runtime } from './runtime.js';
 
@@ -85,13 +86,19 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
     };
   }
 
+  // The intake writes its records in groups (see intake-batch.ts); the pipeline keeps the plain store.
+  const intake: Runtime = {
+    ...runtime,
+    store: withBatchedIntake(runtime.store, new IntakeBatcher(runtime.store)),
+  };
+
   const handler = async (delivery: Delivery): Promise<Verdict> => {
     let message: FedoraMessage;
     try {
       message = deliveryMessage(delivery);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      await quarantine(runtime, 'bus', error, {
+      await quarantine(intake, 'bus', error, {
         payload: delivery.raw.toString('utf8'),
         topic: delivery.topic,
         ...(delivery.id ? { messageId: delivery.id } : {}),
@@ -103,7 +110,7 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
       );
       return 'reject';
     }
-    const outcome = await intakeMessage(runtime, message, {
+    const outcome = await intakeMessage(intake, message, {
       source: 'bus',
       ...(options.includePrerelease ? { includePrerelease: true } : {}),
     });

@@ -149,20 +149,18 @@ export class SqlJobStore implements JobStore {
   }
 
   async recordIntake(record: IntakeRecord): Promise<void> {
+    await this.writeLock(() => this.db.insertInto('intake').values(intakeRow(record)).execute());
+  }
+
+  async recordIntakes(records: IntakeRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    // One multi-row INSERT is one transaction; chunks stay below SQLite's bound-parameter limit.
     await this.writeLock(() =>
-      this.db
-        .insertInto('intake')
-        .values({
-          at: record.at.getTime(),
-          source: record.source,
-          outcome: record.outcome,
-          reason: record.reason ?? null,
-          message_id: record.messageId ?? null,
-          topic: record.topic ?? null,
-          job_id: record.jobId ?? null,
-          payload: record.payload ?? null,
-        })
-        .execute(),
+      this.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < records.length; i += 100) {
+          await trx.insertInto('intake').values(records.slice(i, i + 100).map(intakeRow)).execute();
+        }
+      }),
     );
   }
 
@@ -191,6 +189,19 @@ export class SqlJobStore implements JobStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+function intakeRow(record: IntakeRecord): Insertable<IntakeTable> {
+  return {
+    at: record.at.getTime(),
+    source: record.source,
+    outcome: record.outcome,
+    reason: record.reason ?? null,
+    message_id: record.messageId ?? null,
+    topic: record.topic ?? null,
+    job_id: record.jobId ?? null,
+    payload: record.payload ?? null,
+  };
 }
 
 async function insertEvents(

@@ -55,6 +55,11 @@ export interface JobStore {
   events(jobId: string): Promise<JobEvent[]>;
 
   recordIntake(record: IntakeRecord): Promise<void>;
+  /**
+   * Several intake records in one transaction (one disk sync), in order; the bus intake groups the
+   * decisions of a prefetch window this way. Optional: callers fall back to recordIntake.
+   */
+  recordIntakes?(records: IntakeRecord[]): Promise<void>;
   /** Intake records in the order they were written; `limit` keeps the most recent ones. */
   listIntake(filter?: { outcomes?: IntakeRecord['outcome'][]; limit?: number }): Promise<IntakeRecord[]>;
   /** True when a message with this id was already stored (accepted, duplicate or skipped). */

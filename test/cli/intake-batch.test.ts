@@ -1,0 +1,74 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { IntakeBatcher, withBatchedIntake } from '../../src/cli/intake-batch.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { IntakeRecord, JobStore } from '../../src/store/store.js';
+
+const stores: JobStore[] = [];
+
+async function sqliteStore(): Promise<JobStore> {
+  const store = await openStore({ driver: 'sqlite', stateDir: mkdtempSync(join(tmpdir(), 'fm-batch-')) });
+  stores.push(store);
+  return store;
+}
+
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+});
+
+const record = (n: number, outcome: IntakeRecord['outcome'] = 'skipped'): IntakeRecord => ({
+  at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)),
+  source: 'bus',
+  outcome,
+  messageId: `m-${n}`,
+  reason: `reason ${n}`,
+});
+
+describe('IntakeBatcher', () => {
+  it('writes the records of concurrent handlers in one transaction, in order, and resolves each', async () => {
+    const store = await sqliteStore();
+    const batches: number[] = [];
+    const counting: JobStore = Object.assign(Object.create(store) as JobStore, {
+      recordIntakes: async (records: IntakeRecord[]) => {
+        batches.push(records.length);
+        await store.recordIntakes?.(records);
+      },
+    });
+    const batched = withBatchedIntake(counting, new IntakeBatcher(counting));
+    await Promise.all(Array.from({ length: 30 }, (_, n) => batched.recordIntake(record(n))));
+    expect(batches).toEqual([30]);
+    const stored = await store.listIntake();
+    expect(stored.map((r) => r.messageId)).toEqual(Array.from({ length: 30 }, (_, n) => `m-${n}`));
+    expect(stored[7]).toMatchObject({ outcome: 'skipped', reason: 'reason 7', source: 'bus' });
+  });
+
+  it('counts a message as seen while its record waits in the batch, but not a rejected one', async () => {
+    const store = await sqliteStore();
+    const batched = withBatchedIntake(store, new IntakeBatcher(store));
+    const skipped = batched.recordIntake(record(1));
+    const rejected = batched.recordIntake(record(2, 'rejected'));
+    expect(await batched.hasMessage('m-1')).toBe(true);
+    expect(await batched.hasMessage('m-2')).toBe(false);
+    expect(await store.hasMessage('m-1')).toBe(false);
+    await Promise.all([skipped, rejected]);
+    expect(await store.hasMessage('m-1')).toBe(true);
+  });
+
+  it('rejects every record of a batch the store could not write, so their messages are requeued', async () => {
+    const store = await sqliteStore();
+    const failing: JobStore = Object.assign(Object.create(store) as JobStore, {
+      recordIntakes: async () => {
+        throw new Error('disk full');
+      },
+    });
+    const batched = withBatchedIntake(failing, new IntakeBatcher(failing));
+    const results = await Promise.allSettled([
+      batched.recordIntake(record(1)),
+      batched.recordIntake(record(2)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await store.listIntake()).toEqual([]);
+  });
+});
