@@ -9,6 +9,7 @@ import { listingPartition } from '../context.js';
 import type { Job } from '../job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
 import { pollAt } from './verify.js';
+import { Semaphore } from '../semaphore.js';
 
 const open: ChangeSetSummary['status'][] = ['PREPARING', 'APPLYING'];
 
@@ -21,6 +22,22 @@ const open: ChangeSetSummary['status'][] = ['PREPARING', 'APPLYING'];
 export async function submitStage(job: Job, ctx: PipelineContext): Promise<StepOutcome> {
   const listing = job.data.listing;
   if (!listing) return fail('internal: submit reached without a listing; run the job again from describe');
+  // Look-then-start must not interleave for one product: two images of one release and architecture would
+  // both see "no product" and both create it.
+  return productLock(ctx, listing.productTitle).use(() => submitLocked(job, listing, ctx));
+}
+
+const productLocks = new WeakMap<PipelineContext['store'], Map<string, Semaphore>>();
+
+function productLock(ctx: PipelineContext, productTitle: string): Semaphore {
+  let locks = productLocks.get(ctx.store);
+  if (!locks) productLocks.set(ctx.store, (locks = new Map()));
+  let lock = locks.get(productTitle);
+  if (!lock) locks.set(productTitle, (lock = new Semaphore(1)));
+  return lock;
+}
+
+async function submitLocked(job: Job, listing: ProductListing, ctx: PipelineContext): Promise<StepOutcome> {
   const { partition } = listingPartition(ctx.config);
   const catalog = ctx.cloud.clients(partition).catalog;
   const attempt = job.data.submitAttempt ?? 1;
