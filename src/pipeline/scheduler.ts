@@ -51,7 +51,8 @@ export class Scheduler {
       if (options.signal?.aborted) break;
       this.startDue(await store.dueJobs(clock.now(), this.ctx.config.pipeline.concurrency * 4));
       if (this.inFlight.size > 0) {
-        await this.nextEvent(await store.nextWakeAt(options.ids), options.signal);
+        // Running jobs wake the loop when they stop; only the others' stored times need a timer.
+        await this.nextEvent(await store.nextWakeAt(options.ids, [...this.inFlight.keys()]), options.signal);
         continue;
       }
       const wake = await store.nextWakeAt(options.ids);

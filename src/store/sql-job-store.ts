@@ -121,13 +121,14 @@ export class SqlJobStore implements JobStore {
     return rows.map(jobFromRow);
   }
 
-  async nextWakeAt(ids?: string[]): Promise<Date | undefined> {
+  async nextWakeAt(ids?: string[], exclude?: string[]): Promise<Date | undefined> {
     if (ids?.length === 0) return undefined;
     let query = this.db
       .selectFrom('jobs')
       .select((eb) => eb.fn.min('next_run_at').as('at'))
       .where('state', 'not in', terminalStates);
     if (ids) query = query.where('id', 'in', ids);
+    if (exclude && exclude.length > 0) query = query.where('id', 'not in', exclude);
     const row = await query.executeTakeFirst();
     return row?.at === null || row?.at === undefined ? undefined : new Date(Number(row.at));
   }

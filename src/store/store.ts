@@ -48,8 +48,8 @@ export interface JobStore {
 
   /** Non-terminal jobs whose nextRunAt is at or before `now`, oldest first. */
   dueJobs(now: Date, limit: number): Promise<Job[]>;
-  /** The earliest nextRunAt among non-terminal jobs (optionally among `ids`), if any. */
-  nextWakeAt(ids?: string[]): Promise<Date | undefined>;
+  /** The earliest nextRunAt among non-terminal jobs (optionally among `ids`, leaving out `exclude`), if any. */
+  nextWakeAt(ids?: string[], exclude?: string[]): Promise<Date | undefined>;
 
   /** The job's events in the order they were written. */
   events(jobId: string): Promise<JobEvent[]>;
