@@ -29,7 +29,7 @@ import { round } from './stats.js';
 
 const brokerUrl = process.env.RABBIT_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const routingKey = 'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#';
-const prefetch = 25;
+const prefetch = Number(process.env.BENCH_PREFETCH ?? 25);
 export const intakeMessages = 20_000;
 
 interface BenchMessage {

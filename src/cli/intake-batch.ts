@@ -14,8 +14,16 @@ interface Pending {
 /** Outcomes that make a message id "seen" (as JobStore.hasMessage counts them). */
 const seenOutcomes = new Set<IntakeRecord['outcome']>(['accepted', 'duplicate', 'skipped']);
 
+interface Lookup {
+  messageId: string;
+  resolve: (seen: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
 export class IntakeBatcher {
   private pending: Pending[] = [];
+  private lookups: Lookup[] = [];
+  private lookupScheduled = false;
   private scheduled = false;
   private flushing = false;
 
@@ -32,6 +40,30 @@ export class IntakeBatcher {
   /** True when a record for this message id waits in the batch (a redelivery in the same window). */
   pendingMessage(messageId: string): boolean {
     return this.pending.some((p) => p.record.messageId === messageId && seenOutcomes.has(p.record.outcome));
+  }
+
+  /** JobStore.hasMessage, answered for every handler of the window with one query. */
+  hasMessage(messageId: string): Promise<boolean> {
+    if (this.pendingMessage(messageId)) return Promise.resolve(true);
+    if (!this.store.seenMessages) return this.store.hasMessage(messageId);
+    return new Promise<boolean>((resolve, reject) => {
+      this.lookups.push({ messageId, resolve, reject });
+      if (this.lookupScheduled) return;
+      this.lookupScheduled = true;
+      setImmediate(() => void this.lookUp());
+    });
+  }
+
+  private async lookUp(): Promise<void> {
+    const lookups = this.lookups;
+    this.lookups = [];
+    this.lookupScheduled = false;
+    try {
+      const seen = (await this.store.seenMessages?.(lookups.map((l) => l.messageId))) ?? new Set<string>();
+      for (const l of lookups) l.resolve(seen.has(l.messageId) || this.pendingMessage(l.messageId));
+    } catch (error) {
+      for (const l of lookups) l.reject(error);
+    }
   }
 
   private schedule(): void {
@@ -67,10 +99,7 @@ export function withBatchedIntake(store: JobStore, batcher: IntakeBatcher): JobS
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'recordIntake') return (record: IntakeRecord) => batcher.record(record);
-      if (property === 'hasMessage') {
-        return async (messageId: string) =>
-          batcher.pendingMessage(messageId) || (await target.hasMessage(messageId));
-      }
+      if (property === 'hasMessage') return (messageId: string) => batcher.hasMessage(messageId);
       const value: unknown = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

@@ -5,7 +5,7 @@
  */
 import { InputError } from '../core/errors.js';
 import type { FedoraMessage } from '../intake/envelope.js';
-import type { ImageRequest } from '../intake/image-request.js';
+import { imageKey, type ImageRequest } from '../intake/image-request.js';
 import { interpretMessage, type SkipSummary } from '../intake/intake.js';
 import { listingPartition } from '../pipeline/context.js';
 import type { Job } from '../pipeline/job.js';
@@ -58,6 +58,20 @@ export async function intakeMessage(
     return { kind: 'skipped', view };
   }
   const request = decision.request;
+  // A known image needs no source check and no write transaction: only its intake record.
+  const known = await runtime.store.findJobByKey(imageKey(request));
+  if (known) {
+    await runtime.store.recordIntake({
+      at: runtime.clock.now(),
+      source: options.source,
+      outcome: 'duplicate',
+      jobId: known.id,
+      topic: message.topic,
+      ...(message.id ? { messageId: message.id } : {}),
+    });
+    say(`job ${known.id}: already known (${known.state}); not created again`);
+    return { kind: 'duplicate', job: known };
+  }
   if (runtime.sim && runtime.config.cloud.sim.seedSourceImages) seedSources(runtime, [request], say);
   const problem = await sourceProblem(runtime, request);
   if (problem) {

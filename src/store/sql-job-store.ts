@@ -107,17 +107,15 @@ export class SqlJobStore implements JobStore {
     return (await query.execute()).map(jobFromRow);
   }
 
-  async dueJobs(now: Date, limit: number): Promise<Job[]> {
-    const rows = await this.db
+  async dueJobs(now: Date, limit: number, exclude?: string[]): Promise<Job[]> {
+    if (limit <= 0) return [];
+    let query = this.db
       .selectFrom('jobs')
       .selectAll()
       .where('state', 'not in', terminalStates)
-      .where('next_run_at', '<=', now.getTime())
-      .orderBy('next_run_at')
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+      .where('next_run_at', '<=', now.getTime());
+    if (exclude && exclude.length > 0) query = query.where('id', 'not in', exclude);
+    const rows = await query.orderBy('next_run_at').orderBy('created_at').orderBy('id').limit(limit).execute();
     return rows.map(jobFromRow);
   }
 
@@ -159,7 +157,10 @@ export class SqlJobStore implements JobStore {
     await this.writeLock(() =>
       this.db.transaction().execute(async (trx) => {
         for (let i = 0; i < records.length; i += 100) {
-          await trx.insertInto('intake').values(records.slice(i, i + 100).map(intakeRow)).execute();
+          await trx
+            .insertInto('intake')
+            .values(records.slice(i, i + 100).map(intakeRow))
+            .execute();
         }
       }),
     );
@@ -185,6 +186,20 @@ export class SqlJobStore implements JobStore {
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;
+  }
+
+  async seenMessages(messageIds: string[]): Promise<Set<string>> {
+    const seen = new Set<string>();
+    for (let i = 0; i < messageIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('intake')
+        .select('message_id')
+        .where('message_id', 'in', messageIds.slice(i, i + 500))
+        .where('outcome', 'in', seenOutcomes)
+        .execute();
+      for (const row of rows) if (row.message_id !== null) seen.add(row.message_id);
+    }
+    return seen;
   }
 
   async close(): Promise<void> {

@@ -47,7 +47,7 @@ export interface JobStore {
   listJobs(filter?: JobFilter): Promise<Job[]>;
 
   /** Non-terminal jobs whose nextRunAt is at or before `now`, oldest first. */
-  dueJobs(now: Date, limit: number): Promise<Job[]>;
+  dueJobs(now: Date, limit: number, exclude?: string[]): Promise<Job[]>;
   /** The earliest nextRunAt among non-terminal jobs (optionally among `ids`, leaving out `exclude`), if any. */
   nextWakeAt(ids?: string[], exclude?: string[]): Promise<Date | undefined>;
 
@@ -64,6 +64,8 @@ export interface JobStore {
   listIntake(filter?: { outcomes?: IntakeRecord['outcome'][]; limit?: number }): Promise<IntakeRecord[]>;
   /** True when a message with this id was already stored (accepted, duplicate or skipped). */
   hasMessage(messageId: string): Promise<boolean>;
+  /** The ids among `messageIds` that hasMessage would answer true for, in one query. Optional. */
+  seenMessages?(messageIds: string[]): Promise<Set<string>>;
 
   close(): Promise<void>;
 }

@@ -49,11 +49,28 @@ describe('IntakeBatcher', () => {
     const batched = withBatchedIntake(store, new IntakeBatcher(store));
     const skipped = batched.recordIntake(record(1));
     const rejected = batched.recordIntake(record(2, 'rejected'));
-    expect(await batched.hasMessage('m-1')).toBe(true);
-    expect(await batched.hasMessage('m-2')).toBe(false);
-    expect(await store.hasMessage('m-1')).toBe(false);
+    // Asked before the batch is written: the answer comes from the batch itself.
+    const answers = Promise.all([batched.hasMessage('m-1'), batched.hasMessage('m-2')]);
+    expect(await answers).toEqual([true, false]);
     await Promise.all([skipped, rejected]);
     expect(await store.hasMessage('m-1')).toBe(true);
+  });
+
+  it('answers the dedupe lookups of one window with one query', async () => {
+    const store = await sqliteStore();
+    await store.recordIntake(record(1));
+    await store.recordIntake(record(2, 'rejected'));
+    let queries = 0;
+    const counting: JobStore = Object.assign(Object.create(store) as JobStore, {
+      seenMessages: async (ids: string[]) => {
+        queries += 1;
+        return store.seenMessages?.(ids);
+      },
+    });
+    const batched = withBatchedIntake(counting, new IntakeBatcher(counting));
+    const answers = await Promise.all(['m-1', 'm-2', 'm-3'].map((id) => batched.hasMessage(id)));
+    expect(answers).toEqual([true, false, false]);
+    expect(queries).toBe(1);
   });
 
   it('rejects every record of a batch the store could not write, so their messages are requeued', async () => {
