@@ -49,7 +49,9 @@ export class Scheduler {
     const { store, clock } = this.ctx;
     for (;;) {
       if (options.signal?.aborted) break;
-      this.startDue(await store.dueJobs(clock.now(), this.ctx.config.pipeline.concurrency * 4));
+      // Only as many as there are free slots, and none already running: rows are parsed, so keep them few.
+      const free = this.ctx.config.pipeline.concurrency - this.inFlight.size;
+      this.startDue(await store.dueJobs(clock.now(), free, [...this.inFlight.keys()]));
       if (this.inFlight.size > 0) {
         // Running jobs wake the loop when they stop; only the others' stored times need a timer.
         await this.nextEvent(await store.nextWakeAt(options.ids, [...this.inFlight.keys()]), options.signal);
