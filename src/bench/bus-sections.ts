@@ -10,6 +10,10 @@
  * The mix: 200 new images (one region each, so sandbox seeding stays cheap), 1,800 announcements of
  * those same images under new message ids (duplicates), 14,000 irrelevant (other architectures and
  * subvariants: skips) and 4,000 invalid (not JSON, broken bodies: quarantined).
+ *
+ * Both consumers use prefetch 25 (Fedora's and listen's default; BENCH_PREFETCH overrides it). With
+ * SQLite at synchronous=FULL every group commit is one disk sync, and the prefetch window bounds how
+ * many decisions share it: the intake rate grows with the prefetch.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
