@@ -15,6 +15,8 @@ export interface SqlJobStoreOptions {
   dialect: StoreDialect;
   /** Serializes this store's writes with other stores on the same SQLite file (see write-lock.ts). */
   writeLock?: WriteLock;
+  /** Makes a write durable against power loss before it returns (intake writes precede bus acks). */
+  durable?: <T>(write: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -24,6 +26,7 @@ export interface SqlJobStoreOptions {
 export class SqlJobStore implements JobStore {
   private readonly dialect: StoreDialect;
   private readonly writeLock: WriteLock;
+  private readonly durable: <T>(write: () => Promise<T>) => Promise<T>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -31,6 +34,7 @@ export class SqlJobStore implements JobStore {
   ) {
     this.dialect = options.dialect;
     this.writeLock = options.writeLock ?? ((fn) => fn());
+    this.durable = options.durable ?? ((write) => write());
   }
 
   async migrate(): Promise<void> {
@@ -39,22 +43,24 @@ export class SqlJobStore implements JobStore {
 
   async createJob(job: Job, event: Omit<JobEvent, 'jobId'>): Promise<{ job: Job; created: boolean }> {
     return this.writeLock(() =>
-      this.db.transaction().execute(async (trx) => {
-        // Insert-or-nothing keeps concurrent announcements of one image down to one job.
-        const inserted = await trx
-          .insertInto('jobs')
-          .values(jobRow(job))
-          .onConflict((oc) => oc.column('key').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (inserted !== undefined) await insertEvents(trx, job.id, [event]);
-        const stored = await trx
-          .selectFrom('jobs')
-          .selectAll()
-          .where('key', '=', job.key)
-          .executeTakeFirstOrThrow();
-        return { job: jobFromRow(stored), created: inserted !== undefined };
-      }),
+      this.durable(() =>
+        this.db.transaction().execute(async (trx) => {
+          // Insert-or-nothing keeps concurrent announcements of one image down to one job.
+          const inserted = await trx
+            .insertInto('jobs')
+            .values(jobRow(job))
+            .onConflict((oc) => oc.column('key').doNothing())
+            .returning('id')
+            .executeTakeFirst();
+          if (inserted !== undefined) await insertEvents(trx, job.id, [event]);
+          const stored = await trx
+            .selectFrom('jobs')
+            .selectAll()
+            .where('key', '=', job.key)
+            .executeTakeFirstOrThrow();
+          return { job: jobFromRow(stored), created: inserted !== undefined };
+        }),
+      ),
     );
   }
 
@@ -115,7 +121,12 @@ export class SqlJobStore implements JobStore {
       .where('state', 'not in', terminalStates)
       .where('next_run_at', '<=', now.getTime());
     if (exclude && exclude.length > 0) query = query.where('id', 'not in', exclude);
-    const rows = await query.orderBy('next_run_at').orderBy('created_at').orderBy('id').limit(limit).execute();
+    const rows = await query
+      .orderBy('next_run_at')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     return rows.map(jobFromRow);
   }
 
@@ -148,21 +159,25 @@ export class SqlJobStore implements JobStore {
   }
 
   async recordIntake(record: IntakeRecord): Promise<void> {
-    await this.writeLock(() => this.db.insertInto('intake').values(intakeRow(record)).execute());
+    await this.writeLock(() =>
+      this.durable(() => this.db.insertInto('intake').values(intakeRow(record)).execute()),
+    );
   }
 
   async recordIntakes(records: IntakeRecord[]): Promise<void> {
     if (records.length === 0) return;
     // One multi-row INSERT is one transaction; chunks stay below SQLite's bound-parameter limit.
     await this.writeLock(() =>
-      this.db.transaction().execute(async (trx) => {
-        for (let i = 0; i < records.length; i += 100) {
-          await trx
-            .insertInto('intake')
-            .values(records.slice(i, i + 100).map(intakeRow))
-            .execute();
-        }
-      }),
+      this.durable(() =>
+        this.db.transaction().execute(async (trx) => {
+          for (let i = 0; i < records.length; i += 100) {
+            await trx
+              .insertInto('intake')
+              .values(records.slice(i, i + 100).map(intakeRow))
+              .execute();
+          }
+        }),
+      ),
     );
   }
 

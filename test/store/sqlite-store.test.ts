@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureSqlite, openStore, sqliteFileName } from '../../src/store/open-store.js';
+import {
+  configureSqlite,
+  durableSqliteWrite,
+  openStore,
+  sqliteFileName,
+} from '../../src/store/open-store.js';
 import { StaleJobError } from '../../src/store/store.js';
 import type { JobStore } from '../../src/store/store.js';
 import { event, job, request } from './fixtures.js';
@@ -55,10 +60,32 @@ describe('SQLite JobStore', () => {
     try {
       configureSqlite(raw);
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      // 2 = FULL: NORMAL could lose a commit on power loss after the message was acknowledged.
-      expect(raw.pragma('synchronous', { simple: true })).toBe(2);
+      // 1 = NORMAL for job progress (idempotent stages re-run after a power loss).
+      expect(raw.pragma('synchronous', { simple: true })).toBe(1);
       expect(raw.pragma('busy_timeout', { simple: true })).toBe(5000);
       expect(raw.pragma('foreign_keys', { simple: true })).toBe(1);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('switches to FULL for intake writes only, and back', async () => {
+    const raw = new Database(join(tempDir(), 'durable.db'));
+    try {
+      configureSqlite(raw);
+      const seen: unknown[] = [];
+      await durableSqliteWrite(raw)(async () => {
+        seen.push(raw.pragma('synchronous', { simple: true }));
+      });
+      // 2 = FULL while an intake write commits: it precedes a bus acknowledgement.
+      expect(seen).toEqual([2]);
+      expect(raw.pragma('synchronous', { simple: true })).toBe(1);
+      await expect(
+        durableSqliteWrite(raw)(async () => {
+          throw new Error('write failed');
+        }),
+      ).rejects.toThrow('write failed');
+      expect(raw.pragma('synchronous', { simple: true })).toBe(1);
     } finally {
       raw.close();
     }
