@@ -141,7 +141,7 @@ export class ListenBus {
   }
 
   /** A YAML configuration: the embedded sandbox plus a `bus:` section pointing at this bus. */
-  writeConfig(dir: string): string {
+  writeConfig(dir: string, sim: Record<string, unknown> = {}): string {
     const file = join(dir, 'config.yaml');
     const bus = {
       url: this.config.url,
@@ -152,7 +152,7 @@ export class ListenBus {
       topicPrefix: this.config.topicPrefix,
       publishExchange: this.config.publishExchange,
     };
-    writeFileSync(file, stringify({ ...sandboxConfig, bus }));
+    writeFileSync(file, stringify({ ...sandboxConfig, cloud: { adapter: 'sim', sim }, bus }));
     return file;
   }
 }

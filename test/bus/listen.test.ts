@@ -22,11 +22,16 @@ interface Running {
 
 const open: Running[] = [];
 
-async function listen(options: { intakeOnly?: boolean; prefetch?: number } = {}): Promise<Running> {
+async function listen(
+  options: { intakeOnly?: boolean; prefetch?: number; sim?: Record<string, unknown> } = {},
+): Promise<Running> {
   const bus = new ListenBus(options.prefetch);
   await bus.open();
   const stateDir = tempDir('listen');
-  const runtime = await openRuntime({ stateDir });
+  const runtime = await openRuntime({
+    stateDir,
+    ...(options.sim ? { config: bus.writeConfig(stateDir, options.sim) } : {}),
+  });
   const connectionName = `fm-listen-test-${bus.id}`;
   const listener = await startListener(runtime, {
     bus: bus.config,
@@ -77,6 +82,22 @@ describe('listen', () => {
     expect(announcement.body['job_id']).toBe(job?.id);
     expect(announcement.body['change_set_id']).toBe(job?.data.changeSetId);
     expect(await bus.queueDepth()).toBe(0);
+  });
+
+  it('announces a failed job with its reason', async () => {
+    const body = officialBody(5);
+    const sourceAmi = (body['regions'] as Record<string, string>)['us-east-1'] as string;
+    const { bus, runtime } = await listen({ sim: { faults: { failCopyOf: [sourceAmi] } } });
+    await bus.publish(body);
+
+    const announcement = await bus.nextAnnouncement(60_000);
+    expect(announcement.routingKey).toBe(`${bus.config.topicPrefix}.fedora_marketplace.version.failed.v1`);
+    expect(announcement.headers['fedora_messaging_severity']).toBe(40);
+    expect(validateAnnouncement(announcement.body), JSON.stringify(validateAnnouncement.errors)).toBe(true);
+    const [job] = await runtime.store.listJobs();
+    expect(job?.state).toBe('failed');
+    expect(job?.reason).toMatch(/mirror/);
+    expect(announcement.body).toMatchObject({ status: 'failed', job_id: job?.id, reason: job?.reason });
   });
 
   it('rejects invalid messages without requeueing them and keeps them in the quarantine', async () => {
