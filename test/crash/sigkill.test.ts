@@ -4,7 +4,11 @@
  * must end with exactly what one clean run leaves: one mirror per image and region, one change set per
  * version, one CreateProduct per product.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { sandboxConfig } from '../../src/config/sandbox-config.js';
 import { ExitCode } from '../../src/core/errors.js';
 import {
   collect,
@@ -61,8 +65,25 @@ interface KillRun {
   result: CliResult;
 }
 
-function runAndKill(point: KillPoint, stateDir: string): Promise<KillRun> {
-  const args = point.command === 'publish' ? ['publish', '--message', messages] : ['resume'];
+/**
+ * The sandbox with 15 ms of real latency per simulated AWS call: without it a whole stage can finish
+ * between a progress line and the SIGKILL it triggers, and the kill would land after the work, not in it.
+ */
+function slowSandboxConfig(dir: string): string {
+  const file = join(dir, 'slow-sandbox.yaml');
+  writeFileSync(
+    file,
+    stringify({ ...sandboxConfig, cloud: { adapter: 'sim', sim: { latency: { apiCallMilliseconds: 15 } } } }),
+  );
+  return file;
+}
+
+function runAndKill(point: KillPoint, stateDir: string, config: string): Promise<KillRun> {
+  const args = [
+    ...(point.command === 'publish' ? ['publish', '--message', messages] : ['resume']),
+    '--config',
+    config,
+  ];
   const child = spawnCli(args, { stateDir });
   let killed = false;
   const kill = () => {
@@ -89,6 +110,7 @@ function runAndKill(point: KillPoint, stateDir: string): Promise<KillRun> {
 describe('SIGKILL at many points, then restart', () => {
   const state = tempStateDir('fm-crash-');
   const opts = { stateDir: state.dir };
+  const config = slowSandboxConfig(state.dir);
   afterAll(() => state.remove());
 
   it(
@@ -97,7 +119,7 @@ describe('SIGKILL at many points, then restart', () => {
     async () => {
       const runs: KillRun[] = [];
       for (const point of killPoints) {
-        const run = await runAndKill(point, state.dir);
+        const run = await runAndKill(point, state.dir, config);
         runs.push(run);
         if (!run.killed) {
           // It finished before the kill point: then it must have finished cleanly.
@@ -130,9 +152,9 @@ describe('SIGKILL at many points, then restart', () => {
         ).toBe(true);
       }
 
-      const final = await runCli(['publish', '--message', messages], opts);
+      const final = await runCli(['publish', '--message', messages, '--config', config], opts);
       expect(final.code, final.stderr).toBe(ExitCode.ok);
-      const resumed = await runCli(['resume'], opts);
+      const resumed = await runCli(['resume', '--config', config], opts);
       expect(resumed.code, resumed.stderr).toBe(ExitCode.ok);
 
       const { jobs } = await runJson<{ jobs: JobJson[] }>(['status'], opts);
