@@ -22,10 +22,9 @@ import { parseConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
 import type { ImageRequest } from '../intake/image-request.js';
-import { FactsCache, type PipelineContext } from '../pipeline/context.js';
+import { createPipelineContext } from '../pipeline/context.js';
 import type { Job } from '../pipeline/job.js';
 import { Scheduler } from '../pipeline/scheduler.js';
-import { Semaphore } from '../pipeline/semaphore.js';
 import { openStore } from '../store/open-store.js';
 import type { BenchSection } from './section.js';
 
@@ -166,21 +165,14 @@ async function publishOnce(
   const stateDir = await mkdtemp(join(tmpdir(), 'fedora-marketplace-bench-aws-'));
   const store = await openStore({ driver: 'sqlite', stateDir });
   const logger = createLogger({});
-  const slots = new Map<string, Semaphore>();
-  const ctx: PipelineContext = {
+  const ctx = createPipelineContext({
     config,
     cloud,
     store,
     clock: systemClock,
     logger,
     outputDir: join(stateDir, 'listings'),
-    copySlots: (region) => {
-      let slot = slots.get(region);
-      if (!slot) slots.set(region, (slot = new Semaphore(config.pipeline.copiesPerRegion)));
-      return slot;
-    },
-    facts: new FactsCache(cloud),
-  };
+  });
   const runtime: Runtime = {
     config,
     configSource: '(bench)',

@@ -8,16 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { acceptRequests } from '../cli/jobs-output.js';
-import { createLogger, type Runtime } from '../cli/runtime.js';
+import { createLogger, simPartitions, type Runtime } from '../cli/runtime.js';
 import { createSimCloud } from '../cloud/sim/index.js';
 import { parseConfig } from '../config/load.js';
 import { sandboxConfig } from '../config/sandbox-config.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { ManualClock, systemClock, type Clock } from '../core/clock.js';
-import { FactsCache, listingPartition, type PipelineContext } from '../pipeline/context.js';
+import { createPipelineContext } from '../pipeline/context.js';
 import type { Job } from '../pipeline/job.js';
 import { Scheduler } from '../pipeline/scheduler.js';
-import { Semaphore } from '../pipeline/semaphore.js';
 import { openStore } from '../store/open-store.js';
 import { seedBenchImages } from './bench-requests.js';
 import { countingStore } from './counting-store.js';
@@ -72,40 +71,25 @@ export async function runPipeline(settings: PipelineRunSettings): Promise<Pipeli
   const stateDir = await mkdtemp(join(tmpdir(), 'fedora-marketplace-bench-'));
   const virtualClock = settings.clock === 'virtual' ? new ManualClock(Date.now()) : undefined;
   const clock: Clock = virtualClock ?? systemClock;
-  const { partition, settings: partitionSettings } = listingPartition(config);
   // No stateFile: the world stays in memory, so the figures exclude the sandbox's JSON persistence.
   const sim = createSimCloud({
     clock,
     sim: config.cloud.sim,
     fedoraOwner: config.fedora.ownerAccount,
-    partitions: {
-      [partition]: {
-        internalAccount: partitionSettings.internalAccount.accountId,
-        sellerAccount: partitionSettings.sellerAccount.accountId,
-        accessRoleArns: [partitionSettings.marketplace.accessRoleArn],
-        marketplaceAccounts: partitionSettings.marketplace.shareWithAccounts,
-      },
-    },
+    partitions: simPartitions(config),
   });
   const storeCalls: Record<string, number> = {};
   const rawStore = await openStore({ driver: 'sqlite', stateDir });
   const store = countingStore(rawStore, storeCalls);
   const logger = createLogger({});
-  const slots = new Map<string, Semaphore>();
-  const ctx: PipelineContext = {
+  const ctx = createPipelineContext({
     config,
     cloud: sim,
     store,
     clock,
     logger,
     outputDir: join(stateDir, 'listings'),
-    copySlots: (region) => {
-      let slot = slots.get(region);
-      if (!slot) slots.set(region, (slot = new Semaphore(config.pipeline.copiesPerRegion)));
-      return slot;
-    },
-    facts: new FactsCache(sim),
-  };
+  });
   const runtime: Runtime = {
     config,
     configSource: '(bench)',

@@ -6,8 +6,7 @@ import type { SimCloud } from '../cloud/sim/index.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ManualClock, systemClock, type Clock } from '../core/clock.js';
-import { FactsCache, listingPartition, type PipelineContext } from '../pipeline/context.js';
-import { Semaphore } from '../pipeline/semaphore.js';
+import { createPipelineContext, listingPartition, type PipelineContext } from '../pipeline/context.js';
 import type { JobStore } from '../store/store.js';
 
 export interface CommonOptions {
@@ -37,7 +36,11 @@ const redactPaths = [
 
 export function createLogger(options: CommonOptions): Logger {
   return pino(
-    { level: options.verbose ? 'debug' : 'warn', redact: { paths: redactPaths, censor: '[redacted]' }, base: undefined },
+    {
+      level: options.verbose ? 'debug' : 'warn',
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      base: undefined,
+    },
     pino.destination(2),
   );
 }
@@ -69,7 +72,11 @@ export async function openRuntime(options: CommonOptions): Promise<Runtime> {
   mkdirSync(stateDir, { recursive: true });
   const logger = createLogger(options);
   const { openStore } = await import('../store/open-store.js');
-  const store = await openStore({ driver: config.store.driver, stateDir, ...(config.store.url ? { url: config.store.url } : {}) });
+  const store = await openStore({
+    driver: config.store.driver,
+    stateDir,
+    ...(config.store.url ? { url: config.store.url } : {}),
+  });
 
   let cloud: Cloud;
   let sim: SimCloud | undefined;
@@ -80,28 +87,27 @@ export async function openRuntime(options: CommonOptions): Promise<Runtime> {
     const stateFile = simStateFile(stateDir);
     virtualClock = new ManualClock(readSimClock(stateFile) ?? Date.now());
     clock = virtualClock;
-    sim = createSimCloud({ clock, sim: config.cloud.sim, fedoraOwner: config.fedora.ownerAccount, partitions: simPartitions(config), stateFile });
+    sim = createSimCloud({
+      clock,
+      sim: config.cloud.sim,
+      fedoraOwner: config.fedora.ownerAccount,
+      partitions: simPartitions(config),
+      stateFile,
+    });
     cloud = sim;
   } else {
     const { createAwsCloud } = await import('../cloud/aws/aws-cloud.js');
     cloud = createAwsCloud(config, { logger });
   }
 
-  const slots = new Map<string, Semaphore>();
-  const ctx: PipelineContext = {
+  const ctx = createPipelineContext({
     config,
     cloud,
     store,
     clock,
     logger,
     outputDir: join(stateDir, 'listings'),
-    copySlots: (region) => {
-      let slot = slots.get(region);
-      if (!slot) slots.set(region, (slot = new Semaphore(config.pipeline.copiesPerRegion)));
-      return slot;
-    },
-    facts: new FactsCache(cloud),
-  };
+  });
   return {
     config,
     configSource: source,

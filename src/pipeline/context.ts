@@ -6,7 +6,7 @@ import { InternalError } from '../core/errors.js';
 import type { JobStore } from '../store/store.js';
 import type { AwsArch } from '../core/arch.js';
 import type { Job } from './job.js';
-import type { Semaphore } from './semaphore.js';
+import { Semaphore } from './semaphore.js';
 
 /** Everything a stage may use; built once per process. */
 export interface PipelineContext {
@@ -23,6 +23,25 @@ export interface PipelineContext {
   facts: FactsCache;
   /** Called when a job reaches a terminal state (announcements, metrics). */
   onTerminal?: (job: Job) => Promise<void>;
+}
+
+/** A context over the given parts, with fresh per-region copy slots and an empty facts cache. */
+export function createPipelineContext(
+  parts: Pick<
+    PipelineContext,
+    'config' | 'cloud' | 'store' | 'clock' | 'logger' | 'outputDir' | 'onTerminal'
+  >,
+): PipelineContext {
+  const slots = new Map<string, Semaphore>();
+  return {
+    ...parts,
+    copySlots: (region) => {
+      let slot = slots.get(region);
+      if (!slot) slots.set(region, (slot = new Semaphore(parts.config.pipeline.copiesPerRegion)));
+      return slot;
+    },
+    facts: new FactsCache(parts.cloud),
+  };
 }
 
 export class FactsCache {

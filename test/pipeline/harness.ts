@@ -2,6 +2,7 @@
  * A pipeline on the in-process simulated cloud: virtual clock, in-memory sim (no state file), SQLite
  * store in a temporary directory, silent logger, and the sandbox configuration with overrides.
  */
+import { simPartitions } from '../../src/cli/runtime.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +15,9 @@ import { toFedoraArch, type AwsArch } from '../../src/core/arch.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { imageKey, type ImageRequest } from '../../src/intake/image-request.js';
 import { jobIdFor } from '../../src/cli/jobs-output.js';
-import { FactsCache, listingPartition, type PipelineContext } from '../../src/pipeline/context.js';
+import { createPipelineContext, type PipelineContext } from '../../src/pipeline/context.js';
 import { emptyJobData, type Job } from '../../src/pipeline/job.js';
 import { Scheduler, type SettleOptions } from '../../src/pipeline/scheduler.js';
-import { Semaphore } from '../../src/pipeline/semaphore.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { JobStore } from '../../src/store/store.js';
 
@@ -91,37 +91,22 @@ export async function makeHarness(options: HarnessOptions = {}): Promise<Harness
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'fm-pipeline-'));
   const clock = options.clock ?? new ManualClock(Date.UTC(2026, 0, 1));
   const store = options.store ?? (await openStore({ driver: 'sqlite', stateDir: dir }));
-  const { partition, settings } = listingPartition(config);
   const sim =
     options.sim ??
     createSimCloud({
       clock,
       sim: config.cloud.sim,
       fedoraOwner: config.fedora.ownerAccount,
-      partitions: {
-        [partition]: {
-          internalAccount: settings.internalAccount.accountId,
-          sellerAccount: settings.sellerAccount.accountId,
-          accessRoleArns: [settings.marketplace.accessRoleArn],
-          marketplaceAccounts: settings.marketplace.shareWithAccounts,
-        },
-      },
+      partitions: simPartitions(config),
     });
-  const slots = new Map<string, Semaphore>();
-  const ctx: PipelineContext = {
+  const ctx = createPipelineContext({
     config,
     cloud: sim,
     store,
     clock,
     logger: pino({ level: 'silent' }),
     outputDir: join(dir, 'listings'),
-    copySlots: (region) => {
-      let slot = slots.get(region);
-      if (!slot) slots.set(region, (slot = new Semaphore(config.pipeline.copiesPerRegion)));
-      return slot;
-    },
-    facts: new FactsCache(sim),
-  };
+  });
 
   return {
     ctx,
