@@ -1,7 +1,6 @@
 import { ExitCode } from '../core/errors.js';
-import { shortHash } from '../core/ids.js';
-import { imageKey, type ImageRequest } from '../intake/image-request.js';
-import { emptyJobData, isTerminal, type Job } from '../pipeline/job.js';
+import type { ImageRequest } from '../intake/image-request.js';
+import { isTerminal, newJob, type Job } from '../pipeline/job.js';
 import { Scheduler } from '../pipeline/scheduler.js';
 import { jobView, table, type JobView } from './job-view.js';
 import { ProgressPrinter } from './progress.js';
@@ -19,10 +18,6 @@ export interface SkippedView {
   subvariant?: string;
   composeId?: string;
   imageName?: string;
-}
-
-export function jobIdFor(request: ImageRequest): string {
-  return `f${request.release}-${request.arch}-${shortHash(imageKey(request)).slice(0, 8)}`;
 }
 
 /** Stores one job per image; a second announcement of the same image returns the existing job. */
@@ -48,22 +43,12 @@ export async function acceptRequest(
   say: (line: string) => void,
 ): Promise<{ job: Job; created: boolean }> {
   const now = runtime.clock.now();
-  const key = imageKey(request);
-  const { job, created } = await runtime.store.createJob(
-    {
-      id: jobIdFor(request),
-      key,
-      state: 'verify',
-      request,
-      data: emptyJobData(),
-      nextRunAt: now,
-      attempts: 0,
-      version: 0,
-      createdAt: now,
-      updatedAt: now,
-    },
-    { at: now, stage: 'verify', kind: 'created', message: `accepted ${request.imageName} (${request.composeId}) from ${request.origin.kind}` },
-  );
+  const { job, created } = await runtime.store.createJob(newJob(request, now), {
+    at: now,
+    stage: 'verify',
+    kind: 'created',
+    message: `accepted ${request.imageName} (${request.composeId}) from ${request.origin.kind}`,
+  });
   await runtime.store.recordIntake({
     at: now,
     source,
@@ -72,16 +57,29 @@ export async function acceptRequest(
     ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
     ...(request.origin.topic ? { topic: request.origin.topic } : {}),
   });
-  say(created ? `job ${job.id}: Fedora ${request.release} ${request.subvariant} ${request.arch} (${request.composeId})` : `job ${job.id}: already known (${job.state}); not created again`);
+  say(
+    created
+      ? `job ${job.id}: Fedora ${request.release} ${request.subvariant} ${request.arch} (${request.composeId})`
+      : `job ${job.id}: already known (${job.state}); not created again`,
+  );
   return { job, created };
 }
 
 /** Runs the jobs (and any other due job) until they end, or until nothing is due with `detach`. */
-export async function driveJobs(runtime: Runtime, jobs: Job[], options: { detach: boolean; json: boolean }): Promise<Job[]> {
-  const printer = new ProgressPrinter((line) => process.stdout.write(`${line}\n`), () => runtime.clock.now());
+export async function driveJobs(
+  runtime: Runtime,
+  jobs: Job[],
+  options: { detach: boolean; json: boolean },
+): Promise<Job[]> {
+  const printer = new ProgressPrinter(
+    (line) => process.stdout.write(`${line}\n`),
+    () => runtime.clock.now(),
+  );
   const scheduler = new Scheduler(runtime.ctx, {
     ...(runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {}),
-    ...(options.json ? {} : { onStep: (job: Job, previous: Job, note: string) => printer.step(job, previous, note) }),
+    ...(options.json
+      ? {}
+      : { onStep: (job: Job, previous: Job, note: string) => printer.step(job, previous, note) }),
   });
   const ids = jobs.map((j) => j.id);
   await scheduler.settle({ ids, detach: options.detach });
@@ -99,7 +97,12 @@ export function exitCodeFor(jobs: Job[]): number {
   return ExitCode.ok;
 }
 
-export function printJobs(jobs: Job[], skipped: SkippedView[], json: boolean, runtime: Pick<Runtime, 'stateDir'>): void {
+export function printJobs(
+  jobs: Job[],
+  skipped: SkippedView[],
+  json: boolean,
+  runtime: Pick<Runtime, 'stateDir'>,
+): void {
   const views: Array<JobView | SkippedView> = [...jobs.map(jobView), ...skipped];
   if (json) {
     process.stdout.write(`${JSON.stringify({ jobs: views }, null, 2)}\n`);
@@ -119,7 +122,9 @@ export function printJobs(jobs: Job[], skipped: SkippedView[], json: boolean, ru
     } else if (job.state === 'failed') {
       process.stdout.write(`\n${job.id} FAILED: ${job.reason}\n`);
     } else {
-      process.stdout.write(`\n${job.id} is waiting (${job.state}: ${job.reason ?? ''}); run \`fedora-marketplace resume\` to continue\n`);
+      process.stdout.write(
+        `\n${job.id} is waiting (${job.state}: ${job.reason ?? ''}); run \`fedora-marketplace resume\` to continue\n`,
+      );
     }
   }
   process.stdout.write(`\nstate: ${runtime.stateDir}\n`);
@@ -136,7 +141,15 @@ function summaryTable(jobs: Job[], skipped: SkippedView[]): string {
     j.data.changeSetId ? `${j.data.changeSetId} ${j.data.changeSetStatus ?? ''}`.trim() : '-',
   ]);
   for (const s of skipped) {
-    rows.push([s.id.slice(0, 40), 'skipped', s.release !== undefined ? String(s.release) : '-', s.arch ?? '-', '-', '-', s.reason]);
+    rows.push([
+      s.id.slice(0, 40),
+      'skipped',
+      s.release !== undefined ? String(s.release) : '-',
+      s.arch ?? '-',
+      '-',
+      '-',
+      s.reason,
+    ]);
   }
   return table(['job', 'state', 'release', 'arch', 'version', 'product', 'change set / reason'], rows);
 }

@@ -1,4 +1,5 @@
-import type { ImageRequest } from '../intake/image-request.js';
+import { shortHash } from '../core/ids.js';
+import { imageKey, type ImageRequest } from '../intake/image-request.js';
 import type { ProductListing } from '../listing/model.js';
 
 /** Stages in the order they run (DESIGN "The job, end to end"). */
@@ -91,4 +92,25 @@ export interface JobEvent {
 
 export function emptyJobData(): JobData {
   return { mirroredAmis: {}, mirroredSnapshots: {} };
+}
+
+/** `f<release>-<arch>-<hash of the image key>`: short, readable, and the same for every announcement. */
+export function jobIdFor(request: ImageRequest): string {
+  return `f${request.release}-${request.arch}-${shortHash(imageKey(request)).slice(0, 8)}`;
+}
+
+/** A job for `request`, due now, at its first stage. */
+export function newJob(request: ImageRequest, now: Date): Job {
+  return {
+    id: jobIdFor(request),
+    key: imageKey(request),
+    state: 'verify',
+    request,
+    data: emptyJobData(),
+    nextRunAt: now,
+    attempts: 0,
+    version: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
 }

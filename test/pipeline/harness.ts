@@ -13,10 +13,9 @@ import { sandboxConfig } from '../../src/config/sandbox-config.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { toFedoraArch, type AwsArch } from '../../src/core/arch.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { imageKey, type ImageRequest } from '../../src/intake/image-request.js';
-import { jobIdFor } from '../../src/cli/jobs-output.js';
+import type { ImageRequest } from '../../src/intake/image-request.js';
 import { createPipelineContext, type PipelineContext } from '../../src/pipeline/context.js';
-import { emptyJobData, type Job } from '../../src/pipeline/job.js';
+import { newJob, type Job } from '../../src/pipeline/job.js';
 import { Scheduler, type SettleOptions } from '../../src/pipeline/scheduler.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { JobStore } from '../../src/store/store.js';
@@ -143,21 +142,12 @@ export async function makeHarness(options: HarnessOptions = {}): Promise<Harness
     },
     async createJob(request) {
       const now = clock.now();
-      const { job } = await store.createJob(
-        {
-          id: jobIdFor(request),
-          key: imageKey(request),
-          state: 'verify',
-          request,
-          data: emptyJobData(),
-          nextRunAt: now,
-          attempts: 0,
-          version: 0,
-          createdAt: now,
-          updatedAt: now,
-        },
-        { at: now, stage: 'verify', kind: 'created', message: `accepted ${request.imageName}` },
-      );
+      const { job } = await store.createJob(newJob(request, now), {
+        at: now,
+        stage: 'verify',
+        kind: 'created',
+        message: `accepted ${request.imageName}`,
+      });
       return job;
     },
     async publishAll(settle = {}) {
