@@ -9,7 +9,15 @@ import { listingSection } from './listing-bench.js';
 import { callsSection, cpuSection, makespanSection } from './pipeline-sections.js';
 import type { BenchSection } from './section.js';
 
-export const sections: readonly BenchSection[] = [cpuSection, makespanSection, callsSection, helpSection, listingSection, awsMotoSection, busIntakeSection];
+export const sections: readonly BenchSection[] = [
+  cpuSection,
+  makespanSection,
+  callsSection,
+  helpSection,
+  listingSection,
+  awsMotoSection,
+  busIntakeSection,
+];
 
 /** The sections named on the command line (all when none is), refusing unknown names. */
 export function selectSections(

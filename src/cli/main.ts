@@ -32,11 +32,18 @@ function common(cmd: Command): Command {
 common(
   program
     .command('publish')
-    .description('publish official Fedora images: from fedora-messaging message files, or one image by AMI id')
-    .option('-m, --message <file...>', 'message file(s): serialized fedora-messaging JSON, a dump (one per line), or a bare body with --topic')
+    .description(
+      'publish official Fedora images: from fedora-messaging message files, or one image by AMI id',
+    )
+    .option(
+      '-m, --message <file...>',
+      'message file(s): serialized fedora-messaging JSON, a dump (one per line), or a bare body with --topic',
+    )
     .option('--topic <topic>', 'topic of a bare message body')
     .option('--release <n>', 'Fedora release of --source-ami')
-    .addOption(new Option('--arch <arch>', 'architecture of --source-ami').choices(['x86_64', 'aarch64', 'arm64']))
+    .addOption(
+      new Option('--arch <arch>', 'architecture of --source-ami').choices(['x86_64', 'aarch64', 'arm64']),
+    )
     .option('--source-ami <id>', "Fedora's AMI id (looked up with the owner pinned to fedora.ownerAccount)")
     .option('--source-region <region>', 'region of --source-ami (default fedora.sourceRegion)')
     .option('--subvariant <name>', 'subvariant of --source-ami', 'Cloud_Base')
@@ -66,8 +73,13 @@ common(
 common(
   program
     .command('listen')
-    .description('run as a service: consume Fedora’s announcements from the message bus, publish, announce results')
-    .option('--bus-config <file>', 'fedora-messaging TOML (amqp_url, [tls], [[bindings]], [queues], [qos]) instead of the bus: section')
+    .description(
+      'run as a service: consume Fedora’s announcements from the message bus, publish, announce results',
+    )
+    .option(
+      '--bus-config <file>',
+      'fedora-messaging TOML (amqp_url, [tls], [[bindings]], [queues], [qos]) instead of the bus: section',
+    )
     .option('--include-prerelease', 'also list Beta/RC (Prerelease) images')
     .option('--intake-only', 'store intake decisions (jobs, skips, quarantine) without running the jobs')
     .option('--connection-name <name>', 'AMQP connection name shown by the broker')
@@ -77,7 +89,9 @@ common(
 common(
   program
     .command('replay')
-    .description('feed a fedora-messaging dump (one JSON message per line) through the listen intake, then run the jobs')
+    .description(
+      'feed a fedora-messaging dump (one JSON message per line) through the listen intake, then run the jobs',
+    )
     .argument('<file>', 'dump file')
     .option('--include-prerelease', 'also list Beta/RC (Prerelease) images')
     .option('--detach', 'return once nothing is due now; waits stay stored for `resume`'),
@@ -92,13 +106,17 @@ common(
 ).action((opts) => runCommand(() => import('./commands/load-form.js'), opts));
 
 common(
-  program.command('plan').description('show, per product, what apply would change on the Marketplace (nothing is changed)'),
+  program
+    .command('plan')
+    .description('show, per product, what apply would change on the Marketplace (nothing is changed)'),
 ).action((opts) => runCommand(() => import('./commands/plan.js'), opts));
 
 common(
   program
     .command('apply')
-    .description('bring every product in line: minimal change sets, retirement, EC2 deprecation of retired AMIs')
+    .description(
+      'bring every product in line: minimal change sets, retirement, EC2 deprecation of retired AMIs',
+    )
     .option('--validate-first', 'run each change set with Intent VALIDATE first')
     .option('--detach', 'start the change sets and return without following them'),
 ).action((opts) => runCommand(() => import('./commands/apply.js'), opts));
@@ -106,7 +124,9 @@ common(
 common(
   program
     .command('cleanup')
-    .description('delete mirrored AMIs and snapshots that no live version uses, after a grace period (dry run unless --yes)')
+    .description(
+      'delete mirrored AMIs and snapshots that no live version uses, after a grace period (dry run unless --yes)',
+    )
     .option('--grace-days <n>', 'days an image must have been retired (deprecated) or unused', '30')
     .option('--yes', 'really deregister the images and delete their snapshots'),
 ).action((opts) => runCommand(() => import('./commands/cleanup.js'), opts));
@@ -120,8 +140,8 @@ common(
 ).action((file, opts) => runCommand(() => import('./commands/config-validate.js'), { ...opts, file }));
 
 const sandbox = program.command('sandbox').description('the simulated AWS behind the embedded default');
-common(sandbox.command('state').description('print the simulated cloud: images and change sets')).action((opts) =>
-  runCommand(() => import('./commands/sandbox-state.js'), opts),
+common(sandbox.command('state').description('print the simulated cloud: images and change sets')).action(
+  (opts) => runCommand(() => import('./commands/sandbox-state.js'), opts),
 );
 common(
   sandbox
@@ -129,20 +149,31 @@ common(
     .description('serve the simulated Marketplace Catalog API (REST-JSON) on 127.0.0.1 until SIGINT/SIGTERM')
     .option('--port <n>', 'TCP port (0: any free port)', '5070')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--ec2-endpoint <url>', 'check ingestion rules against this EC2 endpoint (e.g. moto) instead of the simulated EC2'),
+    .option(
+      '--ec2-endpoint <url>',
+      'check ingestion rules against this EC2 endpoint (e.g. moto) instead of the simulated EC2',
+    ),
 ).action((opts) => runCommand(() => import('./commands/sandbox-serve.js'), opts));
 
 common(
   program
     .command('iam-policy')
-    .description('print least-privilege IAM policies: internal account, seller account, Marketplace access role')
-    .addOption(new Option('--partition <partition>', 'AWS partition of the ARNs').choices(['aws', 'aws-us-gov', 'aws-cn']).default('aws')),
+    .description(
+      'print least-privilege IAM policies: internal account, seller account, Marketplace access role',
+    )
+    .addOption(
+      new Option('--partition <partition>', 'AWS partition of the ARNs')
+        .choices(['aws', 'aws-us-gov', 'aws-cn'])
+        .default('aws'),
+    ),
 ).action((opts) => runCommand(() => import('./commands/iam-policy.js'), opts));
 
 common(
   program
     .command('doctor')
-    .description('check accounts, regions, the access role, Catalog API reachability and configured products'),
+    .description(
+      'check accounts, regions, the access role, Catalog API reachability and configured products',
+    ),
 ).action((opts) => runCommand(() => import('./commands/doctor.js'), opts));
 
 program.parseAsync().catch((error: unknown) => {

@@ -9,7 +9,10 @@ export interface CommandModule {
  * Loads a command lazily, runs it and turns its result or error into the documented exit code. An
  * AppError prints its one-paragraph description; anything else is a bug and says so.
  */
-export async function runCommand(load: () => Promise<CommandModule>, options: Record<string, unknown>): Promise<void> {
+export async function runCommand(
+  load: () => Promise<CommandModule>,
+  options: Record<string, unknown>,
+): Promise<void> {
   try {
     const command = await load();
     process.exitCode = await command.run(options as never);

@@ -11,7 +11,8 @@ export type Partition = 'aws' | 'aws-us-gov' | 'aws-cn';
 
 // ---------------------------------------------------------------- EC2
 
-export type ImageState = 'pending' | 'available' | 'invalid' | 'deregistered' | 'transient' | 'failed' | 'error';
+export type ImageState =
+  'pending' | 'available' | 'invalid' | 'deregistered' | 'transient' | 'failed' | 'error';
 
 export interface Image {
   imageId: string;
@@ -81,7 +82,11 @@ export interface Ec2Port {
   copyImage(request: CopyImageRequest): Promise<{ imageId: string }>;
   createTags(region: string, resourceIds: string[], tags: Record<string, string>): Promise<void>;
   modifyImageLaunchPermission(region: string, imageId: string, change: PermissionChange): Promise<void>;
-  modifySnapshotCreateVolumePermission(region: string, snapshotId: string, change: PermissionChange): Promise<void>;
+  modifySnapshotCreateVolumePermission(
+    region: string,
+    snapshotId: string,
+    change: PermissionChange,
+  ): Promise<void>;
   /** Account ids with launch permission (read-back after sharing). */
   describeImageLaunchPermission(region: string, imageId: string): Promise<string[]>;
   describeSnapshotCreateVolumePermission(region: string, snapshotId: string): Promise<string[]>;

@@ -17,20 +17,29 @@ export const embeddedSource = '(embedded sandbox)';
 
 /** Reads and validates a config file; with no file, the embedded sandbox configuration. */
 export function loadConfig(file?: string): LoadedConfig {
-  if (!file) return { config: parseConfig(sandboxConfig, embeddedSource), source: embeddedSource, sandbox: true };
+  if (!file)
+    return { config: parseConfig(sandboxConfig, embeddedSource), source: embeddedSource, sandbox: true };
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
     throw new ConfigError(`cannot read configuration file ${file}`, [
-      { field: '(file)', value: file, rule: (cause as Error).message, hint: 'pass an existing YAML file with --config' },
+      {
+        field: '(file)',
+        value: file,
+        rule: (cause as Error).message,
+        hint: 'pass an existing YAML file with --config',
+      },
     ]);
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       `configuration file ${file} is not valid YAML`,
-      doc.errors.map((e) => ({ field: `line ${e.linePos?.[0]?.line ?? '?'}`, rule: e.message.split('\n')[0] ?? e.message })),
+      doc.errors.map((e) => ({
+        field: `line ${e.linePos?.[0]?.line ?? '?'}`,
+        rule: e.message.split('\n')[0] ?? e.message,
+      })),
     );
   }
   const config = parseConfig(doc.toJS(), file);
@@ -40,7 +49,10 @@ export function loadConfig(file?: string): LoadedConfig {
 export function parseConfig(input: unknown, source: string): Config {
   const result = configSchema.safeParse(input ?? {});
   if (result.success) return result.data;
-  throw new ConfigError(`configuration ${source} is invalid`, result.error.issues.map((i) => issueContext(i, input)));
+  throw new ConfigError(
+    `configuration ${source} is invalid`,
+    result.error.issues.map((i) => issueContext(i, input)),
+  );
 }
 
 function issueContext(issue: z.core.$ZodIssue, input: unknown): ErrorContext {

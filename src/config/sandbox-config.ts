@@ -42,7 +42,10 @@ export const sandboxConfig: ConfigInput = {
       searchKeywords: ['Fedora', 'Fedora Linux', 'Linux', 'Cloud Base', 'open source', 'operating system'],
       additionalResources: [
         { text: 'Fedora Cloud documentation', url: 'https://docs.fedoraproject.org/en-US/fedora-cloud/' },
-        { text: 'Fedora release notes', url: 'https://docs.fedoraproject.org/en-US/fedora/latest/release-notes/' },
+        {
+          text: 'Fedora release notes',
+          url: 'https://docs.fedoraproject.org/en-US/fedora/latest/release-notes/',
+        },
       ],
       supportDescription:
         'Fedora is supported by its community: Ask Fedora (https://discussion.fedoraproject.org), the Fedora Cloud SIG, and Matrix #cloud:fedoraproject.org.',

@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { busSchema } from './bus-schema.js';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)');
-const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region code such as us-east-1');
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region code such as us-east-1');
 const roleArn = z
   .string()
   .regex(/^arn:aws(-us-gov|-cn)?:iam::\d{12}:role\/[a-zA-Z_0-9+=,.@\-/]+$/, 'must be an IAM role ARN');
@@ -54,7 +56,10 @@ const securityGroupSchema = z.strictObject({
   protocol: z.enum(['tcp', 'udp']),
   fromPort: z.number().int().min(1).max(65535),
   toPort: z.number().int().min(1).max(65535),
-  cidrs: z.array(z.string().regex(/^[\d.:a-fA-F]+\/\d{1,3}$/, 'must be a CIDR such as 0.0.0.0/0')).min(1).max(5),
+  cidrs: z
+    .array(z.string().regex(/^[\d.:a-fA-F]+\/\d{1,3}$/, 'must be a CIDR such as 0.0.0.0/0'))
+    .min(1)
+    .max(5),
 });
 
 /** Every listing field of one product; an architecture may override any of them. */
@@ -66,7 +71,10 @@ const listingFields = {
   highlights: z.array(z.string().min(1)).min(1).max(3),
   categories: z.array(z.string().min(1)).min(1).max(3),
   searchKeywords: z.array(z.string().min(1)).min(1).max(15),
-  additionalResources: z.array(z.strictObject({ text: z.string().min(1), url: httpUrl })).max(3).default([]),
+  additionalResources: z
+    .array(z.strictObject({ text: z.string().min(1), url: httpUrl }))
+    .max(3)
+    .default([]),
   supportDescription: z.string().min(1),
   logoUrl: httpsUrl,
   videoUrl: httpsUrl.optional(),
@@ -87,7 +95,9 @@ const listingFields = {
     .default([{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: ['0.0.0.0/0'] }]),
   usageInstructions: z.string().min(1),
   upgradeInstructions: z.string().min(1),
-  recommendedInstanceType: z.string().regex(/^[a-z]+[0-9]+[a-z-]*\.[0-9]*[a-z]+$/, 'must be an instance type such as t3.small'),
+  recommendedInstanceType: z
+    .string()
+    .regex(/^[a-z]+[0-9]+[a-z-]*\.[0-9]*[a-z]+$/, 'must be an instance type such as t3.small'),
   /** Placeholders as in title plus {label} {composeId} {imageName} {date}. */
   versionTitle: z.string().min(1).default('{release}.{label}'),
   releaseNotes: z.string().min(1),
@@ -119,7 +129,9 @@ const listingOverrideSchema = z.strictObject(
 const productSchema = z.strictObject({
   ...listingFields,
   /** Existing Marketplace product ids, keyed `<release>/<arch>`, e.g. `41/x86_64: prod-abc...`. */
-  productIds: z.record(z.string().regex(/^\d+\/(x86_64|arm64)$/, 'keys look like 41/x86_64'), z.string().min(1)).default({}),
+  productIds: z
+    .record(z.string().regex(/^\d+\/(x86_64|arm64)$/, 'keys look like 41/x86_64'), z.string().min(1))
+    .default({}),
   architectures: z
     .strictObject({ x86_64: listingOverrideSchema.optional(), arm64: listingOverrideSchema.optional() })
     .default({}),
@@ -135,7 +147,12 @@ const simSchema = z.strictObject({
       /** Wall-clock milliseconds added to every API call (0 for unit tests, realistic for benchmarks). */
       apiCallMilliseconds: z.number().min(0).default(0),
     })
-    .default({ copyImageSeconds: 1800, changeSetPrepareSeconds: 120, changeSetApplySeconds: 900, apiCallMilliseconds: 0 }),
+    .default({
+      copyImageSeconds: 1800,
+      changeSetPrepareSeconds: 120,
+      changeSetApplySeconds: 900,
+      apiCallMilliseconds: 0,
+    }),
   faults: z
     .strictObject({
       /** Probability (0..1) that any API call is throttled. */
@@ -202,7 +219,10 @@ export const configSchema = z
         /** In-flight CopyImage calls per region (AWS allows ~300 concurrent copies per region). */
         copiesPerRegion: z.number().int().min(1).max(300).default(20),
         pollSeconds: z
-          .strictObject({ image: z.number().min(0.01).default(15), changeSet: z.number().min(0.01).default(60) })
+          .strictObject({
+            image: z.number().min(0.01).default(15),
+            changeSet: z.number().min(0.01).default(60),
+          })
           .default({ image: 15, changeSet: 60 }),
         retry: z
           .strictObject({

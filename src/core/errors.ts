@@ -72,7 +72,8 @@ export class ConfigError extends AppError {
   override describe(): string {
     if (this.issues.length <= 1) return super.describe();
     const lines = this.issues.map(
-      (i) => `  - ${i.field ?? '(root)'}: ${i.rule ?? ''}${i.value !== undefined ? ` (got ${formatValue(i.value)})` : ''}`,
+      (i) =>
+        `  - ${i.field ?? '(root)'}: ${i.rule ?? ''}${i.value !== undefined ? ` (got ${formatValue(i.value)})` : ''}`,
     );
     return `${this.message.replace(/\.$/, '')}:\n${lines.join('\n')}`;
   }
@@ -89,7 +90,12 @@ export type CloudErrorKind =
   | 'quota'
   | 'network';
 
-const retryableKinds: ReadonlySet<CloudErrorKind> = new Set(['throttling', 'server', 'resource-in-use', 'network']);
+const retryableKinds: ReadonlySet<CloudErrorKind> = new Set([
+  'throttling',
+  'server',
+  'resource-in-use',
+  'network',
+]);
 
 /** Marketplace change-set error detail, as AWS reports it in ErrorDetailList. */
 export interface CloudErrorDetail {
@@ -144,7 +150,8 @@ export class InternalError extends AppError {
 }
 
 export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
   try {
     const text = JSON.stringify(value);
     if (text === undefined) return String(value);

@@ -87,7 +87,11 @@ export class Scheduler {
   /** One job, stage after stage, for as long as it has work due now. */
   private async runJob(job: Job): Promise<void> {
     let current: Job | undefined = job;
-    while (current && !isTerminal(current.state) && current.nextRunAt.getTime() <= this.ctx.clock.now().getTime()) {
+    while (
+      current &&
+      !isTerminal(current.state) &&
+      current.nextRunAt.getTime() <= this.ctx.clock.now().getTime()
+    ) {
       const previous: Job = current;
       const result = await runStage(previous, this.ctx);
       current = result?.job;

@@ -127,7 +127,10 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
       expect((await store.dueJobs(at(2_000), 10)).map((j) => j.id)).toEqual([early.id, middle.id]);
       expect(await store.dueJobs(at(999), 10)).toEqual([]);
       // Jobs already running are left out, and a limit of 0 asks for nothing.
-      expect((await store.dueJobs(at(10_000), 10, [early.id])).map((j) => j.id)).toEqual([middle.id, late.id]);
+      expect((await store.dueJobs(at(10_000), 10, [early.id])).map((j) => j.id)).toEqual([
+        middle.id,
+        late.id,
+      ]);
       expect(await store.dueJobs(at(10_000), 0)).toEqual([]);
     });
 

@@ -16,7 +16,9 @@ export async function run(options: ValidateOptions): Promise<number> {
       .map(([name]) => name);
     const products = Object.keys(config.products);
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ valid: true, source, adapter: config.cloud.adapter, partitions, products }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ valid: true, source, adapter: config.cloud.adapter, partitions, products }, null, 2)}\n`,
+      );
     } else {
       process.stdout.write(
         `${source}: valid (adapter ${config.cloud.adapter}; partitions ${partitions.join(', ')}; products ${products.join(', ')})\n`,
@@ -25,7 +27,9 @@ export async function run(options: ValidateOptions): Promise<number> {
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof ConfigError && options.json) {
-      process.stdout.write(`${JSON.stringify({ valid: false, source: file ?? null, errors: error.issues }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ valid: false, source: file ?? null, errors: error.issues }, null, 2)}\n`,
+      );
       process.stderr.write(`fedora-marketplace: error: ${error.describe()}\n`);
       return error.exitCode;
     }

@@ -10,7 +10,14 @@ import type { ImageRequest } from '../../intake/image-request.js';
 import { findSourceImage } from '../../pipeline/stages/verify.js';
 import { listingPartition } from '../../pipeline/context.js';
 import { acceptRequests, driveJobs, exitCodeFor, printJobs, type SkippedView } from '../jobs-output.js';
-import { quarantine, recordSkip, seedOne, seedSources, skippedView, sourceProblem } from '../message-intake.js';
+import {
+  quarantine,
+  recordSkip,
+  seedOne,
+  seedSources,
+  skippedView,
+  sourceProblem,
+} from '../message-intake.js';
 import { openRuntime, type CommonOptions, type Runtime } from '../runtime.js';
 
 interface PublishOptions extends CommonOptions {
@@ -28,7 +35,8 @@ interface PublishOptions extends CommonOptions {
 }
 
 export async function run(options: PublishOptions): Promise<number> {
-  const byAmi = options.sourceAmi !== undefined || options.release !== undefined || options.arch !== undefined;
+  const byAmi =
+    options.sourceAmi !== undefined || options.release !== undefined || options.arch !== undefined;
   if (!options.message?.length && !byAmi) {
     throw new UsageError('nothing to publish', {
       rule: 'publish needs --message FILE, or --release N --arch A --source-ami ID',
@@ -36,7 +44,9 @@ export async function run(options: PublishOptions): Promise<number> {
     });
   }
   if (options.message?.length && byAmi) {
-    throw new UsageError('--message cannot be combined with --release/--arch/--source-ami', { hint: 'run publish twice' });
+    throw new UsageError('--message cannot be combined with --release/--arch/--source-ami', {
+      hint: 'run publish twice',
+    });
   }
   const runtime = await openRuntime(options);
   try {
@@ -51,7 +61,10 @@ export async function run(options: PublishOptions): Promise<number> {
     await preVerify(runtime, requests);
 
     const jobs = await acceptRequests(runtime, requests, 'file', say);
-    const done = await driveJobs(runtime, jobs, { detach: options.detach === true, json: options.json === true });
+    const done = await driveJobs(runtime, jobs, {
+      detach: options.detach === true,
+      json: options.json === true,
+    });
     printJobs(done, skipped, options.json === true, runtime);
     return exitCodeFor(done);
   } finally {
@@ -77,7 +90,10 @@ async function requestsFromMessages(
       });
     }
     try {
-      for (const message of parseMessageFile(text, { file, ...(options.topic ? { topic: options.topic } : {}) })) {
+      for (const message of parseMessageFile(text, {
+        file,
+        ...(options.topic ? { topic: options.topic } : {}),
+      })) {
         messages.push({ file, message });
       }
     } catch (error) {
@@ -113,15 +129,31 @@ async function requestsFromMessages(
   return { requests, skipped };
 }
 
-async function requestFromFlags(runtime: Runtime, options: PublishOptions, say: (line: string) => void): Promise<ImageRequest> {
+async function requestFromFlags(
+  runtime: Runtime,
+  options: PublishOptions,
+  say: (line: string) => void,
+): Promise<ImageRequest> {
   const release = Number(options.release);
   if (!options.release || !Number.isInteger(release) || release < 1) {
-    throw new UsageError('--release must be a Fedora release number', { field: '--release', value: options.release ?? '(missing)', rule: 'a positive integer such as 41' });
+    throw new UsageError('--release must be a Fedora release number', {
+      field: '--release',
+      value: options.release ?? '(missing)',
+      rule: 'a positive integer such as 41',
+    });
   }
   const arch = options.arch ? toAwsArch(options.arch) : undefined;
-  if (!arch) throw new UsageError('--arch is required with --source-ami', { field: '--arch', rule: 'x86_64 or aarch64 (arm64)' });
+  if (!arch)
+    throw new UsageError('--arch is required with --source-ami', {
+      field: '--arch',
+      rule: 'x86_64 or aarch64 (arm64)',
+    });
   if (!options.sourceAmi || !/^ami-[0-9a-f]{8,17}$/.test(options.sourceAmi)) {
-    throw new UsageError('--source-ami must be an AMI id', { field: '--source-ami', value: options.sourceAmi ?? '(missing)', rule: 'ami- followed by 8 or 17 hex digits' });
+    throw new UsageError('--source-ami must be an AMI id', {
+      field: '--source-ami',
+      value: options.sourceAmi ?? '(missing)',
+      rule: 'ami- followed by 8 or 17 hex digits',
+    });
   }
   const region = options.sourceRegion ?? runtime.config.fedora.sourceRegion;
   const { partition } = listingPartition(runtime.config);
@@ -129,7 +161,10 @@ async function requestFromFlags(runtime: Runtime, options: PublishOptions, say: 
     const name = options.imageName ?? `Fedora-Cloud-Base-AmazonEC2.${toFedoraArch(arch)}-${release}-1.1`;
     seedOne(runtime, { region, imageId: options.sourceAmi, name, arch }, say);
   }
-  const image = await findSourceImage(runtime.ctx, partition, { sourceAmi: options.sourceAmi, sourceRegion: region });
+  const image = await findSourceImage(runtime.ctx, partition, {
+    sourceAmi: options.sourceAmi,
+    sourceRegion: region,
+  });
   if (!image) {
     const error = new InputError(`source AMI ${options.sourceAmi} is not Fedora's`, {
       field: '--source-ami',
@@ -163,6 +198,10 @@ async function preVerify(runtime: Runtime, requests: ImageRequest[]): Promise<vo
   }
 }
 
-function reject(runtime: Runtime, error: InputError, extra: { payload: string; messageId?: string; topic?: string }): Promise<void> {
+function reject(
+  runtime: Runtime,
+  error: InputError,
+  extra: { payload: string; messageId?: string; topic?: string },
+): Promise<void> {
   return quarantine(runtime, 'file', error, extra);
 }

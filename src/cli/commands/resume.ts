@@ -12,9 +12,14 @@ export async function run(options: ResumeOptions): Promise<number> {
   const runtime = await openRuntime(options);
   try {
     if (options.retryFailed) await restartFailed(runtime);
-    const open = await runtime.store.listJobs({ states: ['verify', 'mirror', 'share', 'describe', 'submit', 'await', 'ssm'] });
+    const open = await runtime.store.listJobs({
+      states: ['verify', 'mirror', 'share', 'describe', 'submit', 'await', 'ssm'],
+    });
     if (!options.json) process.stdout.write(`resuming ${open.length} unfinished job(s)\n`);
-    const done = await driveJobs(runtime, open, { detach: options.detach === true, json: options.json === true });
+    const done = await driveJobs(runtime, open, {
+      detach: options.detach === true,
+      json: options.json === true,
+    });
     printJobs(done, [], options.json === true, runtime);
     return exitCodeFor(done);
   } finally {
@@ -40,9 +45,22 @@ async function restartFailed(runtime: Runtime): Promise<void> {
       updatedAt: now,
       data: {
         ...job.data,
-        ...(resubmit ? { submitAttempt: (job.data.submitAttempt ?? 1) + 1, changeSetId: undefined, changeSetStatus: undefined } : {}),
+        ...(resubmit
+          ? {
+              submitAttempt: (job.data.submitAttempt ?? 1) + 1,
+              changeSetId: undefined,
+              changeSetStatus: undefined,
+            }
+          : {}),
       },
     };
-    await runtime.store.saveJob(next, [{ at: now, stage: next.state, kind: 'note', message: `restarted by resume --retry-failed (was: ${job.reason ?? 'failed'})` }]);
+    await runtime.store.saveJob(next, [
+      {
+        at: now,
+        stage: next.state,
+        kind: 'note',
+        message: `restarted by resume --retry-failed (was: ${job.reason ?? 'failed'})`,
+      },
+    ]);
   }
 }

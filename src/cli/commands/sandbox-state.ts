@@ -22,13 +22,25 @@ export async function run(options: CommonOptions): Promise<number> {
     process.stdout.write(
       `${table(
         ['image', 'owner', 'region', 'state', 'name', 'shared with'],
-        state.images.map((i) => [i.id, i.owner, i.region, i.state, i.name, i.launchPermissions.join(',') || '-']),
+        state.images.map((i) => [
+          i.id,
+          i.owner,
+          i.region,
+          i.state,
+          i.name,
+          i.launchPermissions.join(',') || '-',
+        ]),
       )}\n\n`,
     );
     process.stdout.write(
       `${table(
         ['change set', 'product', 'status', 'changes'],
-        state.changeSets.map((c) => [c.id, c.product ?? '-', c.status, c.changes.map((x) => x.changeType).join(',')]),
+        state.changeSets.map((c) => [
+          c.id,
+          c.product ?? '-',
+          c.status,
+          c.changes.map((x) => x.changeType).join(','),
+        ]),
       )}\n`,
     );
     return ExitCode.ok;

@@ -20,7 +20,9 @@ export async function run(options: StatusOptions): Promise<number> {
         process.stdout.write('quarantine is empty\n');
       } else {
         for (const r of rejected) {
-          process.stdout.write(`${r.at.toISOString()} ${r.source} ${r.messageId ?? '-'} ${r.topic ?? ''}\n  ${r.reason ?? ''}\n`);
+          process.stdout.write(
+            `${r.at.toISOString()} ${r.source} ${r.messageId ?? '-'} ${r.topic ?? ''}\n  ${r.reason ?? ''}\n`,
+          );
         }
       }
       return ExitCode.ok;
@@ -28,7 +30,11 @@ export async function run(options: StatusOptions): Promise<number> {
     const jobs = await runtime.store.listJobs(options.jobs.length > 0 ? { ids: options.jobs } : {});
     const missing = options.jobs.filter((id) => !jobs.some((j) => j.id === id));
     if (missing.length > 0) {
-      throw new InputError(`no such job: ${missing.join(', ')}`, { field: 'job', value: missing[0], rule: 'must be a job id shown by `status`' });
+      throw new InputError(`no such job: ${missing.join(', ')}`, {
+        field: 'job',
+        value: missing[0],
+        rule: 'must be a job id shown by `status`',
+      });
     }
     const withEvents = options.events || options.jobs.length > 0;
     if (options.json) {
@@ -54,12 +60,16 @@ export async function run(options: StatusOptions): Promise<number> {
       j.updatedAt.toISOString().slice(0, 19),
       j.reason ?? '',
     ]);
-    process.stdout.write(`${table(['job', 'state', 'image', 'version', 'product', 'change set', 'updated', 'reason / waiting for'], rows)}\n`);
+    process.stdout.write(
+      `${table(['job', 'state', 'image', 'version', 'product', 'change set', 'updated', 'reason / waiting for'], rows)}\n`,
+    );
     if (withEvents) {
       for (const job of jobs) {
         process.stdout.write(`\n${job.id} (${job.request.imageName}):\n`);
         for (const e of await runtime.store.events(job.id)) {
-          process.stdout.write(`  ${e.at.toISOString().slice(0, 19)} ${e.stage.padEnd(9)} ${e.kind.padEnd(9)} ${e.message}\n`);
+          process.stdout.write(
+            `  ${e.at.toISOString().slice(0, 19)} ${e.stage.padEnd(9)} ${e.kind.padEnd(9)} ${e.message}\n`,
+          );
         }
       }
     }

@@ -25,27 +25,40 @@ export async function awaitStage(job: Job, ctx: PipelineContext): Promise<StepOu
     const created = described.changes.find((c) => c.changeType === 'CreateProduct')?.entity.identifier;
     const productId = job.data.productId ?? created;
     // The version is live: its SSM alias is checked next (stages/ssm.ts).
-    return advance(productId ? 'ssm' : 'published', `change set ${id} SUCCEEDED: version "${job.data.versionTitle}" is on product ${productId}`, {
-      changeSetStatus: status,
-      ...(productId ? { productId } : {}),
-    });
+    return advance(
+      productId ? 'ssm' : 'published',
+      `change set ${id} SUCCEEDED: version "${job.data.versionTitle}" is on product ${productId}`,
+      {
+        changeSetStatus: status,
+        ...(productId ? { productId } : {}),
+      },
+    );
   }
-  const errors = described.changes.flatMap((c) => c.errors.map((e) => ({ code: e.code, message: `${c.changeType}: ${e.message}` })));
+  const errors = described.changes.flatMap((c) =>
+    c.errors.map((e) => ({ code: e.code, message: `${c.changeType}: ${e.message}` })),
+  );
   if (status === 'FAILED' && described.failureCode === 'SERVER_FAULT') {
     const attempt = job.data.submitAttempt ?? 1;
     if (attempt < maxSubmitAttempts) {
-      return advance('submit', `change set ${id} failed with SERVER_FAULT; submitting again (attempt ${attempt + 1})`, {
-        changeSetStatus: status,
-        changeSetErrors: errors,
-        submitAttempt: attempt + 1,
-        changeSetId: undefined,
-      });
+      return advance(
+        'submit',
+        `change set ${id} failed with SERVER_FAULT; submitting again (attempt ${attempt + 1})`,
+        {
+          changeSetStatus: status,
+          changeSetErrors: errors,
+          submitAttempt: attempt + 1,
+          changeSetId: undefined,
+        },
+      );
     }
   }
   const detail = errors.length > 0 ? `: ${errors.map((e) => `${e.code}: ${e.message}`).join('; ')}` : '';
   const why = described.failureDescription ? ` (${described.failureDescription})` : '';
-  return fail(`change set ${id} ${status}${described.failureCode ? ` with ${described.failureCode}` : ''}${why}${detail}`, {
-    changeSetStatus: status,
-    changeSetErrors: errors,
-  });
+  return fail(
+    `change set ${id} ${status}${described.failureCode ? ` with ${described.failureCode}` : ''}${why}${detail}`,
+    {
+      changeSetStatus: status,
+      changeSetErrors: errors,
+    },
+  );
 }

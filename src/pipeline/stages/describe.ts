@@ -86,14 +86,18 @@ export async function describeStage(job: Job, ctx: PipelineContext): Promise<Ste
   const changeSetPath = join(dir, 'change-set.json');
   await writeFile(changeSetPath, JSON.stringify(changeSetDocument(changes), null, 2) + '\n');
 
-  return advance('submit', `listing "${productTitle}" version ${listing.versionTitle} exported to ${written.xlsx}`, {
-    listing,
-    productTitle,
-    versionTitle: listing.versionTitle,
-    loadFormPath: written.xlsx,
-    changeSetPath,
-    ...(productId ? { productId } : {}),
-  });
+  return advance(
+    'submit',
+    `listing "${productTitle}" version ${listing.versionTitle} exported to ${written.xlsx}`,
+    {
+      listing,
+      productTitle,
+      versionTitle: listing.versionTitle,
+      loadFormPath: written.xlsx,
+      changeSetPath,
+      ...(productId ? { productId } : {}),
+    },
+  );
 }
 
 /** The product for this release and architecture: configured id, else the seller's product of that title. */
@@ -103,7 +107,8 @@ async function findProductId(
   job: Job,
   productTitle: string,
 ): Promise<string | undefined> {
-  const configured = config.products[job.request.subvariant]?.productIds[`${job.request.release}/${job.request.arch}`];
+  const configured =
+    config.products[job.request.subvariant]?.productIds[`${job.request.release}/${job.request.arch}`];
   if (configured) return configured;
   const found = await catalog.listEntities({ entityType: 'AmiProduct', productTitle });
   return found[0]?.entityId;

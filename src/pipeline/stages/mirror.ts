@@ -34,7 +34,10 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
           { mirroredAmis, mirroredSnapshots, copyAttempts },
         );
       }
-      ctx.logger.warn({ job: job.id, region, image: image.imageId, reason: image.stateReason }, 'copy failed; starting it again');
+      ctx.logger.warn(
+        { job: job.id, region, image: image.imageId, reason: image.stateReason },
+        'copy failed; starting it again',
+      );
       await ec2.deregisterImage(region, image.imageId);
       copyAttempts[region] = starts + 1;
       image = undefined;
@@ -64,13 +67,25 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
   }
 
   const patch: Partial<JobData> = { mirroredAmis, mirroredSnapshots, copyAttempts };
-  if (pending.length > 0) return wait(pollAt(ctx, 'image', job), `waiting for copies: ${pending.join(', ')}`, patch);
-  return advance('share', `mirrored into ${regions.length} region(s): ${regions.map((r) => `${r} ${mirroredAmis[r]}`).join(', ')}`, patch);
+  if (pending.length > 0)
+    return wait(pollAt(ctx, 'image', job), `waiting for copies: ${pending.join(', ')}`, patch);
+  return advance(
+    'share',
+    `mirrored into ${regions.length} region(s): ${regions.map((r) => `${r} ${mirroredAmis[r]}`).join(', ')}`,
+    patch,
+  );
 }
 
 /** The mirror of this image in `region`: by id when known, otherwise by its deterministic name. */
-async function currentMirror(ec2: Ec2Port, region: string, knownId: string | undefined, name: string): Promise<Image | undefined> {
-  const query = knownId ? { owners: ['self'] as [string], imageIds: [knownId] } : { owners: ['self'] as [string], names: [name] };
+async function currentMirror(
+  ec2: Ec2Port,
+  region: string,
+  knownId: string | undefined,
+  name: string,
+): Promise<Image | undefined> {
+  const query = knownId
+    ? { owners: ['self'] as [string], imageIds: [knownId] }
+    : { owners: ['self'] as [string], names: [name] };
   const images = await ec2.describeImages(region, query);
   return images.find((i) => i.state !== 'deregistered');
 }

@@ -18,12 +18,15 @@ export async function shareStage(job: Job, ctx: PipelineContext): Promise<StepOu
     await ec2.modifyImageLaunchPermission(region, imageId, { add: accounts });
     // Read back: the Marketplace fails the change set hours later if a grant silently did not apply.
     const missing = absent(await ec2.describeImageLaunchPermission(region, imageId));
-    if (missing.length > 0) return fail(`launch permission on ${imageId} (${region}) did not take for ${missing.join(', ')}`);
+    if (missing.length > 0)
+      return fail(`launch permission on ${imageId} (${region}) did not take for ${missing.join(', ')}`);
     for (const snapshotId of job.data.mirroredSnapshots[imageId] ?? []) {
       await ec2.modifySnapshotCreateVolumePermission(region, snapshotId, { add: accounts });
       const missingVolume = absent(await ec2.describeSnapshotCreateVolumePermission(region, snapshotId));
       if (missingVolume.length > 0) {
-        return fail(`createVolumePermission on ${snapshotId} (${region}) did not take for ${missingVolume.join(', ')}`);
+        return fail(
+          `createVolumePermission on ${snapshotId} (${region}) did not take for ${missingVolume.join(', ')}`,
+        );
       }
     }
   }

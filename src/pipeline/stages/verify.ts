@@ -18,16 +18,20 @@ export async function verifyStage(job: Job, ctx: PipelineContext): Promise<StepO
   if (found.state === 'pending') {
     return wait(pollAt(ctx, 'image', job), `source ${found.imageId} is still pending in ${found.region}`);
   }
-  return advance('mirror', `source ${found.imageId} (${found.name}) verified: owner ${found.ownerId}, ${found.architecture}, hvm, ebs, unencrypted`, {
-    source: {
-      imageId: found.imageId,
-      region: found.region,
-      name: found.name,
-      snapshotIds: found.snapshotIds,
-      ...(found.creationDate ? { creationDate: found.creationDate } : {}),
-      ...(found.bootMode ? { bootMode: found.bootMode } : {}),
+  return advance(
+    'mirror',
+    `source ${found.imageId} (${found.name}) verified: owner ${found.ownerId}, ${found.architecture}, hvm, ebs, unencrypted`,
+    {
+      source: {
+        imageId: found.imageId,
+        region: found.region,
+        name: found.name,
+        snapshotIds: found.snapshotIds,
+        ...(found.creationDate ? { creationDate: found.creationDate } : {}),
+        ...(found.bootMode ? { bootMode: found.bootMode } : {}),
+      },
     },
-  });
+  );
 }
 
 export async function findSourceImage(
@@ -55,13 +59,17 @@ export function sourceImageProblem(
       `and only Fedora's own images are listed`
     );
   }
-  if (image.ownerId !== owner) return `source AMI ${image.imageId} is owned by ${image.ownerId}, not by Fedora (${owner})`;
+  if (image.ownerId !== owner)
+    return `source AMI ${image.imageId} is owned by ${image.ownerId}, not by Fedora (${owner})`;
   if (image.state !== 'available' && image.state !== 'pending') {
     return `source AMI ${image.imageId} is in state ${image.state}${image.stateReason ? ` (${image.stateReason})` : ''}, expected available`;
   }
-  if (image.virtualizationType !== 'hvm') return `source AMI ${image.imageId} is ${image.virtualizationType}; the Marketplace requires HVM`;
-  if (image.rootDeviceType !== 'ebs') return `source AMI ${image.imageId} is ${image.rootDeviceType}-backed; the Marketplace requires EBS`;
-  if (image.encrypted) return `source AMI ${image.imageId} has encrypted snapshots; the Marketplace refuses encrypted AMIs`;
+  if (image.virtualizationType !== 'hvm')
+    return `source AMI ${image.imageId} is ${image.virtualizationType}; the Marketplace requires HVM`;
+  if (image.rootDeviceType !== 'ebs')
+    return `source AMI ${image.imageId} is ${image.rootDeviceType}-backed; the Marketplace requires EBS`;
+  if (image.encrypted)
+    return `source AMI ${image.imageId} has encrypted snapshots; the Marketplace refuses encrypted AMIs`;
   if (image.architecture !== request.arch) {
     return `source AMI ${image.imageId} is ${image.architecture} but the message announced ${request.arch}`;
   }
@@ -76,7 +84,11 @@ export function sourceImageProblem(
  * (capped at 20 intervals), so an hour-long change set costs a few dozen calls, not hundreds, and
  * finishing is noticed at most ~20% late.
  */
-export function pollAt(ctx: Pick<PipelineContext, 'clock' | 'config'>, what: 'image' | 'changeSet', job: Pick<Job, 'data'>): Date {
+export function pollAt(
+  ctx: Pick<PipelineContext, 'clock' | 'config'>,
+  what: 'image' | 'changeSet',
+  job: Pick<Job, 'data'>,
+): Date {
   const now = ctx.clock.now().getTime();
   const base = ctx.config.pipeline.pollSeconds[what] * 1000;
   const started = job.data.stageStartedAt ? Date.parse(job.data.stageStartedAt) : now;
