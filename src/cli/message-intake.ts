@@ -12,6 +12,7 @@ import type { Job } from '../pipeline/job.js';
 import { findSourceImage, sourceImageProblem } from '../pipeline/stages/verify.js';
 import { acceptRequest, type SkippedView } from './jobs-output.js';
 import type { Runtime } from './runtime.js';
+import type { SeedImageSpec } from '../cloud/sim/index.js';
 
 export type Say = (line: string) => void;
 
@@ -138,10 +139,14 @@ export function skippedView(reason: string, summary: SkipSummary, message: Fedor
 
 /** Sandbox: Fedora's public images named by the messages are registered in the simulated cloud first. */
 export function seedSources(runtime: Runtime, requests: ImageRequest[], say: Say): void {
+  const sim = runtime.sim;
+  if (!sim) return;
   for (const request of requests) {
-    for (const [region, imageId] of Object.entries(request.regions)) {
-      seedOne(runtime, { region, imageId, name: request.imageName, arch: request.arch }, say, true);
-    }
+    sim.seedImages(
+      Object.entries(request.regions).map(([region, imageId]) =>
+        sourceSpec({ region, imageId, name: request.imageName, arch: request.arch }),
+      ),
+    );
     say(
       `sandbox: seeded ${Object.keys(request.regions).length} Fedora-owned source image(s) (owner ${runtime.config.fedora.ownerAccount}) named ${request.imageName}`,
     );
@@ -152,21 +157,26 @@ export function seedOne(
   runtime: Runtime,
   spec: { region: string; imageId: string; name: string; arch: ImageRequest['arch'] },
   say: Say,
-  quiet = false,
 ): void {
-  const sim = runtime.sim;
-  if (!sim) return;
-  const exists = sim.state().images.some((i) => i.id === spec.imageId && i.region === spec.region);
-  if (exists) return;
-  sim.seedImage({
+  const seeded = runtime.sim?.seedImages([sourceSpec(spec)])[0];
+  if (seeded?.created)
+    say(`sandbox: seeded Fedora-owned source image ${spec.imageId} (${spec.name}) in ${spec.region}`);
+}
+
+/** Fedora's images boot in UEFI when the instance type supports it (uefi-preferred). */
+function sourceSpec(spec: {
+  region: string;
+  imageId: string;
+  name: string;
+  arch: ImageRequest['arch'];
+}): SeedImageSpec {
+  return {
     region: spec.region,
     imageId: spec.imageId,
     name: spec.name,
     architecture: spec.arch,
     bootMode: 'uefi-preferred',
-  });
-  if (!quiet)
-    say(`sandbox: seeded Fedora-owned source image ${spec.imageId} (${spec.name}) in ${spec.region}`);
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import { sandboxState, type SandboxState } from './sandbox-state.js';
 import { findMarketplaceAmi, SimSsm } from './ssm.js';
 import { SimSts } from './sts.js';
 import { SimWorld } from './world.js';
+import type { SimImage, WorldState } from './world-state.js';
 
 export { readSimClock } from './persistence.js';
 export type { SandboxState } from './sandbox-state.js';
@@ -64,6 +65,8 @@ export interface SeedImageSpec {
 export interface SimCloud extends Cloud {
   /** Registers an image (with one snapshot) owned by any account, e.g. Fedora's or an impostor's. */
   seedImage(spec: SeedImageSpec): Image;
+  /** Registers several images at once; `created` is false for an id that already existed. */
+  seedImages(specs: SeedImageSpec[]): Array<{ image: Image; created: boolean }>;
   state(): SandboxState;
   /** Calls per operation, keyed `service:Operation` (e.g. `ec2:CopyImage`). */
   callCounts(): Record<string, number>;
@@ -125,51 +128,21 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
     },
 
     seedImage(spec) {
-      if (partitionOfRegion(spec.region) === undefined) {
-        throw new ConfigError('Cannot seed an image in an unknown region', [
-          { field: 'region', value: spec.region, rule: 'must be an AWS region' },
-        ]);
+      return this.seedImages([spec])[0]!.image;
+    },
+
+    seedImages(specs) {
+      for (const spec of specs) {
+        if (partitionOfRegion(spec.region) === undefined) {
+          throw new ConfigError('Cannot seed an image in an unknown region', [
+            { field: 'region', value: spec.region, rule: 'must be an AWS region' },
+          ]);
+        }
       }
-      const ownerId = spec.ownerId ?? options.fedoraOwner;
-      return world.mutate((state, now) => {
-        const hex = createHash('sha256')
-          .update([ownerId, spec.region, spec.name].join('\u0000'))
-          .digest('hex');
-        const imageId = spec.imageId ?? `ami-${hex.slice(0, 17)}`;
-        const existing = state.images[imageId];
-        if (existing) return toPublicImage(existing);
-        const snapshotId = `snap-${hex.slice(17, 34)}`;
-        const encrypted = spec.encrypted ?? false;
-        state.snapshots[snapshotId] = {
-          snapshotId,
-          ownerId,
-          region: spec.region,
-          encrypted,
-          tags: {},
-          createVolumePermissions: [],
-        };
-        state.images[imageId] = {
-          imageId,
-          name: spec.name,
-          description: spec.description,
-          ownerId,
-          region: spec.region,
-          state: 'available',
-          architecture: spec.architecture,
-          virtualizationType: 'hvm',
-          rootDeviceType: 'ebs',
-          rootDeviceName: '/dev/sda1',
-          encrypted,
-          snapshotIds: [snapshotId],
-          bootMode: spec.bootMode ?? (spec.architecture === 'arm64' ? 'uefi' : 'uefi-preferred'),
-          enaSupport: true,
-          public: spec.public ?? true,
-          tags: {},
-          creationDate: spec.creationDate ?? new Date(now).toISOString(),
-          launchPermissions: [],
-        };
-        return toPublicImage(state.images[imageId]);
-      });
+      // One mutation, so seeding a message's twenty-odd regions writes the state file once.
+      return world.mutate((state, now) =>
+        specs.map((spec) => seedInto(state, now, spec, options.fedoraOwner)),
+      );
     },
 
     state: () => world.read((state, now) => sandboxState(state, now)),
@@ -178,4 +151,49 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
     flush: () => world.flush(),
     close: async () => world.flush(),
   };
+}
+
+function seedInto(
+  state: WorldState,
+  now: number,
+  spec: SeedImageSpec,
+  fedoraOwner: string,
+): { image: Image; created: boolean } {
+  const ownerId = spec.ownerId ?? fedoraOwner;
+  const hex = createHash('sha256').update([ownerId, spec.region, spec.name].join('\u0000')).digest('hex');
+  const imageId = spec.imageId ?? `ami-${hex.slice(0, 17)}`;
+  const existing = state.images[imageId];
+  if (existing) return { image: toPublicImage(existing), created: false };
+  const snapshotId = `snap-${hex.slice(17, 34)}`;
+  const encrypted = spec.encrypted ?? false;
+  state.snapshots[snapshotId] = {
+    snapshotId,
+    ownerId,
+    region: spec.region,
+    encrypted,
+    tags: {},
+    createVolumePermissions: [],
+  };
+  const image: SimImage = {
+    imageId,
+    name: spec.name,
+    description: spec.description,
+    ownerId,
+    region: spec.region,
+    state: 'available',
+    architecture: spec.architecture,
+    virtualizationType: 'hvm',
+    rootDeviceType: 'ebs',
+    rootDeviceName: '/dev/sda1',
+    encrypted,
+    snapshotIds: [snapshotId],
+    bootMode: spec.bootMode ?? (spec.architecture === 'arm64' ? 'uefi' : 'uefi-preferred'),
+    enaSupport: true,
+    public: spec.public ?? true,
+    tags: {},
+    creationDate: spec.creationDate ?? new Date(now).toISOString(),
+    launchPermissions: [],
+  };
+  state.images[imageId] = image;
+  return { image: toPublicImage(image), created: true };
 }
