@@ -11,7 +11,7 @@
  * those same images under new message ids (duplicates), 14,000 irrelevant (other architectures and
  * subvariants: skips) and 4,000 invalid (not JSON, broken bodies: quarantined).
  *
- * Both consumers use prefetch 25 (Fedora's and listen's default; BENCH_PREFETCH overrides it). With
+ * Both consumers use listen's default prefetch (`bus.prefetch`; BENCH_PREFETCH overrides it). With
  * SQLite at synchronous=FULL every group commit is one disk sync, and the prefetch window bounds how
  * many decisions share it: the intake rate grows with the prefetch.
  */
@@ -27,13 +27,14 @@ import { stringify } from 'yaml';
 import { startListener } from '../cli/bus-service.js';
 import { openRuntime } from '../cli/runtime.js';
 import { sandboxConfig } from '../config/sandbox-config.js';
+import { defaultBusPrefetch } from '../config/bus-schema.js';
 import type { BusConfig } from '../intake/amqp/bus-options.js';
 import type { BenchSection } from './section.js';
 import { round } from './stats.js';
 
 const brokerUrl = process.env.RABBIT_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const routingKey = 'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#';
-const prefetch = Number(process.env.BENCH_PREFETCH ?? 25);
+const prefetch = Number(process.env.BENCH_PREFETCH ?? defaultBusPrefetch);
 export const intakeMessages = 20_000;
 
 interface BenchMessage {

@@ -8,6 +8,11 @@ import type { BusConfig } from '../intake/amqp/bus-options.js';
 /** The local RabbitMQ the sandbox and the tests use (`.ci/run` starts it). */
 export const sandboxBusUrl = 'amqp://guest:guest@127.0.0.1:5672/%2F';
 export const defaultBusRoutingKey = 'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#';
+/**
+ * Higher than fedora-messaging's per-message consumers use: listen commits the decisions of one prefetch
+ * window together, one disk sync per window, before acknowledging them, so the window sets the batch.
+ */
+export const defaultBusPrefetch = 100;
 
 export const busSchema = z.strictObject({
   url: z
@@ -29,7 +34,7 @@ export const busSchema = z.strictObject({
     })
     .default({ durable: true, autoDelete: false, exclusive: false }),
   routingKeys: z.array(z.string().min(1)).min(1).default([defaultBusRoutingKey]),
-  prefetch: z.number().int().min(1).max(65535).default(25),
+  prefetch: z.number().int().min(1).max(65535).default(defaultBusPrefetch),
   /** Prepended to announcement topics. */
   topicPrefix: z.string().default('org.fedoraproject.prod'),
   publishExchange: z.string().min(1).default('amq.topic'),
