@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { acceptRequests } from '../cli/jobs-output.js';
-import { createLogger, simPartitions, type Runtime } from '../cli/runtime.js';
+import { assembleRuntime, createLogger, simPartitions } from '../cli/runtime.js';
 import { createAwsCloud } from '../cloud/aws/aws-cloud.js';
 import type { ClientHook } from '../cloud/aws/client-config.js';
 import type { Cloud } from '../cloud/ports.js';
@@ -22,7 +22,6 @@ import { parseConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
 import type { ImageRequest } from '../intake/image-request.js';
-import { createPipelineContext } from '../pipeline/context.js';
 import type { Job } from '../pipeline/job.js';
 import { Scheduler } from '../pipeline/scheduler.js';
 import { openStore } from '../store/open-store.js';
@@ -165,15 +164,7 @@ async function publishOnce(
   const stateDir = await mkdtemp(join(tmpdir(), 'fedora-marketplace-bench-aws-'));
   const store = await openStore({ driver: 'sqlite', stateDir });
   const logger = createLogger({});
-  const ctx = createPipelineContext({
-    config,
-    cloud,
-    store,
-    clock: systemClock,
-    logger,
-    outputDir: join(stateDir, 'listings'),
-  });
-  const runtime: Runtime = {
+  const runtime = assembleRuntime({
     config,
     configSource: '(bench)',
     stateDir,
@@ -182,16 +173,11 @@ async function publishOnce(
     ...(sim ? { sim } : {}),
     clock: systemClock,
     logger,
-    ctx,
-    close: async () => {
-      await cloud.close();
-      await store.close();
-    },
-  };
+  });
   try {
     const started = performance.now();
     const accepted = await acceptRequests(runtime, [request], 'bench', () => undefined);
-    await new Scheduler(ctx).settle({ ids: accepted.map((j) => j.id) });
+    await new Scheduler(runtime.ctx).settle({ ids: accepted.map((j) => j.id) });
     const wallMs = performance.now() - started;
     const jobs: Job[] = [];
     for (const { id } of accepted) {

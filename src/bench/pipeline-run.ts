@@ -8,13 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { acceptRequests } from '../cli/jobs-output.js';
-import { createLogger, simPartitions, type Runtime } from '../cli/runtime.js';
+import { assembleRuntime, createLogger, simPartitions } from '../cli/runtime.js';
 import { createSimCloud } from '../cloud/sim/index.js';
 import { parseConfig } from '../config/load.js';
 import { sandboxConfig } from '../config/sandbox-config.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { ManualClock, systemClock, type Clock } from '../core/clock.js';
-import { createPipelineContext } from '../pipeline/context.js';
 import type { Job } from '../pipeline/job.js';
 import { Scheduler } from '../pipeline/scheduler.js';
 import { openStore } from '../store/open-store.js';
@@ -82,15 +81,7 @@ export async function runPipeline(settings: PipelineRunSettings): Promise<Pipeli
   const rawStore = await openStore({ driver: 'sqlite', stateDir });
   const store = countingStore(rawStore, storeCalls);
   const logger = createLogger({});
-  const ctx = createPipelineContext({
-    config,
-    cloud: sim,
-    store,
-    clock,
-    logger,
-    outputDir: join(stateDir, 'listings'),
-  });
-  const runtime: Runtime = {
+  const runtime = assembleRuntime({
     config,
     configSource: '(bench)',
     stateDir,
@@ -100,12 +91,7 @@ export async function runPipeline(settings: PipelineRunSettings): Promise<Pipeli
     clock,
     ...(virtualClock ? { virtualClock } : {}),
     logger,
-    ctx,
-    close: async () => {
-      await sim.close();
-      await rawStore.close();
-    },
-  };
+  });
 
   try {
     const requests = seedBenchImages(sim, settings.images, config.fedora.sourceRegion);
@@ -118,7 +104,7 @@ export async function runPipeline(settings: PipelineRunSettings): Promise<Pipeli
     const started = performance.now();
 
     const accepted = await acceptRequests(runtime, requests, 'bench', () => undefined);
-    const scheduler = new Scheduler(ctx, virtualClock ? { virtualClock } : {});
+    const scheduler = new Scheduler(runtime.ctx, virtualClock ? { virtualClock } : {});
     await scheduler.settle({ ids: accepted.map((j) => j.id) });
 
     const wallMs = performance.now() - started;

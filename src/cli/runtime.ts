@@ -62,6 +62,27 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** A runtime over parts opened elsewhere (the CLI's own, or a benchmark's); it closes the cloud and store. */
+export function assembleRuntime(parts: Omit<Runtime, 'ctx' | 'close'>): Runtime {
+  const ctx = createPipelineContext({
+    config: parts.config,
+    cloud: parts.cloud,
+    store: parts.store,
+    clock: parts.clock,
+    logger: parts.logger,
+    outputDir: join(parts.stateDir, 'listings'),
+  });
+  return {
+    ...parts,
+    ctx,
+    async close() {
+      await parts.cloud.close();
+      await parts.store.close();
+      parts.logger.flush();
+    },
+  };
+}
+
 export function simStateFile(stateDir: string): string {
   return join(stateDir, 'sandbox-cloud.json');
 }
@@ -100,15 +121,7 @@ export async function openRuntime(options: CommonOptions): Promise<Runtime> {
     cloud = createAwsCloud(config, { logger });
   }
 
-  const ctx = createPipelineContext({
-    config,
-    cloud,
-    store,
-    clock,
-    logger,
-    outputDir: join(stateDir, 'listings'),
-  });
-  return {
+  return assembleRuntime({
     config,
     configSource: source,
     stateDir,
@@ -118,13 +131,7 @@ export async function openRuntime(options: CommonOptions): Promise<Runtime> {
     clock,
     ...(virtualClock ? { virtualClock } : {}),
     logger,
-    ctx,
-    async close() {
-      await cloud.close();
-      await store.close();
-      logger.flush();
-    },
-  };
+  });
 }
 
 /** The simulated accounts mirror the configured ones, so the sandbox checks the same rules AWS would. */
