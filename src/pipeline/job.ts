@@ -28,6 +28,8 @@ export interface JobData {
   mirroredAmis: Record<string, string>;
   /** mirrored AMI id -> its snapshot ids. */
   mirroredSnapshots: Record<string, string[]>;
+  /** Regions whose mirror is available (not polled again). */
+  mirrorsReady?: string[];
   /** region -> copies started so far; a failed copy is deregistered and retried with a fresh token. */
   copyAttempts?: Record<string, number>;
   /** Accounts the base image and its snapshots were shared with, as read back. */

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Job, JobState } from '../../src/pipeline/job.js';
 import { runStage } from '../../src/pipeline/runner.js';
 import { makeHarness, internalAccount, type Harness } from './harness.js';
@@ -21,6 +21,27 @@ async function rewind(harness: Harness, job: Job, state: JobState, data: Partial
 }
 
 describe('re-running stages', () => {
+  it('mirror polls only the regions whose copy is not known to be available', async () => {
+    h = await makeHarness();
+    const created = await h.createJob(h.request());
+    await h.publishAll();
+    const published = await h.job(created.id);
+    const regions = Object.keys(published.data.mirroredAmis);
+    expect(published.data.mirrorsReady?.sort()).toEqual([...regions].sort());
+
+    const describeImages = vi.spyOn(h.sim.clients('aws').ec2, 'describeImages');
+    const allReady = await rewind(h, published, 'mirror', {});
+    expect((await runStage(allReady, h.ctx))?.job.state).toBe('share');
+    expect(describeImages).not.toHaveBeenCalled();
+
+    const [unsure, ...known] = regions;
+    const oneUnsure = await rewind(h, await h.job(created.id), 'mirror', { mirrorsReady: known });
+    const result = await runStage(oneUnsure, h.ctx);
+    expect(result?.job.state).toBe('share');
+    expect(describeImages.mock.calls.map(([region]) => region)).toEqual([unsure]);
+    expect(result?.job.data.mirrorsReady?.sort()).toEqual([...regions].sort());
+  });
+
   it('mirror finds the copies by name instead of copying again', async () => {
     h = await makeHarness();
     const created = await h.createJob(h.request());

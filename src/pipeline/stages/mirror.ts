@@ -21,10 +21,13 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
   const mirroredAmis = { ...job.data.mirroredAmis };
   const mirroredSnapshots = { ...job.data.mirroredSnapshots };
   const copyAttempts = { ...(job.data.copyAttempts ?? {}) };
+  const ready = new Set(job.data.mirrorsReady ?? []);
   const name = mirrorName(job);
   const pending: string[] = [];
 
   for (const region of regions) {
+    // Copies to different regions finish at different times; a finished one is not polled again.
+    if (ready.has(region) && mirroredAmis[region]) continue;
     let image = await currentMirror(ec2, region, mirroredAmis[region], name);
     if (image?.state === 'failed' || image?.state === 'error' || image?.state === 'invalid') {
       const starts = copyAttempts[region] ?? 1;
@@ -63,10 +66,11 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
     }
     mirroredAmis[region] = image.imageId;
     if (image.snapshotIds.length > 0) mirroredSnapshots[image.imageId] = image.snapshotIds;
-    if (image.state !== 'available') pending.push(`${region} ${image.imageId} ${image.state}`);
+    if (image.state === 'available') ready.add(region);
+    else pending.push(`${region} ${image.imageId} ${image.state}`);
   }
 
-  const patch: Partial<JobData> = { mirroredAmis, mirroredSnapshots, copyAttempts };
+  const patch: Partial<JobData> = { mirroredAmis, mirroredSnapshots, copyAttempts, mirrorsReady: [...ready] };
   if (pending.length > 0)
     return wait(pollAt(ctx, 'image', job), `waiting for copies: ${pending.join(', ')}`, patch);
   return advance(
