@@ -91,6 +91,19 @@ describe('publish the quick start messages in the sandbox', () => {
     expect(x86?.productId).not.toBe(arm?.productId);
   });
 
+  it('status shows each job with its version, product and SSM alias check, in a table', async () => {
+    const status = await runCli(['status'], opts);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout.split('\n')[0]).toMatch(
+      /^job +state +image +version +product +change set +ssm alias/,
+    );
+    for (const job of jobs) {
+      expect(status.stdout).toMatch(
+        new RegExp(`${job.id} +published +41/${job.arch} +41\\.1\\.4 +${job.productId} +SUCCEEDED +ok`),
+      );
+    }
+  });
+
   it('writes an XLSX load form with the mirrored us-east-1 AMI and a CreateProduct change set', async () => {
     for (const job of jobs) {
       expect(job.loadFormPath && existsSync(job.loadFormPath)).toBe(true);

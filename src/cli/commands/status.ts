@@ -57,11 +57,12 @@ export async function run(options: StatusOptions): Promise<number> {
       j.data.versionTitle ?? '-',
       j.data.productId ?? '-',
       j.data.changeSetId ? `${j.data.changeSetStatus ?? '?'}` : '-',
+      ssmSummary(j.data.ssmCheck),
       j.updatedAt.toISOString().slice(0, 19),
       j.reason ?? '',
     ]);
     process.stdout.write(
-      `${table(['job', 'state', 'image', 'version', 'product', 'change set', 'updated', 'reason / waiting for'], rows)}\n`,
+      `${table(['job', 'state', 'image', 'version', 'product', 'change set', 'ssm alias', 'updated', 'reason / waiting for'], rows)}\n`,
     );
     if (withEvents) {
       for (const job of jobs) {
@@ -77,4 +78,12 @@ export async function run(options: StatusOptions): Promise<number> {
   } finally {
     await runtime.close();
   }
+}
+
+/** `ok` when the alias resolves in every sampled region, else the regions that do not, e.g. `missing: eu-west-1`. */
+function ssmSummary(check: Record<string, string> | undefined): string {
+  if (!check) return '-';
+  const bad = Object.entries(check).filter(([, result]) => result !== 'ok');
+  if (bad.length === 0) return 'ok';
+  return bad.map(([region, result]) => `${result}: ${region}`).join(', ');
 }
