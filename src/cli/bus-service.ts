@@ -12,6 +12,7 @@ import { BusConsumer, type Delivery, type Verdict } from '../intake/amqp/consume
 import { BusPublisher } from '../intake/amqp/publisher.js';
 import { parseMessageFile, type FedoraMessage } from '../intake/envelope.js';
 import type { Job } from '../pipeline/job.js';
+import { StaleJobError } from '../store/store.js';
 import { Scheduler } from '../pipeline/scheduler.js';
 import { IntakeBatcher, withBatchedIntake } from './intake-batch.js';
 import { intakeMessage, quarantine, type IntakeOutcome } from './message-intake.js';
@@ -58,6 +59,19 @@ export function deliveryMessage(delivery: Delivery): FedoraMessage {
   return message as FedoraMessage;
 }
 
+/** Records the announcement; a job changed meanwhile keeps its newer state (the flag only avoids a repeat). */
+async function markAnnounced(runtime: Runtime, job: Job, topic: string): Promise<void> {
+  const now = runtime.clock.now();
+  try {
+    await runtime.store.saveJob(
+      { ...job, data: { ...job.data, announcedAt: now.toISOString() }, updatedAt: now },
+      [{ at: now, stage: job.state, kind: 'note', message: `announced on ${topic}` }],
+    );
+  } catch (error) {
+    if (!(error instanceof StaleJobError)) throw error;
+  }
+}
+
 export async function startListener(runtime: Runtime, options: ListenerOptions): Promise<Listener> {
   const log: Logger = runtime.logger.child({ component: 'listen' });
   const counts: IntakeCounts = { accepted: 0, duplicate: 0, skipped: 0, rejected: 0, seen: 0, requeued: 0 };
@@ -72,7 +86,7 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
       })
     : undefined;
   if (publisher) {
-    runtime.ctx.onTerminal = async (job: Job) => {
+    const announce = async (job: Job) => {
       // The job is already stored as terminal: a failed announcement is logged, never undoes it.
       try {
         const receipt = await publishAnnouncement(publisher, job);
@@ -80,10 +94,16 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
           { jobId: job.id, state: job.state, topic: receipt.routingKey, messageId: receipt.messageId },
           'announced',
         );
+        await markAnnounced(runtime, job, receipt.routingKey);
       } catch (error) {
         log.error({ jobId: job.id, err: describeError(error) }, 'announcement failed');
       }
     };
+    runtime.ctx.onTerminal = announce;
+    // A job that ended just before a crash or a broker outage was stored but never announced.
+    for (const job of await runtime.store.listJobs({ states: ['published', 'failed'] })) {
+      if (job.request.origin.kind === 'bus' && !job.data.announcedAt) await announce(job);
+    }
   }
 
   // The intake writes its records in groups (see intake-batch.ts); the pipeline keeps the plain store.

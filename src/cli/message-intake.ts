@@ -24,8 +24,8 @@ export type IntakeOutcome =
   | { kind: 'seen' };
 
 export interface IntakeOptions {
-  /** Intake log source: `file`, `bus`, `replay`. */
-  source: string;
+  /** Intake log source; also the origin recorded on the job. */
+  source: 'file' | 'bus' | 'replay';
   /** Names the origin in job history and error messages (a file name; absent for the bus). */
   file?: string;
   includePrerelease?: boolean;
@@ -45,7 +45,10 @@ export async function intakeMessage(
   if (message.id !== undefined && (await runtime.store.hasMessage(message.id))) return { kind: 'seen' };
   const decision = interpretMessage(message, {
     config: runtime.config,
-    origin: { kind: 'message', ...(options.file ? { file: options.file } : {}) },
+    origin: {
+      kind: options.source === 'file' ? 'message' : options.source,
+      ...(options.file ? { file: options.file } : {}),
+    },
     includePrerelease: options.includePrerelease === true,
     now: runtime.clock.now(),
   });

@@ -57,6 +57,8 @@ export interface JobData {
   ssmCheck?: Record<string, SsmCheckResult>;
   /** Looks at the SSM alias so far (bounded by pipeline.ssmCheckAttempts). */
   ssmAttempts?: number;
+  /** When the end of the job was announced on the bus (listen announces what a crash left unannounced). */
+  announcedAt?: string;
   /** When the current stage began: polls back off in proportion to how long it has been waiting. */
   stageStartedAt?: string;
   /** The stage a failed job failed in, so `resume --retry-failed` knows where to start again. */

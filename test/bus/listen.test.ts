@@ -84,6 +84,43 @@ describe('listen', () => {
     expect(await bus.queueDepth()).toBe(0);
   });
 
+  it('announces at start-up a job that ended before a crash could announce it, and only once', async () => {
+    const first = await listen({ intakeOnly: true });
+    await first.bus.publish(officialBody(7));
+    await until(
+      async () => (await first.runtime.store.listJobs()).length === 1,
+      30_000,
+      'the job to be stored',
+    );
+    // Finish the job without a listener running: as if the process died between storing the end and announcing it.
+    const { stateDir, bus } = first;
+    await first.listener.stop();
+    await first.runtime.close();
+    open.splice(open.indexOf(first), 1);
+    const offline = await openRuntime({ stateDir });
+    const { Scheduler } = await import('../../src/pipeline/scheduler.js');
+    await new Scheduler(offline.ctx, { virtualClock: offline.virtualClock! }).settle();
+    const [ended] = await offline.store.listJobs();
+    expect(ended?.state).toBe('published');
+    expect(ended?.request.origin.kind).toBe('bus');
+    expect(ended?.data.announcedAt).toBeUndefined();
+    await offline.close();
+
+    const runtime = await openRuntime({ stateDir });
+    const listener = await startListener(runtime, { bus: bus.config, announce: true });
+    open.push({ bus, runtime, listener, stateDir, connectionName: 'restart' });
+    const announcement = await bus.nextAnnouncement(30_000);
+    expect(announcement.body).toMatchObject({ status: 'published', job_id: ended?.id });
+    const [job] = await runtime.store.listJobs();
+    expect(job?.data.announcedAt).toBeDefined();
+
+    // A second start finds nothing left to announce.
+    await listener.stop();
+    const again = await startListener(runtime, { bus: bus.config, announce: true });
+    open[open.length - 1]!.listener = again;
+    await expect(bus.nextAnnouncement(1_500)).rejects.toThrow();
+  });
+
   it('announces a failed job with its reason', async () => {
     const body = officialBody(5);
     const sourceAmi = (body['regions'] as Record<string, string>)['us-east-1'] as string;
