@@ -193,11 +193,20 @@ export async function sourceProblem(
   const { partition } = listingPartition(runtime.config);
   const image = await findSourceImage(runtime.ctx, partition, request);
   const problem = sourceImageProblem(image, request, runtime.config.fedora.ownerAccount);
-  if (!problem) return undefined;
+  return problem ? sourceError(runtime, request, problem, 'body.regions') : undefined;
+}
+
+/** The bad-input error for a source image that cannot be listed (`problem` says why). */
+export function sourceError(
+  runtime: Pick<Runtime, 'config'>,
+  request: ImageRequest,
+  problem: string,
+  field: string,
+): InputError {
   return new InputError(problem, {
-    field: 'body.regions',
+    field,
     value: `${request.sourceRegion}: ${request.sourceAmi}`,
-    rule: `the source image must be owned by ${runtime.config.fedora.ownerAccount} and match the message`,
+    rule: `the source image must be owned by ${runtime.config.fedora.ownerAccount} and match the request`,
     hint: 'only official images published by the Fedora account are listed; check fedora.ownerAccount',
   });
 }

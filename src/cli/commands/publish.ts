@@ -1,13 +1,12 @@
 /** `fedora-marketplace publish`: messages (or one AMI) in, Marketplace versions out. */
 import { readFileSync } from 'node:fs';
-import type { Image } from '../../cloud/ports.js';
 import { toAwsArch, toFedoraArch } from '../../core/arch.js';
 import { InputError, UsageError } from '../../core/errors.js';
 import { parseMessageFile, type FedoraMessage } from '../../intake/envelope.js';
 import { interpretMessage } from '../../intake/intake.js';
 import { requestFromImage } from '../../intake/cli-request.js';
 import type { ImageRequest } from '../../intake/image-request.js';
-import { findSourceImage } from '../../pipeline/stages/verify.js';
+import { findSourceImage, sourceImageProblem } from '../../pipeline/stages/verify.js';
 import { listingPartition } from '../../pipeline/context.js';
 import { acceptRequests, driveJobs, exitCodeFor, printJobs, type SkippedView } from '../jobs-output.js';
 import {
@@ -16,6 +15,7 @@ import {
   seedOne,
   seedSources,
   skippedView,
+  sourceError,
   sourceProblem,
 } from '../message-intake.js';
 import { openRuntime, type CommonOptions, type Runtime } from '../runtime.js';
@@ -54,11 +54,8 @@ export async function run(options: PublishOptions): Promise<number> {
       if (!options.json) process.stdout.write(`${line}\n`);
     };
     const { requests, skipped } = options.message?.length
-      ? await requestsFromMessages(runtime, options)
+      ? await requestsFromMessages(runtime, options, say)
       : { requests: [await requestFromFlags(runtime, options, say)], skipped: [] };
-
-    if (runtime.sim && runtime.config.cloud.sim.seedSourceImages) seedSources(runtime, requests, say);
-    await preVerify(runtime, requests);
 
     const jobs = await acceptRequests(runtime, requests, 'file', say);
     const done = await driveJobs(runtime, jobs, {
@@ -75,6 +72,7 @@ export async function run(options: PublishOptions): Promise<number> {
 async function requestsFromMessages(
   runtime: Runtime,
   options: PublishOptions,
+  say: (line: string) => void,
 ): Promise<{ requests: ImageRequest[]; skipped: SkippedView[] }> {
   const messages: Array<{ file: string; message: FedoraMessage }> = [];
   for (const file of options.message ?? []) {
@@ -125,6 +123,8 @@ async function requestsFromMessages(
     }
   }
   if (rejected.length > 0) throw rejected[0] as InputError;
+  if (runtime.sim && runtime.config.cloud.sim.seedSourceImages) seedSources(runtime, requests, say);
+  await preVerify(runtime, requests);
   for (const s of skipped) await recordSkip(runtime, 'file', s);
   return { requests, skipped };
 }
@@ -175,27 +175,34 @@ async function requestFromFlags(
     await reject(runtime, error, { payload: JSON.stringify({ sourceAmi: options.sourceAmi, region }) });
     throw error;
   }
-  return requestFromImage(image as Image, {
+  const request = requestFromImage(image, {
     release,
     arch,
     subvariant: options.subvariant,
     region,
     ...(options.composeId ? { composeId: options.composeId } : {}),
   });
+  // The image is in hand: check it (state, HVM, EBS, encryption) without looking it up again.
+  const problem = sourceImageProblem(image, request, runtime.config.fedora.ownerAccount);
+  if (problem) await refuseSource(runtime, request, sourceError(runtime, request, problem, '--source-ami'));
+  return request;
 }
 
 /** Every request's source AMI must be Fedora's before any job exists (see sourceProblem). */
 async function preVerify(runtime: Runtime, requests: ImageRequest[]): Promise<void> {
   for (const request of requests) {
     const error = await sourceProblem(runtime, request);
-    if (!error) continue;
-    await reject(runtime, error, {
-      payload: JSON.stringify(request),
-      ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
-      ...(request.origin.topic ? { topic: request.origin.topic } : {}),
-    });
-    throw error;
+    if (error) await refuseSource(runtime, request, error);
   }
+}
+
+async function refuseSource(runtime: Runtime, request: ImageRequest, error: InputError): Promise<never> {
+  await reject(runtime, error, {
+    payload: JSON.stringify(request),
+    ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
+    ...(request.origin.topic ? { topic: request.origin.topic } : {}),
+  });
+  throw error;
 }
 
 function reject(
