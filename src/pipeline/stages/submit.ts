@@ -42,8 +42,10 @@ async function submitLocked(job: Job, listing: ProductListing, ctx: PipelineCont
   const catalog = ctx.cloud.clients(partition).catalog;
   const attempt = job.data.submitAttempt ?? 1;
   const name = changeSetName(listing, attempt);
+  // The product-creating sets of this product, read once: adoption, product id and waiting all look at them.
+  const creating = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
 
-  const adopted = await findOwnChangeSet(catalog, listing, name);
+  const adopted = await findOwnChangeSet(catalog, listing, name, creating);
   if (adopted) {
     return advance(
       'await',
@@ -56,10 +58,9 @@ async function submitLocked(job: Job, listing: ProductListing, ctx: PipelineCont
     );
   }
 
-  const productId = job.data.productId ?? (await createdProductId(catalog, listing));
+  const productId = job.data.productId ?? (await createdProductId(catalog, listing, creating));
   if (!productId) {
     // Another job of the same release and architecture may be creating the product right now.
-    const creating = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
     const openCreate = creating.find((c) => open.includes(c.status));
     if (openCreate) {
       return wait(
@@ -150,11 +151,11 @@ async function findOwnChangeSet(
   catalog: CatalogPort,
   listing: ProductListing,
   name: string,
+  creating: ChangeSetSummary[],
 ): Promise<ChangeSetSummary | undefined> {
-  const candidates = [
-    ...(await catalog.listChangeSets({ changeSetName: name })),
-    ...(await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) })),
-  ].filter((c) => c.status !== 'CANCELLED' && c.status !== 'FAILED');
+  const candidates = [...(await catalog.listChangeSets({ changeSetName: name })), ...creating].filter(
+    (c) => c.status !== 'CANCELLED' && c.status !== 'FAILED',
+  );
   for (const summary of candidates) {
     const described = await catalog.describeChangeSet(summary.changeSetId);
     const addsOurVersion = described.changes.some(
@@ -182,9 +183,12 @@ function amiIdOf(details: unknown): string | undefined {
 }
 
 /** A product created by an earlier change set of ours whose id the job has not recorded. */
-async function createdProductId(catalog: CatalogPort, listing: ProductListing): Promise<string | undefined> {
-  const sets = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
-  const done = sets.find((c) => c.status === 'SUCCEEDED');
+async function createdProductId(
+  catalog: CatalogPort,
+  listing: ProductListing,
+  creating: ChangeSetSummary[],
+): Promise<string | undefined> {
+  const done = creating.find((c) => c.status === 'SUCCEEDED');
   if (done) {
     const described = await catalog.describeChangeSet(done.changeSetId);
     const created = described.changes.find((c) => c.changeType === 'CreateProduct');
