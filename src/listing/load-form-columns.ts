@@ -30,6 +30,8 @@ export interface LoadFormColumn {
   required: boolean;
   get: (listing: ProductListing) => CellValue;
   rules: readonly CellRule[];
+  /** How a missing required value is reported; `error` unless the column says otherwise. */
+  whenMissing?: 'error' | 'warning';
   /** The second-party forms' row 2; defaults to `header`, '' for the continuation columns only row 3 names. */
   displayHeader?: string;
 }
@@ -153,6 +155,8 @@ function secondPartyPreamble(columns: readonly LoadFormColumn[]): CellValue[][] 
 const productIdColumn = (): LoadFormColumn => ({
   ...column(productIdHeader, true, (l) => nonEmpty(l.productId), productId),
   displayHeader: highlightBanner,
+  // A new product has no id until CreateProduct runs: the form cannot say it, but the listing is right.
+  whenMissing: 'warning',
 });
 
 /** region -> "Cloned AMI ID" header of sheet 'New AMI Version', in the form's order (us-east-1 comes first, apart). */

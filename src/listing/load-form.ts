@@ -14,6 +14,7 @@ export interface LoadFormSheetColumn {
   header: string;
   required: boolean;
   rules: readonly CellRule[];
+  whenMissing?: 'error' | 'warning';
 }
 
 export interface LoadFormSheet {
@@ -87,7 +88,12 @@ function buildSheet(spec: LoadFormSheetSpec, listings: readonly ProductListing[]
     name: spec.name,
     headerRow: spec.headerRow,
     preamble: spec.preamble(columns),
-    columns: columns.map(({ header, required, rules }) => ({ header, required, rules })),
+    columns: columns.map(({ header, required, rules, whenMissing }) => ({
+      header,
+      required,
+      rules,
+      ...(whenMissing ? { whenMissing } : {}),
+    })),
     rows: listings.map((listing) => columns.map((c) => c.get(listing))),
     unmapped: listings.flatMap((listing, i) =>
       spec.unmapped(listing).map((u) => ({
@@ -120,8 +126,8 @@ export function validateLoadForm(form: LoadForm): LoadFormProblem[] {
           value,
         };
         if (isEmptyCell(value)) {
-          const severity = column.header.startsWith('Product ID') ? 'warning' : 'error';
-          if (column.required) problems.push({ ...at, rule: 'required', severity });
+          if (column.required)
+            problems.push({ ...at, rule: 'required', severity: column.whenMissing ?? 'error' });
           return;
         }
         for (const rule of column.rules) {
