@@ -10,7 +10,7 @@ import { resolveListing } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Job } from '../pipeline/job.js';
 import { deriveInstanceTypes } from './instance-types.js';
-import { buildListing } from './listing.js';
+import { buildListing, productIdByTitle } from './listing.js';
 import type { ProductListing } from './model.js';
 import type { DesiredProduct, PlanOptions } from './reconcile.js';
 import { marketplaceRegions } from './regions.js';
@@ -152,12 +152,7 @@ export async function findProductId(
   catalog: CatalogPort,
   state: DesiredProductState,
 ): Promise<string | undefined> {
-  if (state.desired.productId) return state.desired.productId;
-  const found = await catalog.listEntities({
-    entityType: 'AmiProduct',
-    productTitle: state.desired.metadata.productTitle,
-  });
-  return found[0]?.entityId;
+  return state.desired.productId ?? productIdByTitle(catalog, state.desired.metadata.productTitle);
 }
 
 export function planOptionsOf(state: DesiredProductState, now: Date): PlanOptions {

@@ -2,7 +2,7 @@
  * The desired listing of one image: configuration (product defaults plus architecture overrides,
  * templates rendered) joined with what the pipeline learned (mirrored AMIs, instance types, regions).
  */
-import type { Partition } from '../cloud/ports.js';
+import type { CatalogPort, Partition } from '../cloud/ports.js';
 import type { AwsArch } from '../core/arch.js';
 import { ConfigError, InputError } from '../core/errors.js';
 import { resolveListing } from '../config/load.js';
@@ -70,6 +70,15 @@ export function productTitleFor(config: Config, subvariant: string, release: num
     `products.${subvariant}.title`,
     productPlaceholders,
   );
+}
+
+/** The seller's product with this exact title, if any (how a product is found when no id is configured). */
+export async function productIdByTitle(
+  catalog: CatalogPort,
+  productTitle: string,
+): Promise<string | undefined> {
+  const found = await catalog.listEntities({ entityType: 'AmiProduct', productTitle });
+  return found[0]?.entityId;
 }
 
 export function buildListing(args: BuildListingArgs): ProductListing {

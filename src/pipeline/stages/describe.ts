@@ -4,7 +4,7 @@ import type { CatalogPort } from '../../cloud/ports.js';
 import { InputError } from '../../core/errors.js';
 import { resolveListing } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { buildListing, productTitleFor } from '../../listing/listing.js';
+import { buildListing, productIdByTitle, productTitleFor } from '../../listing/listing.js';
 import { deriveInstanceTypes } from '../../listing/instance-types.js';
 import { marketplaceRegions } from '../../listing/regions.js';
 import { buildLoadForm, validateLoadForm, writeLoadForm } from '../../listing/load-form.js';
@@ -109,7 +109,5 @@ async function findProductId(
 ): Promise<string | undefined> {
   const configured =
     config.products[job.request.subvariant]?.productIds[`${job.request.release}/${job.request.arch}`];
-  if (configured) return configured;
-  const found = await catalog.listEntities({ entityType: 'AmiProduct', productTitle });
-  return found[0]?.entityId;
+  return configured ?? productIdByTitle(catalog, productTitle);
 }

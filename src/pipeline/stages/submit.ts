@@ -4,6 +4,7 @@ import { stableToken } from '../../core/ids.js';
 import { writeFile } from 'node:fs/promises';
 import { changeSetDocument, newProductChanges, newVersionChanges } from '../../listing/change-set.js';
 import type { ProductListing } from '../../listing/model.js';
+import { productIdByTitle } from '../../listing/listing.js';
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../context.js';
 import type { Job } from '../job.js';
@@ -194,8 +195,7 @@ async function createdProductId(
     const created = described.changes.find((c) => c.changeType === 'CreateProduct');
     if (created?.entity.identifier) return created.entity.identifier;
   }
-  const found = await catalog.listEntities({ entityType: 'AmiProduct', productTitle: listing.productTitle });
-  return found[0]?.entityId;
+  return productIdByTitle(catalog, listing.productTitle);
 }
 
 /** Change set names allow `^[\w\s+=.:@-]+$`, at most 100 characters. */
