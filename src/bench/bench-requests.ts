@@ -1,6 +1,6 @@
 import type { SimCloud } from '../cloud/sim/index.js';
 import { awsArches, toFedoraArch } from '../core/arch.js';
-import type { ImageRequest } from '../intake/image-request.js';
+import type { ImageRequest } from '../core/model/image-request.js';
 
 export const firstBenchRelease = 30;
 

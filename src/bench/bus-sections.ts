@@ -24,11 +24,11 @@ import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import { stringify } from 'yaml';
-import { startListener } from '../cli/bus-service.js';
-import { openRuntime } from '../cli/runtime.js';
+import { startListener } from '../app/bus-service.js';
+import { openRuntime } from '../app/runtime.js';
 import { sandboxConfig } from '../config/sandbox-config.js';
 import { defaultBusPrefetch } from '../config/bus-schema.js';
-import type { BusConfig } from '../intake/amqp/bus-options.js';
+import type { BusConfig } from '../config/bus-config.js';
 import type { BenchSection } from './section.js';
 import { round } from './stats.js';
 

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { listingPartition } from '../pipeline/context.js';
-import type { Job } from '../pipeline/job.js';
+import type { Job } from '../core/model/job.js';
 
 /** Operations whose repeats are waiting (polling), not work. */
 export const pollOperations = ['ec2:DescribeImages', 'aws-marketplace:DescribeChangeSet'] as const;

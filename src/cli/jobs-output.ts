@@ -1,10 +1,10 @@
 import { ExitCode } from '../core/errors.js';
-import type { ImageRequest } from '../intake/image-request.js';
-import { isTerminal, newJob, type Job } from '../pipeline/job.js';
+import type { ImageRequest } from '../core/model/image-request.js';
+import { isTerminal, newJob, type Job } from '../core/model/job.js';
 import { Scheduler } from '../pipeline/scheduler.js';
-import { jobView, table, type JobView } from './job-view.js';
+import { jobView, table, type JobView } from '../app/job-view.js';
 import { ProgressPrinter } from './progress.js';
-import type { Runtime } from './runtime.js';
+import type { Runtime } from '../app/runtime.js';
 
 /** A message that policy skipped: shown beside jobs, never stored as one. */
 export interface SkippedView {

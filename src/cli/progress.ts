@@ -1,4 +1,4 @@
-import type { Job } from '../pipeline/job.js';
+import type { Job } from '../core/model/job.js';
 
 /**
  * Human progress: one line per stage transition, and one per distinct wait (a long copy polled twenty

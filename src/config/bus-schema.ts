@@ -3,7 +3,7 @@
  * same BusConfig the fedora-messaging TOML reader produces, so either source feeds the consumer.
  */
 import { z } from 'zod';
-import type { BusConfig } from '../intake/amqp/bus-options.js';
+import type { BusConfig } from './bus-config.js';
 
 /** The local RabbitMQ the sandbox and the tests use (`.ci/run` starts it). */
 export const sandboxBusUrl = 'amqp://guest:guest@127.0.0.1:5672/%2F';

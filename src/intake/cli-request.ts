@@ -8,7 +8,7 @@ import { toAwsArch } from '../core/arch.js';
 import { InputError } from '../core/errors.js';
 import type { Derivation } from './derive.js';
 import { parseImageName } from './derive.js';
-import type { ImageRequest } from './image-request.js';
+import type { ImageRequest } from '../core/model/image-request.js';
 
 export interface CliRequestOptions {
   release: number;

@@ -6,7 +6,7 @@
 import { InputError } from '../core/errors.js';
 import type { AwsPublishedBody } from './aws-published.js';
 import { awsPublishedTopic } from './aws-published.js';
-import type { ImageRequest } from './image-request.js';
+import type { ImageRequest } from '../core/model/image-request.js';
 
 export type Derivation = ImageRequest['derived'][number];
 export type ComposeSuffix = 'production' | 'nightly' | 'test' | 'ci';

@@ -11,9 +11,9 @@ import { z } from 'zod';
 import { formatPath } from '../config/load.js';
 import type { ErrorContext } from '../core/errors.js';
 import { ConfigError } from '../core/errors.js';
-import type { BusConfig } from './amqp/bus-options.js';
+import type { BusConfig } from '../config/bus-config.js';
 
-export type { BusConfig } from './amqp/bus-options.js';
+export type { BusConfig } from '../config/bus-config.js';
 
 /** What is bound when the file has no [[bindings]]: every AWS image Fedora announces in production. */
 export const defaultRoutingKey = 'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#';

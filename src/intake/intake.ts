@@ -8,7 +8,7 @@ import { InputError } from '../core/errors.js';
 import { parseAwsPublished } from './aws-published.js';
 import { deriveFields } from './derive.js';
 import type { FedoraMessage } from './envelope.js';
-import type { ImageRequest, RequestOrigin } from './image-request.js';
+import type { ImageRequest, RequestOrigin } from '../core/model/image-request.js';
 import {
   classifyTopic,
   endOfLifeSkipReason,

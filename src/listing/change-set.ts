@@ -4,7 +4,7 @@
  */
 import type { AmiProductDetails, Change } from '../cloud/ports.js';
 import { InternalError } from '../core/errors.js';
-import type { ProductListing } from './model.js';
+import type { ProductListing } from '../core/model/listing.js';
 import { amiProductEntityType, validateChange, type ValidationIssue } from './validate.js';
 
 export const createProductChangeName = 'CreateProduct';

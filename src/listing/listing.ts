@@ -7,8 +7,8 @@ import type { AwsArch } from '../core/arch.js';
 import { ConfigError, InputError } from '../core/errors.js';
 import { resolveListing } from '../config/load.js';
 import type { Config, PartitionConfig, ProductConfig } from '../config/schema.js';
-import type { ImageRequest } from '../intake/image-request.js';
-import type { ProductListing } from './model.js';
+import type { ImageRequest } from '../core/model/image-request.js';
+import type { ProductListing } from '../core/model/listing.js';
 import {
   imageFactsOf,
   imageValues,

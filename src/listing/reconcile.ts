@@ -17,7 +17,7 @@ import {
   updateInformation,
   type ProductMetadata,
 } from './change-set.js';
-import type { ProductListing } from './model.js';
+import type { ProductListing } from '../core/model/listing.js';
 import { amiProductEntityType } from './validate.js';
 
 export interface DesiredProduct {

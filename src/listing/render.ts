@@ -4,7 +4,7 @@
  */
 import { toFedoraArch, type AwsArch } from '../core/arch.js';
 import { ConfigError } from '../core/errors.js';
-import type { ImageRequest } from '../intake/image-request.js';
+import type { ImageRequest } from '../core/model/image-request.js';
 
 /** What a product (one release x architecture x subvariant) is, whatever its versions. */
 export interface ProductFacts {

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { InternalError } from '../core/errors.js';
 import type { JobStore } from '../store/store.js';
 import type { AwsArch } from '../core/arch.js';
-import type { Job } from './job.js';
+import type { Job } from '../core/model/job.js';
 import { Semaphore } from './semaphore.js';
 
 /** Everything a stage may use; built once per process. */

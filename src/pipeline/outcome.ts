@@ -1,4 +1,4 @@
-import type { JobData, JobState } from './job.js';
+import type { JobData, JobState } from '../core/model/job.js';
 
 /**
  * What a stage decided. Stages never sleep: a wait is returned as data and persisted, so a restart

@@ -2,7 +2,7 @@ import { AppError, CloudError } from '../core/errors.js';
 import type { JobStore } from '../store/store.js';
 import { StaleJobError } from '../store/store.js';
 import type { PipelineContext } from './context.js';
-import { isTerminal, type Job, type JobEvent, type Stage } from './job.js';
+import { isTerminal, type Job, type JobEvent, type Stage } from '../core/model/job.js';
 import type { StepOutcome } from './outcome.js';
 import { stageRunners } from './stages/index.js';
 

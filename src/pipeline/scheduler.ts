@@ -1,6 +1,6 @@
 import type { ManualClock } from '../core/clock.js';
 import type { PipelineContext } from './context.js';
-import { isTerminal, type Job } from './job.js';
+import { isTerminal, type Job } from '../core/model/job.js';
 import { runStage } from './runner.js';
 
 export interface SchedulerOptions {

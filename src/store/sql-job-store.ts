@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
-import type { ImageRequest } from '../intake/image-request.js';
-import type { Job, JobData, JobEvent, JobState, TerminalState } from '../pipeline/job.js';
+import type { ImageRequest } from '../core/model/image-request.js';
+import type { Job, JobData, JobEvent, JobState, TerminalState } from '../core/model/job.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database, IntakeTable, JobsTable, StoreDialect } from './schema.js';
 import { StaleJobError } from './store.js';

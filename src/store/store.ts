@@ -1,4 +1,4 @@
-import type { Job, JobEvent, JobState } from '../pipeline/job.js';
+import type { Job, JobEvent, JobState } from '../core/model/job.js';
 
 /** One intake decision, kept for audit: accepted, duplicate, skipped (policy) or rejected (invalid). */
 export interface IntakeRecord {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { minimumCalls, summarizeCalls } from '../../src/bench/minimum-calls.js';
 import { benchConfig } from '../../src/bench/pipeline-run.js';
-import { emptyJobData, type Job } from '../../src/pipeline/job.js';
+import { emptyJobData, type Job } from '../../src/core/model/job.js';
 
 function job(release: number, arch: 'x86_64' | 'arm64', createsProduct: boolean): Job {
   const now = new Date(0);

@@ -11,7 +11,7 @@ import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { stringify } from 'yaml';
 import { sandboxConfig } from '../../src/config/sandbox-config.js';
-import type { BusConfig } from '../../src/intake/amqp/bus-options.js';
+import type { BusConfig } from '../../src/config/bus-config.js';
 import { rabbitUrl } from '../helpers/rabbit.js';
 
 export const awsTopic = 'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.Cloud_Base.41.x86_64';

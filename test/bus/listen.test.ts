@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startListener, type Listener } from '../../src/cli/bus-service.js';
-import { openRuntime, type Runtime } from '../../src/cli/runtime.js';
+import { startListener, type Listener } from '../../src/app/bus-service.js';
+import { openRuntime, type Runtime } from '../../src/app/runtime.js';
 import { closeBrokerConnection, ensureRabbit } from '../helpers/rabbit.js';
 import { runJson } from '../helpers/cli.js';
 import { ListenBus, officialBody, tempDir, until } from './bus-harness.js';

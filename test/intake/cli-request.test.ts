@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Image } from '../../src/cloud/ports.js';
 import { InputError } from '../../src/core/errors.js';
 import { requestFromImage } from '../../src/intake/cli-request.js';
-import { imageKey } from '../../src/intake/image-request.js';
+import { imageKey } from '../../src/core/model/image-request.js';
 
 function image(name: string, architecture: Image['architecture'] = 'x86_64'): Image {
   return {

@@ -5,7 +5,7 @@ import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { sandboxConfig } from '../../src/config/sandbox-config.js';
 import type { FedoraMessage } from '../../src/intake/envelope.js';
 import { parseMessageFile } from '../../src/intake/envelope.js';
-import { imageKey } from '../../src/intake/image-request.js';
+import { imageKey } from '../../src/core/model/image-request.js';
 import type { IntakeDecision } from '../../src/intake/intake.js';
 import { interpretMessage } from '../../src/intake/intake.js';
 

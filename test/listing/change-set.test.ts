@@ -8,7 +8,7 @@ import {
   validateListing,
 } from '../../src/listing/change-set.js';
 import { buildListing } from '../../src/listing/listing.js';
-import type { ProductListing } from '../../src/listing/model.js';
+import type { ProductListing } from '../../src/core/model/listing.js';
 import { validateChangeSet } from '../../src/listing/validate.js';
 import { imageRequest, instanceTypes, mirrored, regions, sandbox } from './helpers.js';
 

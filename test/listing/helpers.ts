@@ -1,7 +1,7 @@
 import { parseConfig } from '../../src/config/load.js';
 import { sandboxConfig } from '../../src/config/sandbox-config.js';
 import type { Config } from '../../src/config/schema.js';
-import type { ImageRequest } from '../../src/intake/image-request.js';
+import type { ImageRequest } from '../../src/core/model/image-request.js';
 
 /** The embedded sandbox configuration, parsed (with defaults). */
 export function sandbox(): Config {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AmiProductDetails, EntityDescription } from '../../src/cloud/ports.js';
 import { buildListing } from '../../src/listing/listing.js';
-import type { ProductListing } from '../../src/listing/model.js';
+import type { ProductListing } from '../../src/core/model/listing.js';
 import {
   applyChanges,
   desiredProductOf,

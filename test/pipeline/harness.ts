@@ -2,7 +2,7 @@
  * A pipeline on the in-process simulated cloud: virtual clock, in-memory sim (no state file), SQLite
  * store in a temporary directory, silent logger, and the sandbox configuration with overrides.
  */
-import { simPartitions } from '../../src/cli/runtime.js';
+import { simPartitions } from '../../src/app/runtime.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +13,9 @@ import { sandboxConfig } from '../../src/config/sandbox-config.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { toFedoraArch, type AwsArch } from '../../src/core/arch.js';
 import { ManualClock } from '../../src/core/clock.js';
-import type { ImageRequest } from '../../src/intake/image-request.js';
+import type { ImageRequest } from '../../src/core/model/image-request.js';
 import { createPipelineContext, type PipelineContext } from '../../src/pipeline/context.js';
-import { newJob, type Job } from '../../src/pipeline/job.js';
+import { newJob, type Job } from '../../src/core/model/job.js';
 import { Scheduler, type SettleOptions } from '../../src/pipeline/scheduler.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { JobStore } from '../../src/store/store.js';

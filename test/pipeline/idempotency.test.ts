@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Job, JobState } from '../../src/pipeline/job.js';
+import type { Job, JobState } from '../../src/core/model/job.js';
 import { runStage } from '../../src/pipeline/runner.js';
 import { makeHarness, internalAccount, type Harness } from './harness.js';
 

@@ -1,7 +1,7 @@
-import type { ImageRequest } from '../../src/intake/image-request.js';
-import { imageKey } from '../../src/intake/image-request.js';
-import { emptyJobData } from '../../src/pipeline/job.js';
-import type { Job, JobEvent, JobState } from '../../src/pipeline/job.js';
+import type { ImageRequest } from '../../src/core/model/image-request.js';
+import { imageKey } from '../../src/core/model/image-request.js';
+import { emptyJobData } from '../../src/core/model/job.js';
+import type { Job, JobEvent, JobState } from '../../src/core/model/job.js';
 
 export const t0 = Date.UTC(2026, 0, 1, 12, 0, 0, 123);
 

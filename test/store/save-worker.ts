@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import { openStore } from '../../src/store/open-store.js';
 import { StaleJobError } from '../../src/store/store.js';
-import type { Job } from '../../src/pipeline/job.js';
+import type { Job } from '../../src/core/model/job.js';
 
 const stateDir = process.argv[2];
 if (!stateDir) throw new Error('usage: save-worker.ts <stateDir>');

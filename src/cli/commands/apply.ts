@@ -1,9 +1,9 @@
 /** `fedora-marketplace apply`: submit the minimal change set per product and follow it to the end. */
 import { ExitCode } from '../../core/errors.js';
-import { applyAll, type ProductApplyResult } from '../../listing/manage.js';
-import { table } from '../job-view.js';
-import { desiredState, manageDeps } from '../listing-state.js';
-import { openRuntime, type CommonOptions } from '../runtime.js';
+import { applyAll, type ProductApplyResult } from '../../manage/apply.js';
+import { table } from '../../app/job-view.js';
+import { desiredState, manageDeps } from '../../app/listing-state.js';
+import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 interface ApplyCommandOptions extends CommonOptions {
   validateFirst?: boolean;

@@ -1,9 +1,9 @@
 /** `fedora-marketplace cleanup`: list (or, with --yes, delete) mirrored AMIs no live version uses. */
 import { ExitCode, InputError } from '../../core/errors.js';
-import { cleanupCandidates, deleteCandidates } from '../../listing/cleanup.js';
+import { cleanupCandidates, deleteCandidates } from '../../manage/cleanup.js';
 import { listingPartition } from '../../pipeline/context.js';
-import { table } from '../job-view.js';
-import { openRuntime, type CommonOptions } from '../runtime.js';
+import { table } from '../../app/job-view.js';
+import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 interface CleanupOptions extends CommonOptions {
   graceDays?: string;

@@ -1,7 +1,7 @@
 /** `fedora-marketplace config validate [FILE]`. */
 import { ConfigError, ExitCode } from '../../core/errors.js';
 import { loadConfig } from '../../config/load.js';
-import type { CommonOptions } from '../runtime.js';
+import type { CommonOptions } from '../../app/runtime.js';
 
 interface ValidateOptions extends CommonOptions {
   file?: string;

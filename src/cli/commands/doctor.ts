@@ -1,8 +1,8 @@
 /** `fedora-marketplace doctor`: is the configuration ready to publish? One line per check, with a fix. */
 import { runDoctorChecks } from '../../cloud/doctor.js';
 import { ExitCode } from '../../core/errors.js';
-import { table } from '../job-view.js';
-import { openRuntime, type CommonOptions } from '../runtime.js';
+import { table } from '../../app/job-view.js';
+import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 export async function run(options: CommonOptions): Promise<number> {
   const runtime = await openRuntime(options);

@@ -3,7 +3,7 @@ import { iamPolicies, type PolicyDocument } from '../../cloud/iam-policy.js';
 import type { Partition } from '../../cloud/ports.js';
 import { loadConfig } from '../../config/load.js';
 import { ExitCode } from '../../core/errors.js';
-import type { CommonOptions } from '../runtime.js';
+import type { CommonOptions } from '../../app/runtime.js';
 
 interface IamPolicyOptions extends CommonOptions {
   partition: Partition;

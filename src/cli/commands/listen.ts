@@ -8,11 +8,11 @@
  */
 import { busConfigFrom } from '../../config/bus-schema.js';
 import { UsageError } from '../../core/errors.js';
-import type { BusConfig } from '../../intake/amqp/bus-options.js';
+import type { BusConfig } from '../../config/bus-config.js';
 import { redactUrl } from '../../intake/amqp/connection.js';
 import { loadFedoraMessagingConfig } from '../../intake/fedora-messaging-config.js';
-import { startListener } from '../bus-service.js';
-import { openRuntime, type CommonOptions } from '../runtime.js';
+import { startListener } from '../../app/bus-service.js';
+import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 interface ListenOptions extends CommonOptions {
   busConfig?: string;

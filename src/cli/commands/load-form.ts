@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path';
 import { ExitCode, InputError } from '../../core/errors.js';
-import { loadFormListings } from '../../listing/desired-state.js';
-import { buildLoadForm, validateLoadForm } from '../../listing/load-form.js';
-import { writeLoadForm } from '../../listing/load-form.js';
-import { desiredState } from '../listing-state.js';
-import { openRuntime, type CommonOptions } from '../runtime.js';
+import { loadFormListings } from '../../manage/desired-state.js';
+import { buildLoadForm, validateLoadForm } from '../../listing/load-form/load-form.js';
+import { writeLoadForm } from '../../listing/load-form/load-form.js';
+import { desiredState } from '../../app/listing-state.js';
+import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 interface LoadFormOptions extends CommonOptions {
   release?: string;

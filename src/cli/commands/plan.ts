@@ -1,9 +1,9 @@
 /** `fedora-marketplace plan`: what apply would change on each product, as a readable diff or JSON. */
 import { ExitCode } from '../../core/errors.js';
-import { planAll, type ManagedPlan } from '../../listing/manage.js';
+import { planAll, type ManagedPlan } from '../../manage/apply.js';
 import { formatPlan } from '../../listing/reconcile.js';
-import { desiredState, manageDeps } from '../listing-state.js';
-import { openRuntime, type CommonOptions } from '../runtime.js';
+import { desiredState, manageDeps } from '../../app/listing-state.js';
+import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 export function planJson(plans: ManagedPlan[]) {
   return {

@@ -5,7 +5,7 @@ import { InputError, UsageError } from '../../core/errors.js';
 import { parseMessageFile, type FedoraMessage } from '../../intake/envelope.js';
 import { interpretMessage } from '../../intake/intake.js';
 import { requestFromImage } from '../../intake/cli-request.js';
-import type { ImageRequest } from '../../intake/image-request.js';
+import type { ImageRequest } from '../../core/model/image-request.js';
 import { findSourceImage, sourceImageProblem } from '../../pipeline/stages/verify.js';
 import { listingPartition } from '../../pipeline/context.js';
 import { acceptRequests, driveJobs, exitCodeFor, printJobs, type SkippedView } from '../jobs-output.js';
@@ -17,8 +17,8 @@ import {
   skippedView,
   sourceError,
   sourceProblem,
-} from '../message-intake.js';
-import { openRuntime, type CommonOptions, type Runtime } from '../runtime.js';
+} from '../../app/message-intake.js';
+import { openRuntime, type CommonOptions, type Runtime } from '../../app/runtime.js';
 
 interface PublishOptions extends CommonOptions {
   message?: string[];

@@ -6,11 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
 import { parseMessageFile } from '../../intake/envelope.js';
-import type { Job } from '../../pipeline/job.js';
-import { jobView } from '../job-view.js';
+import type { Job } from '../../core/model/job.js';
+import { jobView } from '../../app/job-view.js';
 import { driveJobs, exitCodeFor, printJobs, type SkippedView } from '../jobs-output.js';
-import { intakeMessage, quarantine } from '../message-intake.js';
-import { openRuntime, type CommonOptions } from '../runtime.js';
+import { intakeMessage, quarantine } from '../../app/message-intake.js';
+import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 interface ReplayOptions extends CommonOptions {
   file: string;

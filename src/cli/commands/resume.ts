@@ -1,7 +1,7 @@
 /** `fedora-marketplace resume`: continue every unfinished job, optionally retrying failed ones. */
-import type { Job } from '../../pipeline/job.js';
+import type { Job } from '../../core/model/job.js';
 import { driveJobs, exitCodeFor, printJobs } from '../jobs-output.js';
-import { openRuntime, type CommonOptions, type Runtime } from '../runtime.js';
+import { openRuntime, type CommonOptions, type Runtime } from '../../app/runtime.js';
 
 interface ResumeOptions extends CommonOptions {
   retryFailed?: boolean;

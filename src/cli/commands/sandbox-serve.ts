@@ -18,7 +18,7 @@ import {
   simPartitions,
   simStateFile,
   type CommonOptions,
-} from '../runtime.js';
+} from '../../app/runtime.js';
 
 interface ServeOptions extends CommonOptions {
   port: string;

@@ -1,7 +1,7 @@
 /** `fedora-marketplace sandbox state`: what the simulated cloud holds now. */
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { table } from '../job-view.js';
-import { openRuntime, type CommonOptions } from '../runtime.js';
+import { table } from '../../app/job-view.js';
+import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 export async function run(options: CommonOptions): Promise<number> {
   const runtime = await openRuntime(options);

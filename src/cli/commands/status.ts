@@ -1,7 +1,7 @@
 /** `fedora-marketplace status`: jobs, their stage and what they wait for; or the quarantine. */
 import { ExitCode, InputError } from '../../core/errors.js';
-import { jobView, table } from '../job-view.js';
-import { openRuntime, type CommonOptions } from '../runtime.js';
+import { jobView, table } from '../../app/job-view.js';
+import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 interface StatusOptions extends CommonOptions {
   jobs: string[];

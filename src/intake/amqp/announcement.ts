@@ -1,7 +1,7 @@
 import { toFedoraArch } from '../../core/arch.js';
 import { InternalError } from '../../core/errors.js';
-import type { ImageRequest } from '../image-request.js';
-import type { JobData, JobState } from '../../pipeline/job.js';
+import type { ImageRequest } from '../../core/model/image-request.js';
+import type { JobData, JobState } from '../../core/model/job.js';
 import { Severity } from './publisher.js';
 import type { BusPublisher, PublishReceipt, SeverityLevel } from './publisher.js';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import { ConfigError } from '../../core/errors.js';
-import type { BusConfig, BusTlsFiles } from './bus-options.js';
+import type { BusConfig, BusTlsFiles } from '../../config/bus-config.js';
 
 /** The URL with any password replaced, safe for logs and error messages (DESIGN invariant 6). */
 export function redactUrl(url: string): string {

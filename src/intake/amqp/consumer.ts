@@ -4,7 +4,7 @@ import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { ConfigError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
-import type { BusConfig } from './bus-options.js';
+import type { BusConfig } from '../../config/bus-config.js';
 import {
   backoffDelay,
   defaultBackoff,

@@ -3,7 +3,7 @@ import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { systemClock } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
 import { ConfigError, InternalError } from '../../core/errors.js';
-import type { BusConfig } from './bus-options.js';
+import type { BusConfig } from '../../config/bus-config.js';
 import { backoffDelay, defaultBackoff, ensureTopicExchange, openConnection } from './connection.js';
 import type { BackoffPolicy } from './connection.js';
 

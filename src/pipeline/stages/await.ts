@@ -1,6 +1,6 @@
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../context.js';
-import type { Job } from '../job.js';
+import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
 import { pollAt } from './verify.js';
 

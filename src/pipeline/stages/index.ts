@@ -1,5 +1,5 @@
 import type { PipelineContext } from '../context.js';
-import type { Job, Stage } from '../job.js';
+import type { Job, Stage } from '../../core/model/job.js';
 import type { StepOutcome } from '../outcome.js';
 import { awaitStage } from './await.js';
 import { describeStage } from './describe.js';

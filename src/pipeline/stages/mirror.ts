@@ -2,7 +2,7 @@ import type { Ec2Port, Image } from '../../cloud/ports.js';
 import { stableToken } from '../../core/ids.js';
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../context.js';
-import type { Job, JobData } from '../job.js';
+import type { Job, JobData } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
 import { pollAt } from './verify.js';
 

@@ -1,9 +1,9 @@
 import type { Image } from '../../cloud/ports.js';
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../context.js';
-import type { Job } from '../job.js';
+import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
-import type { ImageRequest } from '../../intake/image-request.js';
+import type { ImageRequest } from '../../core/model/image-request.js';
 
 /**
  * verify: the source AMI must be Fedora's (owner pinned, never a name-only lookup: CVE-2018-15869),

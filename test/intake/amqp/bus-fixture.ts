@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
-import type { BusConfig } from '../../../src/intake/amqp/bus-options.js';
+import type { BusConfig } from '../../../src/config/bus-config.js';
 import { rabbitUrl } from '../../helpers/rabbit.js';
 
 /**

@@ -6,12 +6,12 @@
 import type { Logger } from 'pino';
 import { InputError } from '../core/errors.js';
 import { publishAnnouncement } from '../intake/amqp/announcement.js';
-import type { BusConfig } from '../intake/amqp/bus-options.js';
+import type { BusConfig } from '../config/bus-config.js';
 import { describeError, redactUrl } from '../intake/amqp/connection.js';
 import { BusConsumer, type Delivery, type Verdict } from '../intake/amqp/consumer.js';
 import { BusPublisher } from '../intake/amqp/publisher.js';
 import { parseMessageFile, type FedoraMessage } from '../intake/envelope.js';
-import type { Job } from '../pipeline/job.js';
+import type { Job } from '../core/model/job.js';
 import { StaleJobError } from '../store/store.js';
 import { Scheduler } from '../pipeline/scheduler.js';
 import { IntakeBatcher, withBatchedIntake } from './intake-batch.js';

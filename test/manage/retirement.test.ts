@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { listingPartition } from '../../src/pipeline/context.js';
-import { applyAll, planAll } from '../../src/listing/manage.js';
+import { applyAll, planAll } from '../../src/manage/apply.js';
 import type { Harness } from '../pipeline/harness.js';
 import { desiredOf, manageDeps, publishedHarness } from './helpers.js';
 

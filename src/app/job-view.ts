@@ -1,5 +1,5 @@
-import type { Job } from '../pipeline/job.js';
-import { isTerminal } from '../pipeline/job.js';
+import type { Job } from '../core/model/job.js';
+import { isTerminal } from '../core/model/job.js';
 
 /** The JSON shape of a job in `--json` output (README "JSON output" documents it). */
 export interface JobView {

@@ -1,5 +1,5 @@
-import type { ProductListing } from './model.js';
-import type { CellRule, CellValue } from './load-form-rules.js';
+import type { ProductListing } from '../../core/model/listing.js';
+import type { CellRule, CellValue } from './rules.js';
 import {
   amiId,
   availability,
@@ -11,7 +11,7 @@ import {
   productId,
   searchKeywords,
   securityGroupCell,
-} from './load-form-rules.js';
+} from './rules.js';
 
 /**
  * Declarative columns of the AWS Marketplace product load forms, in the order of the real forms

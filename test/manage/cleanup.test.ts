@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { cleanupCandidates, deleteCandidates } from '../../src/listing/cleanup.js';
-import { applyAll } from '../../src/listing/manage.js';
+import { cleanupCandidates, deleteCandidates } from '../../src/manage/cleanup.js';
+import { applyAll } from '../../src/manage/apply.js';
 import type { Harness } from '../pipeline/harness.js';
 import { desiredOf, manageDeps, publishedHarness } from './helpers.js';
 

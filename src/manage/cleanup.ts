@@ -5,7 +5,7 @@
  * is never touched.
  */
 import type { CatalogPort, Ec2Port, EntityDescription, Image } from '../cloud/ports.js';
-import { isTerminal, type Job } from '../pipeline/job.js';
+import { isTerminal, type Job } from '../core/model/job.js';
 
 export const tagPrefix = 'fedora-marketplace:';
 

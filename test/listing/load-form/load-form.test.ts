@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ExitCode, InputError } from '../../src/core/errors.js';
-import type { CellValue, LoadForm } from '../../src/listing/load-form.js';
+import { ExitCode, InputError } from '../../../src/core/errors.js';
+import type { CellValue, LoadForm } from '../../../src/listing/load-form/load-form.js';
 import {
   buildLoadForm,
   columnLetter,
@@ -12,11 +12,11 @@ import {
   LoadFormError,
   validateLoadForm,
   writeLoadForm,
-} from '../../src/listing/load-form.js';
-import type { ProductListing } from '../../src/listing/model.js';
-import { fedora41Listing } from '../fixtures/load-form/listings.js';
+} from '../../../src/listing/load-form/load-form.js';
+import type { ProductListing } from '../../../src/core/model/listing.js';
+import { fedora41Listing } from '../../fixtures/load-form/listings.js';
 
-const fixtureDir = new URL('../fixtures/load-form/', import.meta.url);
+const fixtureDir = new URL('../../fixtures/load-form/', import.meta.url);
 const fixtureFiles: Record<string, string> = {
   'New AMI Version': 'new-ami-version.json',
   'Metadata Update': 'metadata-update.json',

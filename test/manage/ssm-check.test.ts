@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { jobView } from '../../src/cli/job-view.js';
+import { jobView } from '../../src/app/job-view.js';
 import { listingPartition } from '../../src/pipeline/context.js';
 import { latestAlias } from '../../src/pipeline/stages/ssm.js';
 import { makeHarness, type Harness } from '../pipeline/harness.js';

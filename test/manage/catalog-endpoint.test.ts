@@ -8,8 +8,8 @@ import type { Cloud } from '../../src/cloud/ports.js';
 import { startCatalogServer } from '../../src/cloud/sim/catalog-server.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { parseConfig } from '../../src/config/load.js';
-import { applyAll, planAll, type ManageDeps } from '../../src/listing/manage.js';
-import type { Job } from '../../src/pipeline/job.js';
+import { applyAll, planAll, type ManageDeps } from '../../src/manage/apply.js';
+import type { Job } from '../../src/core/model/job.js';
 import { useDummyCredentials, motoConfig } from '../helpers/moto.js';
 import type { Harness } from '../pipeline/harness.js';
 import { desiredOf, manageDeps, publishedHarness } from './helpers.js';
@@ -72,7 +72,7 @@ describe('plan and apply against the local Catalog API endpoint', () => {
       const { productId: _listing, ...rest } = listing;
       return { ...j, data: { ...data, listing: rest } };
     });
-    const { desiredProducts } = await import('../../src/listing/desired-state.js');
+    const { desiredProducts } = await import('../../src/manage/desired-state.js');
     const states = () =>
       desiredProducts({ config, jobs, facts: h!.ctx.facts, partition: 'aws', baseRegion: 'us-east-1' });
 

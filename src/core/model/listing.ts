@@ -1,4 +1,4 @@
-import type { AwsArch } from '../core/arch.js';
+import type { AwsArch } from '../arch.js';
 
 /**
  * Everything the Marketplace should show for one product version: the input of the change-set

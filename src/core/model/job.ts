@@ -1,6 +1,6 @@
-import { shortHash } from '../core/ids.js';
-import { imageKey, type ImageRequest } from '../intake/image-request.js';
-import type { ProductListing } from '../listing/model.js';
+import { shortHash } from '../ids.js';
+import { imageKey, type ImageRequest } from './image-request.js';
+import type { ProductListing } from './listing.js';
 
 /** Stages in the order they run (DESIGN "The job, end to end"). */
 export const stages = ['verify', 'mirror', 'share', 'describe', 'submit', 'await', 'ssm'] as const;

@@ -12,7 +12,7 @@ import { shortHash, stableToken } from '../core/ids.js';
 import { createProductChangeSetName } from '../pipeline/stages/submit.js';
 import type { JobStore } from '../store/store.js';
 import { findProductId, planOptionsOf, type DesiredProductState } from './desired-state.js';
-import { planProduct, type ProductPlan } from './reconcile.js';
+import { planProduct, type ProductPlan } from '../listing/reconcile.js';
 
 /** An AMI a retired version left behind, to be deprecated in EC2. */
 export interface Deprecation {

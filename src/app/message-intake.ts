@@ -5,12 +5,12 @@
  */
 import { InputError } from '../core/errors.js';
 import type { FedoraMessage } from '../intake/envelope.js';
-import { imageKey, type ImageRequest } from '../intake/image-request.js';
+import { imageKey, type ImageRequest } from '../core/model/image-request.js';
 import { interpretMessage, type SkipSummary } from '../intake/intake.js';
 import { listingPartition } from '../pipeline/context.js';
-import type { Job } from '../pipeline/job.js';
+import type { Job } from '../core/model/job.js';
 import { findSourceImage, sourceImageProblem } from '../pipeline/stages/verify.js';
-import { acceptRequest, type SkippedView } from './jobs-output.js';
+import { acceptRequest, type SkippedView } from '../cli/jobs-output.js';
 import type { Runtime } from './runtime.js';
 import type { SeedImageSpec } from '../cloud/sim/index.js';
 

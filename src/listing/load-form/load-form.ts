@@ -1,14 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../core/errors.js';
-import type { ProductListing } from './model.js';
-import type { LoadFormSheetSpec } from './load-form-columns.js';
-import { loadFormSheets } from './load-form-columns.js';
-import type { CellRule, CellValue } from './load-form-rules.js';
-import { isEmptyCell } from './load-form-rules.js';
-import { setZipEntryTimes } from './load-form-zip.js';
+import { InputError } from '../../core/errors.js';
+import type { ProductListing } from '../../core/model/listing.js';
+import type { LoadFormSheetSpec } from './columns.js';
+import { loadFormSheets } from './columns.js';
+import type { CellRule, CellValue } from './rules.js';
+import { isEmptyCell } from './rules.js';
+import { setZipEntryTimes } from './zip.js';
 
-export type { CellValue } from './load-form-rules.js';
+export type { CellValue } from './rules.js';
 
 export interface LoadFormSheetColumn {
   header: string;

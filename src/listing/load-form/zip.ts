@@ -1,4 +1,4 @@
-import { InternalError } from '../core/errors.js';
+import { InternalError } from '../../core/errors.js';
 
 /**
  * Sets the modification time of every entry of a zip archive (an XLSX file) to `date`. The zip writer

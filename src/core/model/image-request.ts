@@ -1,4 +1,4 @@
-import type { AwsArch } from '../core/arch.js';
+import type { AwsArch } from '../arch.js';
 
 /**
  * What intake hands to the pipeline: one official Fedora image to list, however it was announced

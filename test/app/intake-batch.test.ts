@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IntakeBatcher, withBatchedIntake } from '../../src/cli/intake-batch.js';
+import { IntakeBatcher, withBatchedIntake } from '../../src/app/intake-batch.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { IntakeRecord, JobStore } from '../../src/store/store.js';
 

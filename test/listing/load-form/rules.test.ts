@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InternalError } from '../../src/core/errors.js';
+import { InternalError } from '../../../src/core/errors.js';
 import {
   amiId,
   httpsUrl,
@@ -8,8 +8,8 @@ import {
   productId,
   searchKeywords,
   securityGroupCell,
-} from '../../src/listing/load-form-rules.js';
-import { setZipEntryTimes } from '../../src/listing/load-form-zip.js';
+} from '../../../src/listing/load-form/rules.js';
+import { setZipEntryTimes } from '../../../src/listing/load-form/zip.js';
 
 describe('load form cell rules', () => {
   it('AMI ids have 8 or 17 characters after ami-', () => {

@@ -1,6 +1,6 @@
 /** What plan, apply, load-form and cleanup share: the desired products and the clients to act on them. */
-import { desiredProducts, type DesiredProductState } from '../listing/desired-state.js';
-import type { ManageDeps } from '../listing/manage.js';
+import { desiredProducts, type DesiredProductState } from '../manage/desired-state.js';
+import type { ManageDeps } from '../manage/apply.js';
 import { listingPartition } from '../pipeline/context.js';
 import type { Runtime } from './runtime.js';
 

@@ -8,12 +8,12 @@ import type { CatalogPort, InstanceTypeInfo, Partition, RegionInfo } from '../cl
 import type { AwsArch } from '../core/arch.js';
 import { resolveListing } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import type { Job } from '../pipeline/job.js';
-import { deriveInstanceTypes } from './instance-types.js';
-import { buildListing, productIdByTitle } from './listing.js';
-import type { ProductListing } from './model.js';
-import type { DesiredProduct, PlanOptions } from './reconcile.js';
-import { marketplaceRegions } from './regions.js';
+import type { Job } from '../core/model/job.js';
+import { deriveInstanceTypes } from '../listing/instance-types.js';
+import { buildListing, productIdByTitle } from '../listing/listing.js';
+import type { ProductListing } from '../core/model/listing.js';
+import type { DesiredProduct, PlanOptions } from '../listing/reconcile.js';
+import { marketplaceRegions } from '../listing/regions.js';
 
 /** One product (subvariant x release x architecture) and what should be true of it. */
 export interface DesiredProductState {
