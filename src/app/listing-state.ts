@@ -1,7 +1,7 @@
 /** What plan, apply, load-form and cleanup share: the desired products and the clients to act on them. */
 import { desiredProducts, type DesiredProductState } from '../manage/desired-state.js';
-import type { ManageDeps } from '../manage/apply.js';
-import { listingPartition } from '../pipeline/context.js';
+import type { ManageDeps } from '../manage/plan.js';
+import { listingPartition } from '../config/partitions.js';
 import type { Runtime } from './runtime.js';
 
 export async function desiredState(runtime: Runtime, release?: number): Promise<DesiredProductState[]> {

@@ -7,7 +7,7 @@ import { InputError } from '../core/errors.js';
 import type { FedoraMessage } from '../intake/envelope.js';
 import { imageKey, type ImageRequest } from '../core/model/image-request.js';
 import { interpretMessage, type SkipSummary } from '../intake/intake.js';
-import { listingPartition } from '../pipeline/context.js';
+import { listingPartition } from '../config/partitions.js';
 import type { Job } from '../core/model/job.js';
 import { findSourceImage, sourceImageProblem } from '../pipeline/stages/verify.js';
 import { acceptRequest, type SkippedView } from '../cli/jobs-output.js';

@@ -6,7 +6,8 @@ import type { SimCloud } from '../cloud/sim/index.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ManualClock, systemClock, type Clock } from '../core/clock.js';
-import { createPipelineContext, listingPartition, type PipelineContext } from '../pipeline/context.js';
+import { createPipelineContext, type PipelineContext } from '../pipeline/context.js';
+import { listingPartition } from '../config/partitions.js';
 import type { JobStore } from '../store/store.js';
 
 export interface CommonOptions {

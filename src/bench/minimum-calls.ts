@@ -2,8 +2,9 @@
  * The fewest AWS calls the stages need to publish a set of images, derived from what each stage must
  * learn or change (not from the code that makes the calls), so a measured total can be compared to it.
  */
+import { configuredProductId } from '../config/products.js';
 import type { Config } from '../config/schema.js';
-import { listingPartition } from '../pipeline/context.js';
+import { listingPartition } from '../config/partitions.js';
 import type { Job } from '../core/model/job.js';
 
 /** Operations whose repeats are waiting (polling), not work. */
@@ -19,8 +20,7 @@ export function minimumCalls(config: Config, jobs: readonly Job[]): Record<strin
   for (const job of jobs) {
     const snapshots = Object.values(job.data.mirroredSnapshots).reduce((sum, ids) => sum + ids.length, 0);
     const images = Object.keys(job.data.mirroredAmis).length;
-    const configuredProduct =
-      config.products[job.request.subvariant]?.productIds[`${job.request.release}/${job.request.arch}`];
+    const configuredProduct = configuredProductId(config, job.request);
     const newProduct = job.data.createsProduct === true;
 
     // verify: one owner-pinned lookup of the source image.

@@ -5,7 +5,8 @@
  */
 import type { Config, PartitionConfig } from '../config/schema.js';
 import { isAppError } from '../core/errors.js';
-import type { Cloud, Partition, PartitionClients, RegionInfo } from './ports.js';
+import type { Cloud, PartitionClients, RegionInfo } from './ports.js';
+import type { Partition } from '../core/model/partition.js';
 
 export interface DoctorCheck {
   name: string;

@@ -7,7 +7,7 @@
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import type { ClientHook } from './aws/client-config.js';
-import type { Partition } from './ports.js';
+import type { Partition } from '../core/model/partition.js';
 
 export interface PolicyStatement {
   Sid: string;

@@ -6,8 +6,7 @@
  * cannot quietly drift from what the SDK and moto show. Every method may throw `CloudError`.
  */
 import type { AwsArch } from '../core/arch.js';
-
-export type Partition = 'aws' | 'aws-us-gov' | 'aws-cn';
+import type { Partition } from '../core/model/partition.js';
 
 // ---------------------------------------------------------------- EC2
 

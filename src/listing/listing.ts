@@ -2,10 +2,11 @@
  * The desired listing of one image: configuration (product defaults plus architecture overrides,
  * templates rendered) joined with what the pipeline learned (mirrored AMIs, instance types, regions).
  */
-import type { CatalogPort, Partition } from '../cloud/ports.js';
+import type { Partition } from '../core/model/partition.js';
 import type { AwsArch } from '../core/arch.js';
 import { ConfigError, InputError } from '../core/errors.js';
 import { resolveListing } from '../config/load.js';
+import { configuredProductId } from '../config/products.js';
 import type { Config, PartitionConfig, ProductConfig } from '../config/schema.js';
 import type { ImageRequest } from '../core/model/image-request.js';
 import type { ProductListing } from '../core/model/listing.js';
@@ -73,14 +74,6 @@ export function productTitleFor(config: Config, subvariant: string, release: num
 }
 
 /** The seller's product with this exact title, if any (how a product is found when no id is configured). */
-export async function productIdByTitle(
-  catalog: CatalogPort,
-  productTitle: string,
-): Promise<string | undefined> {
-  const found = await catalog.listEntities({ entityType: 'AmiProduct', productTitle });
-  return found[0]?.entityId;
-}
-
 export function buildListing(args: BuildListingArgs): ProductListing {
   const { config, request } = args;
   const partition = args.partition ?? 'aws';
@@ -105,7 +98,7 @@ export function buildListing(args: BuildListingArgs): ProductListing {
       hint: 'run the mirror step first',
     });
 
-  const productId = args.productId ?? product.productIds[`${request.release}/${request.arch}`];
+  const productId = args.productId ?? configuredProductId(config, request);
   return {
     subvariant: request.subvariant,
     release: request.release,

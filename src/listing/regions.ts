@@ -2,7 +2,8 @@
  * The regions a product is offered in. The Marketplace distributes to opt-in regions too, and accepts
  * the GovCloud region codes in AddRegions of a commercial product, so `all` includes both.
  */
-import type { Partition, RegionInfo } from '../cloud/ports.js';
+import type { RegionInfo } from '../cloud/ports.js';
+import type { Partition } from '../core/model/partition.js';
 import { InputError } from '../core/errors.js';
 
 export const govCloudRegions: readonly string[] = ['us-gov-east-1', 'us-gov-west-1'];

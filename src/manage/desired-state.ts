@@ -4,13 +4,15 @@
  * types. Metadata is rebuilt from the current configuration, so editing a description is one `apply`
  * away; versions keep the title, AMI and notes they were published with.
  */
-import type { CatalogPort, InstanceTypeInfo, Partition, RegionInfo } from '../cloud/ports.js';
+import type { CatalogPort, InstanceTypeInfo, RegionInfo } from '../cloud/ports.js';
+import type { Partition } from '../core/model/partition.js';
 import type { AwsArch } from '../core/arch.js';
 import { resolveListing } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Job } from '../core/model/job.js';
 import { deriveInstanceTypes } from '../listing/instance-types.js';
-import { buildListing, productIdByTitle } from '../listing/listing.js';
+import { buildListing } from '../listing/listing.js';
+import { productIdByTitle } from '../cloud/catalog-queries.js';
 import type { ProductListing } from '../core/model/listing.js';
 import type { DesiredProduct, PlanOptions } from '../listing/reconcile.js';
 import { marketplaceRegions } from '../listing/regions.js';

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { Cloud, InstanceTypeInfo, RegionInfo, Partition } from '../cloud/ports.js';
-import type { Config, PartitionConfig } from '../config/schema.js';
+import type { Cloud, InstanceTypeInfo, RegionInfo } from '../cloud/ports.js';
+import type { Partition } from '../core/model/partition.js';
+import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
-import { InternalError } from '../core/errors.js';
 import type { JobStore } from '../store/store.js';
 import type { AwsArch } from '../core/arch.js';
 import type { Job } from '../core/model/job.js';
@@ -70,14 +70,4 @@ export class FactsCache {
     }
     return hit;
   }
-}
-
-/** The commercial partition carries the Marketplace listing; others are mirrors only (see README). */
-export function listingPartition(config: Config): { partition: Partition; settings: PartitionConfig } {
-  const order: Partition[] = ['aws', 'aws-us-gov', 'aws-cn'];
-  for (const partition of order) {
-    const settings = config.partitions[partition];
-    if (settings?.enabled) return { partition, settings };
-  }
-  throw new InternalError('no enabled partition (the configuration schema should have refused this)');
 }

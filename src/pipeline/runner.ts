@@ -1,3 +1,4 @@
+import { backoffDelay } from '../core/backoff.js';
 import { AppError, CloudError } from '../core/errors.js';
 import type { JobStore } from '../store/store.js';
 import { StaleJobError } from '../store/store.js';
@@ -7,20 +8,6 @@ import type { StepOutcome } from './outcome.js';
 import { stageRunners } from './stages/index.js';
 
 type NewEvent = Omit<JobEvent, 'jobId'>;
-
-/**
- * Exponential backoff with equal jitter, capped: a wait between half and all of the exponential ceiling,
- * so retries spread out but never come back immediately.
- */
-export function backoffMs(
-  attempt: number,
-  baseSeconds: number,
-  maxSeconds: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(maxSeconds * 1000, baseSeconds * 1000 * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
 
 export interface StageResult {
   job: Job;
@@ -55,7 +42,10 @@ function errorOutcome(job: Job, ctx: PipelineContext, error: unknown): StepOutco
     if (attempts >= retry.maxAttempts) {
       return { kind: 'fail', reason: `gave up after ${attempts} attempts: ${error.describe()}` };
     }
-    const delay = backoffMs(attempts, retry.baseDelaySeconds, retry.maxDelaySeconds);
+    const delay = backoffDelay(attempts, {
+      baseMs: retry.baseDelaySeconds * 1000,
+      maxMs: retry.maxDelaySeconds * 1000,
+    });
     return {
       kind: 'wait',
       until: new Date(ctx.clock.now().getTime() + delay),

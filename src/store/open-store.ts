@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { redactUrl } from '../core/redact.js';
 import { ConfigError } from '../core/errors.js';
 import type { Database, StoreDialect } from './schema.js';
 import { SqlJobStore } from './sql-job-store.js';
@@ -108,17 +109,6 @@ async function openPostgres(url: string | undefined): Promise<JobStore> {
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new SqlJobStore(db, { dialect: 'postgres' });
-}
-
-/** Connection strings may carry a password (DESIGN invariant 6); never echo it. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
 }
 
 function errorMessage(error: unknown): string {

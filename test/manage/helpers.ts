@@ -1,8 +1,8 @@
 /** Listing-management tests on the pipeline harness: publish images, then plan and apply on the same sim. */
 import type { ConfigInput } from '../../src/config/schema.js';
-import { listingPartition } from '../../src/pipeline/context.js';
+import { listingPartition } from '../../src/config/partitions.js';
 import { desiredProducts, type DesiredProductState } from '../../src/manage/desired-state.js';
-import type { ManageDeps } from '../../src/manage/apply.js';
+import type { ManageDeps } from '../../src/manage/plan.js';
 import { makeHarness, type Harness, type RequestSpec } from '../pipeline/harness.js';
 
 export async function publishedHarness(

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { applyAll, planAll } from '../../src/manage/apply.js';
+import { applyAll } from '../../src/manage/apply.js';
+import { planAll } from '../../src/manage/plan.js';
 import { formatPlan } from '../../src/listing/reconcile.js';
 import type { Harness } from '../pipeline/harness.js';
 import { desiredOf, manageDeps, publishedHarness } from './helpers.js';

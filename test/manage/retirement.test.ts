@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { listingPartition } from '../../src/pipeline/context.js';
-import { applyAll, planAll } from '../../src/manage/apply.js';
+import { listingPartition } from '../../src/config/partitions.js';
+import { applyAll } from '../../src/manage/apply.js';
+import { planAll } from '../../src/manage/plan.js';
 import type { Harness } from '../pipeline/harness.js';
 import { desiredOf, manageDeps, publishedHarness } from './helpers.js';
 

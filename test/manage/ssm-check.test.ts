@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { jobView } from '../../src/app/job-view.js';
-import { listingPartition } from '../../src/pipeline/context.js';
+import { listingPartition } from '../../src/config/partitions.js';
 import { latestAlias } from '../../src/pipeline/stages/ssm.js';
 import { makeHarness, type Harness } from '../pipeline/harness.js';
 

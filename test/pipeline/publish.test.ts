@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { changeSetName } from '../../src/pipeline/stages/submit.js';
+import { versionChangeSetName } from '../../src/listing/change-set-names.js';
 import { makeHarness, impostorAccount, internalAccount, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -119,8 +119,8 @@ describe('publishing one image on the simulated cloud', () => {
       arch: 'x86_64' as const,
       versionTitle: '41.1.4',
     };
-    expect(changeSetName(listing, 1)).toBe('fedora-marketplace Cloud_Base 41 x86_64 version 41.1.4');
-    expect(changeSetName(listing, 2)).toBe(
+    expect(versionChangeSetName(listing, 1)).toBe('fedora-marketplace Cloud_Base 41 x86_64 version 41.1.4');
+    expect(versionChangeSetName(listing, 2)).toBe(
       'fedora-marketplace Cloud_Base 41 x86_64 version 41.1.4 attempt 2',
     );
   });

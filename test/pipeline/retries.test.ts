@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffMs } from '../../src/pipeline/runner.js';
 import { maxCopyStarts } from '../../src/pipeline/stages/mirror.js';
 import { makeHarness, internalAccount, type Harness } from './harness.js';
 
@@ -71,25 +70,5 @@ describe('failed image copies', () => {
     const calls = h.sim.callCounts();
     expect(calls['ec2:CopyImage']).toBe(maxCopyStarts);
     expect(calls['ec2:DeregisterImage']).toBe(maxCopyStarts - 1);
-  });
-});
-
-describe('backoffMs', () => {
-  const lowest = () => 0;
-  const highest = () => 0.999999;
-
-  it('stays between half and all of the exponential ceiling', () => {
-    expect(backoffMs(1, 2, 600, lowest)).toBe(1000);
-    expect(backoffMs(1, 2, 600, highest)).toBe(2000);
-    expect(backoffMs(3, 2, 600, lowest)).toBe(4000);
-    expect(backoffMs(3, 2, 600, highest)).toBe(8000);
-  });
-
-  it('doubles per attempt until the cap', () => {
-    const half = () => 0.5;
-    const delays = [1, 2, 3, 4, 5].map((a) => backoffMs(a, 1, 600, half));
-    expect(delays).toEqual([750, 1500, 3000, 6000, 12000]);
-    expect(backoffMs(30, 2, 600, highest)).toBe(600_000);
-    expect(backoffMs(30, 2, 600, lowest)).toBe(300_000);
   });
 });

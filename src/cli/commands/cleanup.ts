@@ -1,7 +1,7 @@
 /** `fedora-marketplace cleanup`: list (or, with --yes, delete) mirrored AMIs no live version uses. */
 import { ExitCode, InputError } from '../../core/errors.js';
 import { cleanupCandidates, deleteCandidates } from '../../manage/cleanup.js';
-import { listingPartition } from '../../pipeline/context.js';
+import { listingPartition } from '../../config/partitions.js';
 import { table } from '../../app/job-view.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 

@@ -1,6 +1,6 @@
 /** `fedora-marketplace iam-policy`: the least-privilege IAM documents for the configured accounts. */
 import { iamPolicies, type PolicyDocument } from '../../cloud/iam-policy.js';
-import type { Partition } from '../../cloud/ports.js';
+import type { Partition } from '../../core/model/partition.js';
 import { loadConfig } from '../../config/load.js';
 import { ExitCode } from '../../core/errors.js';
 import type { CommonOptions } from '../../app/runtime.js';

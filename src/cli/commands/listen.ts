@@ -9,7 +9,7 @@
 import { busConfigFrom } from '../../config/bus-schema.js';
 import { UsageError } from '../../core/errors.js';
 import type { BusConfig } from '../../config/bus-config.js';
-import { redactUrl } from '../../intake/amqp/connection.js';
+import { redactUrl } from '../../core/redact.js';
 import { loadFedoraMessagingConfig } from '../../intake/fedora-messaging-config.js';
 import { startListener } from '../../app/bus-service.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';

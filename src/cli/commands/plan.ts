@@ -1,6 +1,7 @@
 /** `fedora-marketplace plan`: what apply would change on each product, as a readable diff or JSON. */
 import { ExitCode } from '../../core/errors.js';
-import { planAll, type ManagedPlan } from '../../manage/apply.js';
+import { type ManagedPlan } from '../../manage/plan.js';
+import { planAll } from '../../manage/plan.js';
 import { formatPlan } from '../../listing/reconcile.js';
 import { desiredState, manageDeps } from '../../app/listing-state.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';

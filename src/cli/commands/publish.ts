@@ -7,7 +7,7 @@ import { interpretMessage } from '../../intake/intake.js';
 import { requestFromImage } from '../../intake/cli-request.js';
 import type { ImageRequest } from '../../core/model/image-request.js';
 import { findSourceImage, sourceImageProblem } from '../../pipeline/stages/verify.js';
-import { listingPartition } from '../../pipeline/context.js';
+import { listingPartition } from '../../config/partitions.js';
 import { acceptRequests, driveJobs, exitCodeFor, printJobs, type SkippedView } from '../jobs-output.js';
 import {
   quarantine,

@@ -11,7 +11,7 @@ import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../core/clock.js';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { listingPartition } from '../../pipeline/context.js';
+import { listingPartition } from '../../config/partitions.js';
 import {
   createLogger,
   resolveStateDir,

@@ -10,7 +10,8 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider, MiddlewareStack, Pluggable } from '@smithy/types';
 import type { AccountConfig, Config, PartitionConfig } from '../../config/schema.js';
 import { ConfigError } from '../../core/errors.js';
-import type { Cloud, Partition, PartitionClients } from '../ports.js';
+import type { Cloud, PartitionClients } from '../ports.js';
+import type { Partition } from '../../core/model/partition.js';
 import { AwsCatalog, catalogRegion } from './catalog.js';
 import {
   clientSettings,

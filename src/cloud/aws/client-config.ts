@@ -5,7 +5,7 @@
  */
 import type { AwsCredentialIdentityProvider, MiddlewareStack } from '@smithy/types';
 import type { PartitionConfig } from '../../config/schema.js';
-import type { Partition } from '../ports.js';
+import type { Partition } from '../../core/model/partition.js';
 
 export type AwsService = 'ec2' | 'ssm' | 'sts' | 'marketplaceCatalog';
 

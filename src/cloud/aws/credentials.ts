@@ -5,7 +5,7 @@
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentityProvider, Pluggable } from '@smithy/types';
 import type { AccountConfig, PartitionConfig } from '../../config/schema.js';
-import type { Partition } from '../ports.js';
+import type { Partition } from '../../core/model/partition.js';
 import { sdkMaxAttempts, stsEndpoint } from './client-config.js';
 
 export interface CredentialOptions {

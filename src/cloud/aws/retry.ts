@@ -1,9 +1,10 @@
 /**
  * The adapter's one retry loop: throttling, 5xx and network failures are retried with exponential
- * backoff and full jitter, capped. The SDK itself makes a single attempt (client-config.ts), so
+ * backoff and jitter, capped (core/backoff.ts). The SDK itself makes a single attempt (client-config.ts), so
  * retries do not multiply and every one of them is logged here.
  */
 import type { CloudError, CloudErrorKind } from '../../core/errors.js';
+import { backoffDelay } from '../../core/backoff.js';
 import { toCloudError } from './errors.js';
 
 export interface RetryPolicy {
@@ -31,12 +32,6 @@ export const defaultRetryPolicy: RetryPolicy = {
   random: Math.random,
 };
 
-/** Full jitter: uniform between 0 and min(max, base * 2^(attempt-1)). */
-export function backoffDelay(policy: RetryPolicy, attempt: number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(policy.random() * ceiling);
-}
-
 /** Runs `fn`, mapping failures to CloudError and retrying the retryable ones. */
 export async function withRetry<T>(
   policy: RetryPolicy,
@@ -50,7 +45,11 @@ export async function withRetry<T>(
     } catch (raw) {
       const error = toCloudError(raw, service, operation);
       if (!retriedKinds.has(error.kind) || attempt >= policy.maxAttempts) throw error;
-      const delayMs = backoffDelay(policy, attempt);
+      const delayMs = backoffDelay(
+        attempt,
+        { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs },
+        policy.random,
+      );
       policy.onRetry?.({ error, attempt, delayMs });
       await policy.sleep(delayMs);
     }

@@ -3,7 +3,8 @@
  * copy and return the ErrorDetailList entries for rules the change breaks; the caller applies the
  * drafts only when no change of the set has errors (change sets are all-or-nothing).
  */
-import type { AmiProductDetails, ChangeSetError, Partition } from '../ports.js';
+import type { AmiProductDetails, ChangeSetError } from '../ports.js';
+import type { Partition } from '../../core/model/partition.js';
 import { amiSourceErrors, ingestionImage, type IngestionRules } from './catalog-rules.js';
 import { isKnownInstanceType } from './instance-types-fixture.js';
 import { partitionOfRegion } from './regions-fixture.js';

@@ -5,7 +5,7 @@
  * and the ErrorDetailList of each offending change.
  */
 import { validateChange } from '../../listing/validate.js';
-import type { Partition } from '../ports.js';
+import type { Partition } from '../../core/model/partition.js';
 import { changeHandlers, newProduct } from './catalog-changes.js';
 import type { IngestionRules } from './catalog-rules.js';
 import type { ChangeSetSettler } from './world.js';

@@ -2,7 +2,8 @@
  * What DescribeRegions answers per partition. Opt-in regions are marked the way a long-lived account
  * sees them: most enabled, the newest not (so code must not assume every region is usable).
  */
-import type { Partition, RegionInfo } from '../ports.js';
+import type { RegionInfo } from '../ports.js';
+import type { Partition } from '../../core/model/partition.js';
 
 const always = (name: string): RegionInfo => ({ name, optInStatus: 'opt-in-not-required' });
 const optedIn = (name: string): RegionInfo => ({ name, optInStatus: 'opted-in' });

@@ -4,7 +4,8 @@
  * region of the product to a Marketplace-owned AMI id (deterministic, see marketplaceAmiId).
  */
 import { CloudError } from '../../core/errors.js';
-import type { AmiProductDetails, Partition, SsmPort } from '../ports.js';
+import type { AmiProductDetails, SsmPort } from '../ports.js';
+import type { Partition } from '../../core/model/partition.js';
 import type { CallGate } from './faults.js';
 import { regionsByPartition } from './regions-fixture.js';
 import type { SimWorld } from './world.js';

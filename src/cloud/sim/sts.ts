@@ -1,5 +1,6 @@
 /** Simulated STS: every client acts as an assumed role in its own account. */
-import type { Partition, StsPort } from '../ports.js';
+import type { StsPort } from '../ports.js';
+import type { Partition } from '../../core/model/partition.js';
 import type { CallGate } from './faults.js';
 
 export class SimSts implements StsPort {

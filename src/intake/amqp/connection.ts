@@ -1,19 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import amqp from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
+import type { BackoffPolicy } from '../../core/backoff.js';
 import { ConfigError } from '../../core/errors.js';
+import { redactUrl } from '../../core/redact.js';
 import type { BusConfig, BusTlsFiles } from '../../config/bus-config.js';
-
-/** The URL with any password replaced, safe for logs and error messages (DESIGN invariant 6). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable AMQP URL)';
-  }
-}
 
 async function readTlsFiles(tls: BusTlsFiles): Promise<{ ca: Buffer; cert: Buffer; key: Buffer }> {
   const read = async (field: keyof BusTlsFiles): Promise<Buffer> => {
@@ -102,27 +93,8 @@ export async function ensureTopicExchange(channel: Channel, name: string): Promi
   else await channel.assertExchange(name, 'topic', { durable: true });
 }
 
-export interface BackoffPolicy {
-  /** Delay before the first retry. */
-  initialMs: number;
-  /** Upper bound for any delay. */
-  maxMs: number;
-}
-
-export const defaultBackoff: BackoffPolicy = { initialMs: 500, maxMs: 30_000 };
-
-/**
- * Exponential backoff with "equal jitter": half the delay is fixed, half random, so a fleet of
- * consumers does not reconnect in lock-step after a broker restart, yet none retries instantly.
- */
-export function backoffDelay(
-  attempt: number,
-  policy: BackoffPolicy,
-  random: () => number = Math.random,
-): number {
-  const exponential = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exponential / 2 + random() * (exponential / 2));
-}
+/** Reconnection and republish delays (see core/backoff.ts). */
+export const defaultBackoff: BackoffPolicy = { baseMs: 500, maxMs: 30_000 };
 
 /** Reason text for a lost connection, without the URL (which may hold a password). */
 export function describeError(error: unknown): string {

@@ -5,14 +5,8 @@ import { ConfigError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
 import type { BusConfig } from '../../config/bus-config.js';
-import {
-  backoffDelay,
-  defaultBackoff,
-  describeError,
-  ensureTopicExchange,
-  openConnection,
-} from './connection.js';
-import type { BackoffPolicy } from './connection.js';
+import { defaultBackoff, describeError, ensureTopicExchange, openConnection } from './connection.js';
+import { backoffDelay, type BackoffPolicy } from '../../core/backoff.js';
 
 /** One message as the intake handler sees it, independent of amqplib. */
 export interface Delivery {

@@ -4,8 +4,8 @@ import { systemClock } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
 import { ConfigError, InternalError } from '../../core/errors.js';
 import type { BusConfig } from '../../config/bus-config.js';
-import { backoffDelay, defaultBackoff, ensureTopicExchange, openConnection } from './connection.js';
-import type { BackoffPolicy } from './connection.js';
+import { defaultBackoff, ensureTopicExchange, openConnection } from './connection.js';
+import { backoffDelay, type BackoffPolicy } from '../../core/backoff.js';
 
 /** fedora-messaging severities (Python logging levels). */
 export const Severity = { debug: 10, info: 20, warning: 30, error: 40 } as const;

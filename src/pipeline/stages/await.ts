@@ -1,8 +1,8 @@
 import type { PipelineContext } from '../context.js';
-import { listingPartition } from '../context.js';
+import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
-import { pollAt } from './verify.js';
+import { pollAt } from '../poll.js';
 
 /** SERVER_FAULT is AWS's side: the change set is submitted again, at most this many times in all. */
 export const maxSubmitAttempts = 3;

@@ -1,18 +1,18 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CatalogPort } from '../../cloud/ports.js';
 import { InputError } from '../../core/errors.js';
 import { resolveListing } from '../../config/load.js';
-import type { Config } from '../../config/schema.js';
-import { buildListing, productIdByTitle, productTitleFor } from '../../listing/listing.js';
+import { configuredProductId } from '../../config/products.js';
+import { buildListing, productTitleFor } from '../../listing/listing.js';
+import { productIdByTitle } from '../../cloud/catalog-queries.js';
 import { deriveInstanceTypes } from '../../listing/instance-types.js';
 import { marketplaceRegions } from '../../listing/regions.js';
 import { buildLoadForm, validateLoadForm, writeLoadForm } from '../../listing/load-form/load-form.js';
 import type { PipelineContext } from '../context.js';
-import { listingPartition } from '../context.js';
+import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
 import { advance, fail, type StepOutcome } from '../outcome.js';
-import { plannedChanges } from './submit.js';
+import { plannedChanges } from '../planned-changes.js';
 import { changeSetDocument, validateListing } from '../../listing/change-set.js';
 
 /**
@@ -28,7 +28,11 @@ export async function describeStage(job: Job, ctx: PipelineContext): Promise<Ste
   const listingConfig = resolveListing(product, request.arch);
   const productTitle = productTitleFor(ctx.config, request.subvariant, request.release, request.arch);
   const catalog = ctx.cloud.clients(partition).catalog;
-  const productId = job.data.productId ?? (await findProductId(ctx.config, catalog, job, productTitle));
+  // The product for this release and architecture: recorded, configured, else the seller's product of that title.
+  const productId =
+    job.data.productId ??
+    configuredProductId(ctx.config, request) ??
+    (await productIdByTitle(catalog, productTitle));
 
   let instanceTypes: string[];
   let regions: string[];
@@ -98,16 +102,4 @@ export async function describeStage(job: Job, ctx: PipelineContext): Promise<Ste
       ...(productId ? { productId } : {}),
     },
   );
-}
-
-/** The product for this release and architecture: configured id, else the seller's product of that title. */
-async function findProductId(
-  config: Config,
-  catalog: CatalogPort,
-  job: Job,
-  productTitle: string,
-): Promise<string | undefined> {
-  const configured =
-    config.products[job.request.subvariant]?.productIds[`${job.request.release}/${job.request.arch}`];
-  return configured ?? productIdByTitle(catalog, productTitle);
 }

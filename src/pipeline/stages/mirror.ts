@@ -1,10 +1,10 @@
 import type { Ec2Port, Image } from '../../cloud/ports.js';
 import { stableToken } from '../../core/ids.js';
 import type { PipelineContext } from '../context.js';
-import { listingPartition } from '../context.js';
+import { listingPartition } from '../../config/partitions.js';
 import type { Job, JobData } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
-import { pollAt } from './verify.js';
+import { pollAt } from '../poll.js';
 
 /** A failed copy is deregistered and started again; after this many starts the job fails. */
 export const maxCopyStarts = 3;

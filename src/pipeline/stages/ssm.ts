@@ -1,9 +1,9 @@
 import type { SsmCheckResult } from '../../core/model/job.js';
 import type { PipelineContext } from '../context.js';
-import { listingPartition } from '../context.js';
+import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
-import { pollAt } from './verify.js';
+import { pollAt } from '../poll.js';
 
 /** `/aws/service/marketplace/prod-x/41.1.4` -> `/aws/service/marketplace/prod-x/latest`. */
 export function latestAlias(alias: string): string {

@@ -1,18 +1,18 @@
-import type { CatalogPort, Change, ChangeSetSummary } from '../../cloud/ports.js';
+import type { CatalogPort, ChangeSetSummary } from '../../cloud/ports.js';
 import { CloudError } from '../../core/errors.js';
 import { stableToken } from '../../core/ids.js';
 import { writeFile } from 'node:fs/promises';
-import { changeSetDocument, newProductChanges, newVersionChanges } from '../../listing/change-set.js';
+import { changeSetDocument } from '../../listing/change-set.js';
+import { createProductChangeSetName, versionChangeSetName } from '../../listing/change-set-names.js';
 import type { ProductListing } from '../../core/model/listing.js';
-import { productIdByTitle } from '../../listing/listing.js';
+import { isOpenChangeSet, openChangeSets, productIdByTitle } from '../../cloud/catalog-queries.js';
 import type { PipelineContext } from '../context.js';
-import { listingPartition } from '../context.js';
+import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
-import { pollAt } from './verify.js';
+import { pollAt } from '../poll.js';
+import { plannedChanges } from '../planned-changes.js';
 import { Semaphore } from '../semaphore.js';
-
-const open: ChangeSetSummary['status'][] = ['PREPARING', 'APPLYING'];
 
 /**
  * submit: start the change set that adds this version (and creates the product when it does not exist
@@ -42,7 +42,7 @@ async function submitLocked(job: Job, listing: ProductListing, ctx: PipelineCont
   const { partition } = listingPartition(ctx.config);
   const catalog = ctx.cloud.clients(partition).catalog;
   const attempt = job.data.submitAttempt ?? 1;
-  const name = changeSetName(listing, attempt);
+  const name = versionChangeSetName(listing, attempt);
   // The product-creating sets of this product, read once: adoption, product id and waiting all look at them.
   const creating = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
 
@@ -62,7 +62,7 @@ async function submitLocked(job: Job, listing: ProductListing, ctx: PipelineCont
   const productId = job.data.productId ?? (await createdProductId(catalog, listing, creating));
   if (!productId) {
     // Another job of the same release and architecture may be creating the product right now.
-    const openCreate = creating.find((c) => open.includes(c.status));
+    const openCreate = creating.find((c) => isOpenChangeSet(c.status));
     if (openCreate) {
       return wait(
         pollAt(ctx, 'changeSet', job),
@@ -70,7 +70,10 @@ async function submitLocked(job: Job, listing: ProductListing, ctx: PipelineCont
       );
     }
   } else {
-    const busy = await catalog.listChangeSets({ entityId: productId, statuses: open });
+    const busy = await openChangeSets(catalog, {
+      productId,
+      creatingChangeSetName: createProductChangeSetName(listing),
+    });
     if (busy.length > 0) {
       return wait(
         pollAt(ctx, 'changeSet', job),
@@ -132,16 +135,6 @@ async function submitLocked(job: Job, listing: ProductListing, ctx: PipelineCont
   }
 }
 
-/** The changes this listing needs now: a whole new product, or a version plus changed metadata. */
-export async function plannedChanges(
-  catalog: CatalogPort,
-  listing: ProductListing,
-): Promise<{ changes: Change[]; versionExists: boolean }> {
-  if (!listing.productId) return { changes: newProductChanges(listing), versionExists: false };
-  const entity = await catalog.describeEntity(listing.productId);
-  return newVersionChanges(listing, entity.details);
-}
-
 /**
  * A change set this job started before a crash: by its version name, or the product-creating set. It is
  * ours only if it adds this version with this job's AMI: another compose may carry the same version title
@@ -196,23 +189,4 @@ async function createdProductId(
     if (created?.entity.identifier) return created.entity.identifier;
   }
   return productIdByTitle(catalog, listing.productTitle);
-}
-
-/** Change set names allow `^[\w\s+=.:@-]+$`, at most 100 characters. */
-function safeName(text: string): string {
-  return text.replace(/[^\w\s+=.:@-]/g, '-').slice(0, 100);
-}
-
-export function changeSetName(
-  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'versionTitle'>,
-  attempt: number,
-): string {
-  const base = `fedora-marketplace ${listing.subvariant} ${listing.release} ${listing.arch} version ${listing.versionTitle}`;
-  return safeName(attempt > 1 ? `${base} attempt ${attempt}` : base);
-}
-
-export function createProductChangeSetName(
-  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant'>,
-): string {
-  return safeName(`fedora-marketplace create ${listing.subvariant} ${listing.release} ${listing.arch}`);
 }

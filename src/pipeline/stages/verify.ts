@@ -1,8 +1,9 @@
 import type { Image } from '../../cloud/ports.js';
 import type { PipelineContext } from '../context.js';
-import { listingPartition } from '../context.js';
+import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
+import { pollAt } from '../poll.js';
 import type { ImageRequest } from '../../core/model/image-request.js';
 
 /**
@@ -77,21 +78,4 @@ export function sourceImageProblem(
     return `source AMI ${image.imageId} is named ${JSON.stringify(image.name)} but the message announced ${JSON.stringify(request.imageName)}`;
   }
   return undefined;
-}
-
-/**
- * When to look again: the configured poll interval at first, then a fifth of the time already waited
- * (capped at 20 intervals), so an hour-long change set costs a few dozen calls, not hundreds, and
- * finishing is noticed at most ~20% late.
- */
-export function pollAt(
-  ctx: Pick<PipelineContext, 'clock' | 'config'>,
-  what: 'image' | 'changeSet',
-  job: Pick<Job, 'data'>,
-): Date {
-  const now = ctx.clock.now().getTime();
-  const base = ctx.config.pipeline.pollSeconds[what] * 1000;
-  const started = job.data.stageStartedAt ? Date.parse(job.data.stageStartedAt) : now;
-  const interval = Math.min(20 * base, Math.max(base, (now - started) * 0.2));
-  return new Date(now + interval);
 }

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
-import { backoffDelay, redactUrl } from '../../../src/intake/amqp/connection.js';
 import { BusConsumer } from '../../../src/intake/amqp/consumer.js';
 import type { BusConsumerOptions, Delivery, Verdict } from '../../../src/intake/amqp/consumer.js';
 import { closeBrokerConnection, ensureRabbit } from '../../helpers/rabbit.js';
 import { BusFixture, waitFor } from './bus-fixture.js';
 
-const fast = { backoff: { initialMs: 50, maxMs: 500 }, requeueDelayMs: 20, stopTimeoutMs: 2_000 };
+const fast = { backoff: { baseMs: 50, maxMs: 500 }, requeueDelayMs: 20, stopTimeoutMs: 2_000 };
 
 let fixtures: BusFixture[] = [];
 let consumers: BusConsumer[] = [];
@@ -33,26 +32,6 @@ afterEach(async () => {
   await Promise.all(fixtures.map((f) => f.close()));
   consumers = [];
   fixtures = [];
-});
-
-describe('backoffDelay', () => {
-  it('grows exponentially, is capped, and keeps at least half of the delay', () => {
-    const policy = { initialMs: 100, maxMs: 1_000 };
-    expect(backoffDelay(1, policy, () => 0)).toBe(50);
-    expect(backoffDelay(1, policy, () => 1)).toBe(100);
-    expect(backoffDelay(3, policy, () => 1)).toBe(400);
-    expect(backoffDelay(20, policy, () => 1)).toBe(1_000);
-    expect(backoffDelay(20, policy, () => 0)).toBe(500);
-  });
-});
-
-describe('redactUrl', () => {
-  it('hides the password and keeps the rest', () => {
-    expect(redactUrl('amqps://fedora:hunter2@rabbitmq.example.org/%2Fpublic_pubsub')).toBe(
-      'amqps://fedora:***@rabbitmq.example.org/%2Fpublic_pubsub',
-    );
-    expect(redactUrl('amqp://guest@localhost')).toBe('amqp://guest@localhost');
-  });
 });
 
 describe('BusConsumer', () => {

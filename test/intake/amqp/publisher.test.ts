@@ -22,7 +22,7 @@ function setup(overrides: Partial<BusFixture['config']> = {}): {
     config: bus.config,
     connectionName,
     clock: new ManualClock(Date.UTC(2026, 2, 4, 5, 6, 7, 891)),
-    backoff: { initialMs: 50, maxMs: 200 },
+    backoff: { baseMs: 50, maxMs: 200 },
   });
   fixtures.push(bus);
   publishers.push(publisher);
