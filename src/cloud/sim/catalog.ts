@@ -6,7 +6,16 @@
 import { CloudError } from '../../core/errors.js';
 import { formatIssues, validateChangeSet } from '../../listing/validate.js';
 import type { SimConfig } from '../../config/schema.js';
-import type { CatalogPort, ChangeSetDescription, ChangeSetStatus, ChangeSetSummary, EntityDescription, EntitySummary, ListChangeSetsQuery, StartChangeSetRequest } from '../ports.js';
+import type {
+  CatalogPort,
+  ChangeSetDescription,
+  ChangeSetStatus,
+  ChangeSetSummary,
+  EntityDescription,
+  EntitySummary,
+  ListChangeSetsQuery,
+  StartChangeSetRequest,
+} from '../ports.js';
 import type { Partition } from '../../core/model/partition.js';
 import type { CallGate } from './faults.js';
 import { referencePattern } from './catalog-settle.js';

@@ -5,7 +5,15 @@
 import { CloudError } from '../../core/errors.js';
 import type { AwsArch } from '../../core/arch.js';
 import type { SimConfig } from '../../config/schema.js';
-import type { CopyImageRequest, DescribeImagesQuery, Ec2Port, Image, InstanceTypeInfo, PermissionChange, RegionInfo } from '../ports.js';
+import type {
+  CopyImageRequest,
+  DescribeImagesQuery,
+  Ec2Port,
+  Image,
+  InstanceTypeInfo,
+  PermissionChange,
+  RegionInfo,
+} from '../ports.js';
 import type { Partition } from '../../core/model/partition.js';
 import type { CallGate } from './faults.js';
 import { instanceTypesIn } from './instance-types-fixture.js';

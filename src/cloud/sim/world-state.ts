@@ -4,7 +4,14 @@
  * the instant they change and derived from the clock when read (see settle in catalog.ts and ec2.ts).
  */
 import { createHash } from 'node:crypto';
-import type { AmiProductDetails, Change, ChangeSetError, ChangeSetIntent, ChangeSetStatus, Image } from '../ports.js';
+import type {
+  AmiProductDetails,
+  Change,
+  ChangeSetError,
+  ChangeSetIntent,
+  ChangeSetStatus,
+  Image,
+} from '../ports.js';
 import type { Partition } from '../../core/model/partition.js';
 
 export interface SimSnapshot {
