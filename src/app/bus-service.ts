@@ -4,9 +4,11 @@
  * the command so tests can run it in-process and close its connection from the broker side.
  */
 import type { Logger } from 'pino';
-import { InputError } from '../core/errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import { publishAnnouncement } from '../intake/amqp/announcement.js';
 import type { BusConfig } from '../config/bus-config.js';
+import { busConfigFrom } from '../config/bus-schema.js';
+import { loadFedoraMessagingConfig } from '../intake/fedora-messaging-config.js';
 import { describeError } from '../intake/amqp/connection.js';
 import { redactUrl } from '../core/redact.js';
 import { BusConsumer, type Delivery, type Verdict } from '../intake/amqp/consumer.js';
@@ -40,6 +42,32 @@ export interface Listener {
   readonly counts: IntakeCounts;
   /** Stop consuming, let in-flight work finish (bounded), close the bus connections. The store stays open. */
   stop(): Promise<void>;
+}
+
+/**
+ * The broker to consume from: a fedora-messaging TOML an operator already has (`--bus-config`), else the
+ * `bus:` section of our configuration.
+ */
+export function busSettings(
+  runtime: Pick<Runtime, 'config'>,
+  busConfigFile: string | undefined,
+): { bus: BusConfig; clientProperties?: Record<string, unknown> } {
+  let bus: BusConfig;
+  let clientProperties: Record<string, unknown> | undefined;
+  if (busConfigFile) {
+    const file = loadFedoraMessagingConfig(busConfigFile);
+    bus = file;
+    clientProperties = file.clientProperties;
+  } else {
+    bus = busConfigFrom(runtime.config.bus);
+  }
+  if (bus.routingKeys.length === 0) {
+    throw new UsageError('the bus configuration binds no routing key', {
+      field: 'bus.routingKeys',
+      rule: 'must name at least one routing key',
+    });
+  }
+  return { bus, ...(clientProperties ? { clientProperties } : {}) };
 }
 
 /** The message a delivery carries, validated like a file's (headers, object body); InputError when invalid. */

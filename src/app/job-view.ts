@@ -74,13 +74,16 @@ function strip<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** Fixed-width text table for human output. */
-export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+/** A message that policy skipped: shown beside jobs, never stored as one. */
+export interface SkippedView {
+  id: string;
+  state: 'skipped';
+  reason: string;
+  topic: string;
+  messageId?: string;
+  release?: number;
+  arch?: string;
+  subvariant?: string;
+  composeId?: string;
+  imageName?: string;
 }

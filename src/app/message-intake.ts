@@ -10,7 +10,8 @@ import { interpretMessage, type SkipSummary } from '../intake/intake.js';
 import { listingPartition } from '../config/partitions.js';
 import type { Job } from '../core/model/job.js';
 import { findSourceImage, sourceImageProblem } from '../pipeline/stages/verify.js';
-import { acceptRequest, type SkippedView } from '../cli/jobs-output.js';
+import { type SkippedView } from './job-view.js';
+import { acceptRequest } from './jobs.js';
 import type { Runtime } from './runtime.js';
 import type { SeedImageSpec } from '../cloud/sim/index.js';
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { acceptRequests } from '../cli/jobs-output.js';
+import { acceptRequests } from '../app/jobs.js';
 import { assembleRuntime, createLogger, simPartitions } from '../app/runtime.js';
 import { createAwsCloud } from '../cloud/aws/aws-cloud.js';
 import type { ClientHook } from '../cloud/aws/client-config.js';

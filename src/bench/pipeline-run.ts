@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { acceptRequests } from '../cli/jobs-output.js';
+import { acceptRequests } from '../app/jobs.js';
 import { assembleRuntime, createLogger, simPartitions } from '../app/runtime.js';
 import { createSimCloud } from '../cloud/sim/index.js';
 import { parseConfig } from '../config/load.js';

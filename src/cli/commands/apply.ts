@@ -1,8 +1,8 @@
 /** `fedora-marketplace apply`: submit the minimal change set per product and follow it to the end. */
 import { ExitCode } from '../../core/errors.js';
-import { applyAll, type ProductApplyResult } from '../../manage/apply.js';
-import { table } from '../../app/job-view.js';
-import { desiredState, manageDeps } from '../../app/listing-state.js';
+import { applyProducts } from '../../app/listings.js';
+import type { ProductApplyResult } from '../../manage/apply.js';
+import { table } from '../table.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 interface ApplyCommandOptions extends CommonOptions {
@@ -41,7 +41,7 @@ function printResults(results: ProductApplyResult[]): void {
 export async function run(options: ApplyCommandOptions): Promise<number> {
   const runtime = await openRuntime(options);
   try {
-    const results = await applyAll(manageDeps(runtime), await desiredState(runtime), {
+    const results = await applyProducts(runtime, {
       validateFirst: options.validateFirst === true,
       detach: options.detach === true,
     });

@@ -1,8 +1,7 @@
 /** `fedora-marketplace cleanup`: list (or, with --yes, delete) mirrored AMIs no live version uses. */
 import { ExitCode, InputError } from '../../core/errors.js';
-import { cleanupCandidates, deleteCandidates } from '../../manage/cleanup.js';
-import { listingPartition } from '../../config/partitions.js';
-import { table } from '../../app/job-view.js';
+import { cleanUp } from '../../app/listings.js';
+import { table } from '../table.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 interface CleanupOptions extends CommonOptions {
@@ -28,21 +27,7 @@ export async function run(options: CleanupOptions): Promise<number> {
   const graceDays = graceDaysOf(options.graceDays);
   const runtime = await openRuntime(options);
   try {
-    const { partition, settings } = listingPartition(runtime.config);
-    const clients = runtime.cloud.clients(partition);
-    const jobs = await runtime.store.listJobs();
-    const regions = [
-      settings.baseRegion,
-      ...settings.mirrorRegions,
-      ...jobs.flatMap((j) => Object.keys(j.data.mirroredAmis)),
-    ];
-    const candidates = await cleanupCandidates(
-      { ec2: clients.ec2, catalog: clients.catalog, now: runtime.clock.now() },
-      jobs,
-      regions,
-      graceDays,
-    );
-    if (options.yes) await deleteCandidates(clients.ec2, candidates);
+    const candidates = await cleanUp(runtime, { graceDays, delete: options.yes === true });
     if (options.json) {
       process.stdout.write(
         `${JSON.stringify({ dryRun: !options.yes, graceDays, images: candidates }, null, 2)}\n`,

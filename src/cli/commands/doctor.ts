@@ -1,7 +1,7 @@
 /** `fedora-marketplace doctor`: is the configuration ready to publish? One line per check, with a fix. */
 import { runDoctorChecks } from '../../cloud/doctor.js';
 import { ExitCode } from '../../core/errors.js';
-import { table } from '../../app/job-view.js';
+import { table } from '../table.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 export async function run(options: CommonOptions): Promise<number> {

@@ -6,12 +6,8 @@
  * whenever every job waits (as `publish` does), so simulated 30-minute copies end at once while the
  * process stays up for new deliveries. With `cloud.adapter: aws` the system clock is used.
  */
-import { busConfigFrom } from '../../config/bus-schema.js';
-import { UsageError } from '../../core/errors.js';
-import type { BusConfig } from '../../config/bus-config.js';
 import { redactUrl } from '../../core/redact.js';
-import { loadFedoraMessagingConfig } from '../../intake/fedora-messaging-config.js';
-import { startListener } from '../../app/bus-service.js';
+import { busSettings, startListener } from '../../app/bus-service.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 interface ListenOptions extends CommonOptions {
@@ -28,21 +24,7 @@ export async function run(options: ListenOptions): Promise<number> {
   try {
     // A service logs what it does; -v adds debug detail.
     if (!options.verbose) runtime.logger.level = 'info';
-    let bus: BusConfig;
-    let clientProperties: Record<string, unknown> | undefined;
-    if (options.busConfig) {
-      const file = loadFedoraMessagingConfig(options.busConfig);
-      bus = file;
-      clientProperties = file.clientProperties;
-    } else {
-      bus = busConfigFrom(runtime.config.bus);
-    }
-    if (bus.routingKeys.length === 0) {
-      throw new UsageError('the bus configuration binds no routing key', {
-        field: 'bus.routingKeys',
-        rule: 'must name at least one routing key',
-      });
-    }
+    const { bus, clientProperties } = busSettings(runtime, options.busConfig);
     const announce = options.announce !== false && (runtime.config.bus?.announce ?? true);
     const listener = await startListener(runtime, {
       bus,

@@ -4,10 +4,7 @@
  */
 import { join } from 'node:path';
 import { ExitCode, InputError } from '../../core/errors.js';
-import { loadFormListings } from '../../manage/desired-state.js';
-import { buildLoadForm, validateLoadForm } from '../../listing/load-form/load-form.js';
-import { writeLoadForm } from '../../listing/load-form/load-form.js';
-import { desiredState } from '../../app/listing-state.js';
+import { writeLoadForms } from '../../app/listings.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 interface LoadFormOptions extends CommonOptions {
@@ -31,8 +28,9 @@ export async function run(options: LoadFormOptions): Promise<number> {
   const release = releaseOf(options.release);
   const runtime = await openRuntime(options);
   try {
-    const listings = loadFormListings(await desiredState(runtime, release), runtime.clock.now(), release);
-    if (listings.length === 0) {
+    const dir = options.out ?? join(runtime.stateDir, 'load-forms');
+    const written = await writeLoadForms(runtime, { ...(release !== undefined ? { release } : {}), dir });
+    if (!written) {
       throw new InputError(
         release === undefined
           ? 'no current release has a published version'
@@ -45,32 +43,19 @@ export async function run(options: LoadFormOptions): Promise<number> {
         },
       );
     }
-    const form = buildLoadForm(listings);
-    const problems = validateLoadForm(form);
-    const dir = options.out ?? join(runtime.stateDir, 'load-forms');
-    const written = await writeLoadForm(
-      form,
-      dir,
-      release === undefined ? 'load-form' : `load-form-f${release}`,
-    );
-    const errors = problems.filter((p) => p.severity === 'error');
+    const { products, files, problems } = written;
     if (options.json) {
-      process.stdout.write(
-        `${JSON.stringify({ products: listings.map((l) => l.productTitle), files: written, problems }, null, 2)}\n`,
-      );
+      process.stdout.write(`${JSON.stringify({ products, files, problems }, null, 2)}\n`);
     } else {
-      process.stdout.write(
-        `${listings.length} product(s): ${listings.map((l) => l.productTitle).join(', ')}\n`,
-      );
-      for (const path of [written.xlsx, ...written.csv, written.json])
-        process.stdout.write(`wrote ${path}\n`);
+      process.stdout.write(`${products.length} product(s): ${products.join(', ')}\n`);
+      for (const path of [files.xlsx, ...files.csv, files.json]) process.stdout.write(`wrote ${path}\n`);
       for (const p of problems) {
         process.stdout.write(
           `${p.severity}: ${p.sheet} row ${p.row} column ${JSON.stringify(p.column)} (${p.cell}): ${p.rule}\n`,
         );
       }
     }
-    return errors.length > 0 ? ExitCode.badInput : ExitCode.ok;
+    return problems.some((p) => p.severity === 'error') ? ExitCode.badInput : ExitCode.ok;
   } finally {
     await runtime.close();
   }

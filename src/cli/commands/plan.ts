@@ -1,9 +1,8 @@
 /** `fedora-marketplace plan`: what apply would change on each product, as a readable diff or JSON. */
 import { ExitCode } from '../../core/errors.js';
-import { type ManagedPlan } from '../../manage/plan.js';
-import { planAll } from '../../manage/plan.js';
+import { planProducts } from '../../app/listings.js';
+import type { ManagedPlan } from '../../manage/plan.js';
 import { formatPlan } from '../../listing/reconcile.js';
-import { desiredState, manageDeps } from '../../app/listing-state.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 export function planJson(plans: ManagedPlan[]) {
@@ -32,7 +31,7 @@ export function formatDeprecations(plans: ManagedPlan[]): string {
 export async function run(options: CommonOptions): Promise<number> {
   const runtime = await openRuntime(options);
   try {
-    const plans = await planAll(manageDeps(runtime), await desiredState(runtime));
+    const plans = await planProducts(runtime);
     if (options.json) {
       process.stdout.write(`${JSON.stringify(planJson(plans), null, 2)}\n`);
     } else if (plans.length === 0) {

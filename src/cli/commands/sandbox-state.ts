@@ -1,6 +1,6 @@
 /** `fedora-marketplace sandbox state`: what the simulated cloud holds now. */
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { table } from '../../app/job-view.js';
+import { table } from '../table.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 export async function run(options: CommonOptions): Promise<number> {

@@ -1,6 +1,7 @@
 /** `fedora-marketplace status`: jobs, their stage and what they wait for; or the quarantine. */
 import { ExitCode, InputError } from '../../core/errors.js';
-import { jobView, table } from '../../app/job-view.js';
+import { jobView } from '../../app/job-view.js';
+import { table } from '../table.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 
 interface StatusOptions extends CommonOptions {

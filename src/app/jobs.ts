@@ -1,0 +1,108 @@
+/** Jobs as the commands and the service see them: accepted from requests, then driven to their end. */
+import type { ImageRequest } from '../core/model/image-request.js';
+import { newJob, type Job } from '../core/model/job.js';
+import { Scheduler, type SchedulerOptions } from '../pipeline/scheduler.js';
+import type { Runtime } from './runtime.js';
+
+/** Stores one job per image; a second announcement of the same image returns the existing job. */
+export async function acceptRequests(
+  runtime: Runtime,
+  requests: ImageRequest[],
+  source: string,
+  say: (line: string) => void,
+): Promise<Job[]> {
+  const jobs: Job[] = [];
+  for (const request of requests) {
+    const { job } = await acceptRequest(runtime, request, source, say);
+    if (!jobs.some((j) => j.id === job.id)) jobs.push(job);
+  }
+  return jobs;
+}
+
+/** One request: its job (created now, or the existing one for the same image) and the intake record. */
+export async function acceptRequest(
+  runtime: Runtime,
+  request: ImageRequest,
+  source: string,
+  say: (line: string) => void,
+): Promise<{ job: Job; created: boolean }> {
+  const now = runtime.clock.now();
+  const { job, created } = await runtime.store.createJob(newJob(request, now), {
+    at: now,
+    stage: 'verify',
+    kind: 'created',
+    message: `accepted ${request.imageName} (${request.composeId}) from ${request.origin.kind}`,
+  });
+  await runtime.store.recordIntake({
+    at: now,
+    source,
+    outcome: created ? 'accepted' : 'duplicate',
+    jobId: job.id,
+    ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
+    ...(request.origin.topic ? { topic: request.origin.topic } : {}),
+  });
+  say(
+    created
+      ? `job ${job.id}: Fedora ${request.release} ${request.subvariant} ${request.arch} (${request.composeId})`
+      : `job ${job.id}: already known (${job.state}); not created again`,
+  );
+  return { job, created };
+}
+
+/** Runs the jobs (and any other due job) until they end, or until nothing is due with `detach`. */
+export async function driveJobs(
+  runtime: Runtime,
+  jobs: Job[],
+  options: { detach: boolean; onStep?: SchedulerOptions['onStep'] },
+): Promise<Job[]> {
+  const scheduler = new Scheduler(runtime.ctx, {
+    ...(runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {}),
+    ...(options.onStep ? { onStep: options.onStep } : {}),
+  });
+  const ids = jobs.map((j) => j.id);
+  await scheduler.settle({ ids, detach: options.detach });
+  const final: Job[] = [];
+  for (const id of ids) {
+    const job = await runtime.store.getJob(id);
+    if (job) final.push(job);
+  }
+  return final;
+}
+
+/**
+ * A failed job starts again at the stage it failed in. A failed change set is never resubmitted under
+ * its old name and token: the next attempt gets new ones.
+ */
+export async function restartFailed(runtime: Runtime): Promise<void> {
+  const now = runtime.clock.now();
+  for (const job of await runtime.store.listJobs({ states: ['failed'] })) {
+    const stage = job.data.failedStage ?? 'verify';
+    const resubmit = stage === 'submit' || stage === 'await';
+    const next: Job = {
+      ...job,
+      state: resubmit ? 'submit' : stage,
+      reason: undefined,
+      attempts: 0,
+      nextRunAt: now,
+      updatedAt: now,
+      data: {
+        ...job.data,
+        ...(resubmit
+          ? {
+              submitAttempt: (job.data.submitAttempt ?? 1) + 1,
+              changeSetId: undefined,
+              changeSetStatus: undefined,
+            }
+          : {}),
+      },
+    };
+    await runtime.store.saveJob(next, [
+      {
+        at: now,
+        stage: next.state,
+        kind: 'note',
+        message: `restarted by resume --retry-failed (was: ${job.reason ?? 'failed'})`,
+      },
+    ]);
+  }
+}
