@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Cloud } from '../cloud/ports.js';
@@ -9,6 +8,7 @@ import { ManualClock, systemClock, type Clock } from '../core/clock.js';
 import { createPipelineContext, type PipelineContext } from '../pipeline/context.js';
 import { listingPartition } from '../config/partitions.js';
 import type { JobStore } from '../store/store.js';
+import { prepareStateDir, requireStateDir } from './state-dir.js';
 
 export interface CommonOptions {
   config?: string;
@@ -88,10 +88,32 @@ export function simStateFile(stateDir: string): string {
   return join(stateDir, 'sandbox-cloud.json');
 }
 
+/** The store alone, for commands that only read it (status): they work on a read-only state directory. */
+export interface StoreReader {
+  config: Config;
+  stateDir: string;
+  store: JobStore;
+  close(): Promise<void>;
+}
+
+export async function openStoreReader(options: CommonOptions): Promise<StoreReader> {
+  const { config } = loadConfig(options.config);
+  const stateDir = resolveStateDir(options);
+  requireStateDir(stateDir);
+  const { openStore } = await import('../store/open-store.js');
+  const store = await openStore({
+    driver: config.store.driver,
+    stateDir,
+    readOnly: true,
+    ...(config.store.url ? { url: config.store.url } : {}),
+  });
+  return { config, stateDir, store, close: () => store.close() };
+}
+
 export async function openRuntime(options: CommonOptions): Promise<Runtime> {
   const { config, source } = loadConfig(options.config);
   const stateDir = resolveStateDir(options);
-  mkdirSync(stateDir, { recursive: true });
+  prepareStateDir(stateDir);
   const logger = createLogger(options);
   const { openStore } = await import('../store/open-store.js');
   const store = await openStore({

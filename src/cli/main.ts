@@ -17,7 +17,7 @@ With no --config, the embedded sandbox runs: a simulated AWS kept beside the job
 no broker). State lives in --state-dir, else $FEDORA_MARKETPLACE_STATE_DIR, else ./.fedora-marketplace.
 
 Exit codes: 0 ok (policy skips included), 1 internal error, 2 usage, 3 bad input, 4 configuration,
-5 a job failed, 6 jobs still waiting (--detach), 7 AWS error.`,
+5 a job failed, 6 jobs still waiting (--detach), 7 AWS error, 8 state directory unusable.`,
   );
 
 /** Options every command accepts. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ErrorContext } from '../core/errors.js';
@@ -15,35 +15,71 @@ export interface LoadedConfig {
 
 export const embeddedSource = '(embedded sandbox)';
 
+/** A configuration is a few KiB; anything far larger is not one (and is not parsed). */
+const maxConfigBytes = 1024 * 1024;
+/**
+ * YAML aliases expand on reading: a few lines can stand for billions of values (a "billion laughs"
+ * file). A configuration has no need for more than a handful.
+ */
+const maxAliasCount = 100;
+
 /** Reads and validates a config file; with no file, the embedded sandbox configuration. */
 export function loadConfig(file?: string): LoadedConfig {
   if (!file)
     return { config: parseConfig(sandboxConfig, embeddedSource), source: embeddedSource, sandbox: true };
+  const config = parseConfig(readYaml(file), file);
+  return { config, source: file, sandbox: config.cloud.adapter === 'sim' };
+}
+
+function readYaml(file: string): unknown {
   let text: string;
   try {
+    if (statSync(file).size > maxConfigBytes) {
+      throw new ConfigError(`configuration file ${file} is too large`, [
+        {
+          field: '(file)',
+          value: file,
+          rule: `must be at most ${maxConfigBytes} bytes`,
+          hint: 'pass the YAML configuration file with --config',
+        },
+      ]);
+    }
     text = readFileSync(file, 'utf8');
   } catch (cause) {
+    if (cause instanceof ConfigError) throw cause;
     throw new ConfigError(`cannot read configuration file ${file}`, [
       {
         field: '(file)',
         value: file,
         rule: (cause as Error).message,
-        hint: 'pass an existing YAML file with --config',
+        hint: 'pass an existing, readable YAML file with --config',
       },
     ]);
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      `configuration file ${file} is not valid YAML`,
-      doc.errors.map((e) => ({
-        field: `line ${e.linePos?.[0]?.line ?? '?'}`,
-        rule: e.message.split('\n')[0] ?? e.message,
-      })),
-    );
+  try {
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      throw new ConfigError(
+        `configuration file ${file} is not valid YAML`,
+        doc.errors.map((e) => ({
+          field: `line ${e.linePos?.[0]?.line ?? '?'}`,
+          rule: e.message.split('\n')[0] ?? e.message,
+        })),
+      );
+    }
+    return doc.toJS({ maxAliasCount });
+  } catch (cause) {
+    if (cause instanceof ConfigError) throw cause;
+    // The yaml library refuses alias bombs (ReferenceError) and runs out of stack on absurd nesting.
+    throw new ConfigError(`configuration file ${file} cannot be read safely`, [
+      {
+        field: '(file)',
+        value: file,
+        rule: `${(cause as Error).message}; a configuration may use at most ${maxAliasCount} YAML aliases and ordinary nesting`,
+        hint: 'write the values out instead of expanding them through anchors and aliases; examples/fedora.yaml shows the shape',
+      },
+    ]);
   }
-  const config = parseConfig(doc.toJS(), file);
-  return { config, source: file, sandbox: config.cloud.adapter === 'sim' };
 }
 
 export function parseConfig(input: unknown, source: string): Config {

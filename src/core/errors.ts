@@ -13,6 +13,7 @@ export const ExitCode = {
   jobsFailed: 5,
   pending: 6,
   cloud: 7,
+  state: 8,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -144,21 +145,44 @@ export class CloudError extends AppError {
   }
 }
 
+/**
+ * The state directory or the store cannot be used: missing, not a directory, read-only, disk full.
+ * Nothing is wrong with the input or the configuration; the machine needs fixing.
+ */
+export class StateError extends AppError {
+  readonly exitCode = ExitCode.state;
+  constructor(
+    readonly kind: StateProblem,
+    message: string,
+    context: ErrorContext,
+    options?: { cause?: unknown },
+  ) {
+    super(message, context, options);
+  }
+}
+
+export type StateProblem = 'missing' | 'not-directory' | 'read-only' | 'full' | 'corrupt' | 'io' | 'outdated';
+
 /** A bug: something the code assumed cannot happen did. */
 export class InternalError extends AppError {
   readonly exitCode = ExitCode.internal;
 }
 
+/**
+ * A value made short and safe to print. Hostile input can be nested thousands of levels deep, where
+ * JSON.stringify and String() overflow the stack: such a value is described, never printed.
+ */
 export function formatValue(value: unknown): string {
   if (typeof value === 'string')
     return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
+  let text: string | undefined;
   try {
-    const text = JSON.stringify(value);
-    if (text === undefined) return String(value);
-    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+    text = JSON.stringify(value);
   } catch {
-    return String(value);
+    return '(a value nested too deep to show)';
   }
+  if (text === undefined) return typeof value;
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 export function isAppError(error: unknown): error is AppError {

@@ -1,5 +1,6 @@
 import { backoffDelay } from '../core/backoff.js';
-import { AppError, CloudError } from '../core/errors.js';
+import { AppError, CloudError, StateError } from '../core/errors.js';
+import { stateErrorOf } from '../core/state-errors.js';
 import type { JobStore } from '../store/store.js';
 import { StaleJobError } from '../store/store.js';
 import type { PipelineContext } from './context.js';
@@ -28,6 +29,9 @@ export async function runStage(job: Job, ctx: PipelineContext): Promise<StageRes
   try {
     outcome = await stageRunners[stage](job, ctx);
   } catch (error) {
+    // The machine, not the job, is at fault (disk full, read-only state): stop the run, keep the job.
+    const environment = environmentError(error);
+    if (environment) throw environment;
     outcome = errorOutcome(job, ctx, error);
     if (outcome.kind === 'fail') log.error({ err: describeForLog(error) }, 'stage failed');
     else log.warn({ err: describeForLog(error), attempts: job.attempts + 1 }, 'transient error; will retry');
@@ -59,6 +63,12 @@ function errorOutcome(job: Job, ctx: PipelineContext, error: unknown): StepOutco
     kind: 'fail',
     reason: `internal error in stage ${job.state}: ${message} (please report this with the job id)`,
   };
+}
+
+function environmentError(error: unknown): StateError | undefined {
+  if (error instanceof StateError) return error;
+  const path = (error as { path?: unknown } | null)?.path;
+  return typeof path === 'string' ? stateErrorOf(error, path) : undefined;
 }
 
 function describeForLog(error: unknown): string {

@@ -32,6 +32,11 @@ export class Scheduler {
   private wakeUp: (() => void) | undefined;
   /** A wake() that came while nobody waited: the next wait returns at once instead of missing it. */
   private wakePending = false;
+  /**
+   * A step that could not even be stored (the store failed: disk full, read-only, database gone). The
+   * run stops and settle() rejects with it: no job can make progress until the cause is fixed.
+   */
+  private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly ctx: PipelineContext,
@@ -48,7 +53,7 @@ export class Scheduler {
   async settle(options: SettleOptions = {}): Promise<void> {
     const { store, clock } = this.ctx;
     for (;;) {
-      if (options.signal?.aborted) break;
+      if (options.signal?.aborted || this.failure) break;
       // Only as many as there are free slots, and none already running: rows are parsed, so keep them few.
       const free = this.ctx.config.pipeline.concurrency - this.inFlight.size;
       this.startDue(await store.dueJobs(clock.now(), free, [...this.inFlight.keys()]));
@@ -69,6 +74,7 @@ export class Scheduler {
       else await this.nextEvent(wake, options.signal);
     }
     await Promise.all(this.inFlight.values());
+    if (this.failure) throw this.failure.error;
   }
 
   private startDue(due: Job[]): void {
@@ -76,10 +82,14 @@ export class Scheduler {
     for (const job of due) {
       if (this.inFlight.size >= limit) return;
       if (this.inFlight.has(job.id)) continue;
-      const run = this.runJob(job).finally(() => {
-        this.inFlight.delete(job.id);
-        this.wake();
-      });
+      const run = this.runJob(job)
+        .catch((error: unknown) => {
+          this.failure ??= { error };
+        })
+        .finally(() => {
+          this.inFlight.delete(job.id);
+          this.wake();
+        });
       this.inFlight.set(job.id, run);
     }
   }

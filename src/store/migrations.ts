@@ -63,7 +63,30 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
         await db.schema.createIndex('intake_message_id').on('intake').column('message_id').execute();
       },
     },
+    // Rejected input is quarantined once: per message id, or per digest of the raw bytes when it has no
+    // id. Redeliveries used to add a row each; the first one is kept.
+    '0002-quarantine-once': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('intake').addColumn('digest', 'text').execute();
+        await sql`delete from intake where outcome = 'rejected' and message_id is not null and id not in
+          (select min(id) from intake where outcome = 'rejected' and message_id is not null group by message_id)`.execute(
+          db,
+        );
+        await sql`create unique index intake_quarantine_message on intake (message_id)
+          where outcome = 'rejected' and message_id is not null`.execute(db);
+        await sql`create unique index intake_quarantine_digest on intake (digest)
+          where outcome = 'rejected' and message_id is null`.execute(db);
+        await db.schema.createIndex('intake_digest').on('intake').column('digest').execute();
+      },
+    },
   };
+}
+
+/** True when every migration has run (a read-only store cannot be migrated, only checked). */
+export async function schemaIsCurrent(db: Kysely<Database>, dialect: StoreDialect): Promise<boolean> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const all = await new Migrator({ db, provider }).getMigrations();
+  return all.every((m) => m.executedAt !== undefined);
 }
 
 /** Applies every pending migration; a no-op when the schema is current. */

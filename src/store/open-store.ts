@@ -1,12 +1,14 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { redactUrl } from '../core/redact.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, InternalError, StateError } from '../core/errors.js';
+import { asStateError, stateErrorOf } from '../core/state-errors.js';
+import type { Database as SqliteDatabaseHandle } from 'better-sqlite3';
 import type { Database, StoreDialect } from './schema.js';
 import { SqlJobStore } from './sql-job-store.js';
 import type { JobStore } from './store.js';
-import { writeLockFor } from './write-lock.js';
+import { writeLockFor, type WriteLock } from './write-lock.js';
 
 export const sqliteFileName = 'fedora-marketplace.db';
 
@@ -16,6 +18,11 @@ export interface OpenStoreOptions {
   stateDir: string;
   /** PostgreSQL connection string (driver `postgres`). */
   url?: string;
+  /**
+   * Only reads will follow (status): a SQLite store in a read-only directory is opened from a copy in
+   * memory instead of failing, and its schema is checked, not migrated.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -23,49 +30,128 @@ export interface OpenStoreOptions {
  * Database drivers are imported on demand: commands that never touch the store start without them.
  */
 export async function openStore(opts: OpenStoreOptions): Promise<JobStore> {
-  const store = opts.driver === 'postgres' ? await openPostgres(opts.url) : await openSqlite(opts.stateDir);
+  if (opts.driver === 'postgres') return openPostgres(opts.url);
+  const file = resolve(join(opts.stateDir, sqliteFileName));
+  if (opts.readOnly && !writable(opts.stateDir)) return openSqliteReadOnly(file);
+  try {
+    mkdirSync(opts.stateDir, { recursive: true });
+  } catch (error) {
+    throw asStateError(error, opts.stateDir);
+  }
+  return openSqlite(file);
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function openPostgres(url: string | undefined): Promise<JobStore> {
+  const store = await connectPostgres(url);
   try {
     await store.migrate();
   } catch (error) {
     await store.close().catch(() => undefined);
-    if (opts.driver === 'postgres') {
-      throw new ConfigError(`cannot use the PostgreSQL store: ${errorMessage(error)}`, [
-        {
-          field: 'store.url',
-          value: redactUrl(opts.url ?? ''),
-          rule: 'must reach a PostgreSQL server where this user may create tables',
-          hint: 'check the URL, that the server is running, and the role privileges',
-        },
-      ]);
-    }
-    throw error;
+    throw new ConfigError(`cannot use the PostgreSQL store: ${errorMessage(error)}`, [
+      {
+        field: 'store.url',
+        value: redactUrl(url ?? ''),
+        rule: 'must reach a PostgreSQL server where this user may create tables',
+        hint: 'check the URL, that the server is running, and the role privileges',
+      },
+    ]);
   }
   return store;
 }
 
-async function openSqlite(stateDir: string): Promise<JobStore> {
-  const file = resolve(join(stateDir, sqliteFileName));
+async function openSqlite(file: string): Promise<JobStore> {
   const { default: SqliteDatabase } = await import('better-sqlite3');
   let database: InstanceType<typeof SqliteDatabase>;
   try {
-    mkdirSync(stateDir, { recursive: true });
     database = new SqliteDatabase(file);
+    configureSqlite(database);
   } catch (error) {
-    throw new ConfigError(`cannot open the SQLite store: ${errorMessage(error)}`, [
-      {
-        field: 'stateDir',
-        value: stateDir,
-        rule: 'must be a writable directory',
-        hint: 'choose another state directory or fix its permissions',
-      },
-    ]);
+    throw asStateError(error, file);
   }
-  configureSqlite(database);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return new SqlJobStore(db, {
-    dialect: 'sqlite',
+  const store = sqliteJobStore(database, file, {
     writeLock: writeLockFor(file),
     durable: durableSqliteWrite(database),
+  });
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw stateErrorOf(error instanceof InternalError ? error.cause : error, file) ?? error;
+  }
+  return store;
+}
+
+/**
+ * A store in a directory this user cannot write. SQLite in WAL mode needs to create its `-shm` file even
+ * to read; where a running writer left one, the file is opened read-only, otherwise a copy of it is read
+ * from memory (a writer that closed cleanly left nothing in its WAL, so the copy is complete).
+ */
+async function openSqliteReadOnly(file: string): Promise<JobStore> {
+  if (!existsSync(file)) {
+    throw new StateError('missing', `there is no store in ${dirname(file)}`, {
+      field: file,
+      rule: 'a read-only state directory can only be read, and it holds no store yet',
+      hint: 'pass the --state-dir that publish or listen used, or make this one writable',
+    });
+  }
+  const { default: SqliteDatabase } = await import('better-sqlite3');
+  let database: InstanceType<typeof SqliteDatabase>;
+  try {
+    database = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+    database.prepare('select count(*) from sqlite_master').get();
+  } catch {
+    let image: Buffer;
+    try {
+      image = readFileSync(file);
+    } catch (error) {
+      throw asStateError(error, file);
+    }
+    // Bytes 18 and 19 of the header say "WAL"; a copy in memory has no WAL, so it says "rollback journal".
+    if (image.length > 19) image.fill(1, 18, 20);
+    try {
+      database = new SqliteDatabase(image, { readonly: true });
+    } catch (error) {
+      throw asStateError(error, file);
+    }
+  }
+  const store = sqliteJobStore(database, file);
+  if (!(await store.schemaIsCurrent())) {
+    await store.close();
+    throw new StateError(
+      'outdated',
+      `the store ${file} was written by an older version and is read-only here`,
+      {
+        field: file,
+        rule: 'reading a store needs its schema up to date, and upgrading it needs write access',
+        hint: 'run any writing command (resume --detach) once as a user who can write the state directory',
+      },
+    );
+  }
+  return store;
+}
+
+/** A store over an open SQLite database; a write that fails for want of space or permission names `file`. */
+export function sqliteJobStore(
+  database: SqliteDatabaseHandle,
+  file: string,
+  options: { writeLock?: WriteLock; durable?: <T>(write: () => Promise<T>) => Promise<T> } = {},
+): SqlJobStore {
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const lock = options.writeLock ?? ((fn) => fn());
+  return new SqlJobStore(db, {
+    dialect: 'sqlite',
+    // A write that fails because the disk is full or the directory read-only says so, with the path.
+    writeLock: (fn) => lock(fn).catch((error: unknown) => Promise.reject(asStateError(error, file))),
+    ...(options.durable ? { durable: options.durable } : {}),
   });
 }
 
@@ -96,7 +182,7 @@ export function configureSqlite(database: { pragma(source: string): unknown }): 
   database.pragma('foreign_keys = ON');
 }
 
-async function openPostgres(url: string | undefined): Promise<JobStore> {
+async function connectPostgres(url: string | undefined): Promise<SqlJobStore> {
   if (!url) {
     throw new ConfigError('the PostgreSQL store needs a connection URL', [
       { field: 'store.url', rule: 'required when store.driver is postgres', hint: 'set store.url' },

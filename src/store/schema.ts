@@ -46,6 +46,7 @@ export interface IntakeTable {
   topic: string | null;
   job_id: string | null;
   payload: string | null;
+  digest: string | null;
 }
 
 export interface Database {

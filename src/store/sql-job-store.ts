@@ -1,15 +1,18 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { ImageRequest } from '../core/model/image-request.js';
 import type { Job, JobData, JobEvent, JobState, TerminalState } from '../core/model/job.js';
-import { migrateToLatest } from './migrations.js';
+import { migrateToLatest, schemaIsCurrent } from './migrations.js';
 import type { Database, IntakeTable, JobsTable, StoreDialect } from './schema.js';
 import { StaleJobError } from './store.js';
-import type { IntakeRecord, JobFilter, JobStore } from './store.js';
+import type { IntakeRecord, IntakeRef, JobFilter, JobStore } from './store.js';
 import type { WriteLock } from './write-lock.js';
 
 const terminalStates: TerminalState[] = ['published', 'failed', 'skipped'];
-/** Outcomes that mean "this message was seen and handled"; rejected input may be fixed and resent. */
-const seenOutcomes: IntakeRecord['outcome'][] = ['accepted', 'duplicate', 'skipped'];
+/**
+ * Outcomes that mean "this message became a job". A skip is not final (a later run may admit what policy
+ * skipped, e.g. with --include-prerelease) and a rejected message may come back fixed.
+ */
+const seenOutcomes: IntakeRecord['outcome'][] = ['accepted', 'duplicate'];
 
 export interface SqlJobStoreOptions {
   dialect: StoreDialect;
@@ -39,6 +42,10 @@ export class SqlJobStore implements JobStore {
 
   async migrate(): Promise<void> {
     await this.writeLock(() => migrateToLatest(this.db, this.dialect));
+  }
+
+  async schemaIsCurrent(): Promise<boolean> {
+    return schemaIsCurrent(this.db, this.dialect);
   }
 
   async createJob(job: Job, event: Omit<JobEvent, 'jobId'>): Promise<{ job: Job; created: boolean }> {
@@ -158,9 +165,16 @@ export class SqlJobStore implements JobStore {
     }));
   }
 
+  // `do nothing`: a second quarantine row for the same input meets a unique index and is dropped.
   async recordIntake(record: IntakeRecord): Promise<void> {
     await this.writeLock(() =>
-      this.durable(() => this.db.insertInto('intake').values(intakeRow(record)).execute()),
+      this.durable(() =>
+        this.db
+          .insertInto('intake')
+          .values(intakeRow(record))
+          .onConflict((oc) => oc.doNothing())
+          .execute(),
+      ),
     );
   }
 
@@ -174,6 +188,7 @@ export class SqlJobStore implements JobStore {
             await trx
               .insertInto('intake')
               .values(records.slice(i, i + 100).map(intakeRow))
+              .onConflict((oc) => oc.doNothing())
               .execute();
           }
         }),
@@ -201,6 +216,16 @@ export class SqlJobStore implements JobStore {
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;
+  }
+
+  async hasIntake(ref: IntakeRef, outcomes: IntakeRecord['outcome'][]): Promise<boolean> {
+    if (outcomes.length === 0 || (ref.messageId === undefined && ref.digest === undefined)) return false;
+    let query = this.db.selectFrom('intake').select('id').where('outcome', 'in', outcomes);
+    query =
+      ref.messageId !== undefined
+        ? query.where('message_id', '=', ref.messageId)
+        : query.where('digest', '=', ref.digest as string);
+    return (await query.limit(1).executeTakeFirst()) !== undefined;
   }
 
   async seenMessages(messageIds: string[]): Promise<Set<string>> {
@@ -232,6 +257,7 @@ function intakeRow(record: IntakeRecord): Insertable<IntakeTable> {
     topic: record.topic ?? null,
     job_id: record.jobId ?? null,
     payload: record.payload ?? null,
+    digest: record.digest ?? null,
   };
 }
 
@@ -300,5 +326,6 @@ function intakeFromRow(row: Selectable<IntakeTable>): IntakeRecord {
   if (row.topic !== null) record.topic = row.topic;
   if (row.job_id !== null) record.jobId = row.job_id;
   if (row.payload !== null) record.payload = row.payload;
+  if (row.digest !== null) record.digest = row.digest;
   return record;
 }

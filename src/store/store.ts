@@ -12,6 +12,14 @@ export interface IntakeRecord {
   jobId?: string;
   /** The raw message, kept for rejected (quarantined) input only. */
   payload?: string;
+  /** sha256 of the raw input: names a quarantined input that carries no message id. */
+  digest?: string;
+}
+
+/** One input in the intake log: by its message id, else by the digest of its raw bytes. */
+export interface IntakeRef {
+  messageId?: string;
+  digest?: string;
 }
 
 export interface JobFilter {
@@ -62,8 +70,13 @@ export interface JobStore {
   recordIntakes?(records: IntakeRecord[]): Promise<void>;
   /** Intake records in the order they were written; `limit` keeps the most recent ones. */
   listIntake(filter?: { outcomes?: IntakeRecord['outcome'][]; limit?: number }): Promise<IntakeRecord[]>;
-  /** True when a message with this id was already stored (accepted, duplicate or skipped). */
+  /** True when a message with this id already became a job (accepted or duplicate). */
   hasMessage(messageId: string): Promise<boolean>;
+  /**
+   * True when the intake log holds this input (by message id when it has one, else by digest) with one
+   * of `outcomes`: a skip or a rejection is recorded once per message, however often it arrives.
+   */
+  hasIntake(ref: IntakeRef, outcomes: IntakeRecord['outcome'][]): Promise<boolean>;
   /** The ids among `messageIds` that hasMessage would answer true for, in one query. Optional. */
   seenMessages?(messageIds: string[]): Promise<Set<string>>;
 

@@ -192,6 +192,7 @@ describe('help and config validate', () => {
       'a job failed': 'jobsFailed',
       'jobs still waiting': 'pending',
       'AWS error': 'cloud',
+      'state directory unusable': 'state',
     };
     for (const [words, key] of Object.entries(documented))
       expect(text).toContain(`${ExitCode[key]} ${words}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StaleJobError } from '../../src/store/store.js';
-import type { JobStore } from '../../src/store/store.js';
+import type { IntakeRecord, JobStore } from '../../src/store/store.js';
 import { event, job, request, t0 } from './fixtures.js';
 
 /**
@@ -233,10 +233,14 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
     await store.recordIntake({ at: at(5), source: 'cli', outcome: 'accepted', jobId: 'job-y' });
 
     expect(await store.hasMessage('m1')).toBe(true);
-    expect(await store.hasMessage('m3')).toBe(true);
-    // A rejected message may come back fixed; it does not count as handled.
+    // A skip is not final (a later run may admit it) and a rejected message may come back fixed:
+    // neither made a job.
+    expect(await store.hasMessage('m3')).toBe(false);
     expect(await store.hasMessage('m2')).toBe(false);
     expect(await store.hasMessage('m4')).toBe(false);
+    expect(await store.hasIntake({ messageId: 'm3' }, ['skipped'])).toBe(true);
+    expect(await store.hasIntake({ messageId: 'm2' }, ['rejected'])).toBe(true);
+    expect(await store.hasIntake({ messageId: 'm2' }, ['skipped'])).toBe(false);
 
     const all = await store.listIntake();
     expect(all.map((r) => r.at.getTime() - t0)).toEqual([1, 2, 3, 4, 5]);
@@ -255,6 +259,33 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
     ]);
     expect((await store.listIntake({ limit: 2 })).map((r) => r.outcome)).toEqual(['skipped', 'accepted']);
     expect(await store.listIntake({ outcomes: [] })).toEqual([]);
+  });
+
+  it('quarantines an input once: per message id, else per digest, whatever writes it', async () => {
+    const store = await open();
+    const rejected = (n: number, ref: { messageId?: string; digest?: string }): IntakeRecord => ({
+      at: new Date(t0 + n),
+      source: 'bus',
+      outcome: 'rejected',
+      reason: `attempt ${n}`,
+      payload: 'x',
+      ...ref,
+    });
+    await store.recordIntake(rejected(1, { messageId: 'q1', digest: 'd1' }));
+    await store.recordIntake(rejected(2, { messageId: 'q1', digest: 'd2' }));
+    await store.recordIntake(rejected(3, { digest: 'd3' }));
+    await store.recordIntakes?.([
+      rejected(4, { digest: 'd3' }),
+      rejected(5, { digest: 'd4' }),
+      rejected(6, { digest: 'd4' }),
+    ]);
+    const quarantine = await store.listIntake({ outcomes: ['rejected'] });
+    expect(quarantine.map((r) => [r.messageId ?? null, r.digest, r.reason])).toEqual([
+      ['q1', 'd1', 'attempt 1'],
+      [null, 'd3', 'attempt 3'],
+      [null, 'd4', 'attempt 5'],
+    ]);
+    expect(await store.hasIntake({ digest: 'd3' }, ['rejected'])).toBe(true);
   });
 
   it('round-trips request and data JSON and dates to the millisecond', async () => {

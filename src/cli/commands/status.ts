@@ -2,7 +2,7 @@
 import { ExitCode, InputError } from '../../core/errors.js';
 import { jobView } from '../../app/job-view.js';
 import { table } from '../table.js';
-import { openRuntime, type CommonOptions } from '../../app/runtime.js';
+import { openStoreReader, type CommonOptions } from '../../app/runtime.js';
 
 interface StatusOptions extends CommonOptions {
   jobs: string[];
@@ -11,7 +11,7 @@ interface StatusOptions extends CommonOptions {
 }
 
 export async function run(options: StatusOptions): Promise<number> {
-  const runtime = await openRuntime(options);
+  const runtime = await openStoreReader(options);
   try {
     if (options.quarantine) {
       const rejected = await runtime.store.listIntake({ outcomes: ['rejected'] });
