@@ -4,7 +4,7 @@
  * the command so tests can run it in-process and close its connection from the broker side.
  */
 import type { Logger } from 'pino';
-import { InputError, UsageError } from '../core/errors.js';
+import { InternalError, UsageError, isAppError } from '../core/errors.js';
 import { publishAnnouncement } from '../intake/amqp/announcement.js';
 import type { BusConfig } from '../config/bus-config.js';
 import { busConfigFrom } from '../config/bus-schema.js';
@@ -13,12 +13,13 @@ import { describeError } from '../intake/amqp/connection.js';
 import { redactUrl } from '../core/redact.js';
 import { BusConsumer, type Delivery, type Verdict } from '../intake/amqp/consumer.js';
 import { BusPublisher } from '../intake/amqp/publisher.js';
-import { parseMessageFile, type FedoraMessage } from '../intake/envelope.js';
+import { readDelivery, type Arrival } from '../intake/envelope.js';
 import type { Job } from '../core/model/job.js';
 import { StaleJobError } from '../store/store.js';
 import { Scheduler } from '../pipeline/scheduler.js';
 import { IntakeBatcher, withBatchedIntake } from './intake-batch.js';
-import { intakeMessage, quarantine, type IntakeOutcome } from './message-intake.js';
+import { intakeArrival, intakeRetryDelayMs, quarantine, type IntakeOutcome } from './message-intake.js';
+import { stableQueueName } from './queue-name.js';
 import type { Runtime } from './runtime.js';
 
 export interface ListenerOptions {
@@ -35,7 +36,7 @@ export interface ListenerOptions {
   clientProperties?: Record<string, unknown>;
 }
 
-export type IntakeCounts = Record<IntakeOutcome['kind'] | 'requeued', number>;
+export type IntakeCounts = Record<Exclude<IntakeOutcome['kind'], 'deferred'> | 'requeued', number>;
 
 export interface Listener {
   readonly consumer: BusConsumer;
@@ -46,10 +47,10 @@ export interface Listener {
 
 /**
  * The broker to consume from: a fedora-messaging TOML an operator already has (`--bus-config`), else the
- * `bus:` section of our configuration.
+ * `bus:` section of our configuration. Without a queue name, the one kept in the state directory.
  */
 export function busSettings(
-  runtime: Pick<Runtime, 'config'>,
+  runtime: Pick<Runtime, 'config' | 'stateDir'>,
   busConfigFile: string | undefined,
 ): { bus: BusConfig; clientProperties?: Record<string, unknown> } {
   let bus: BusConfig;
@@ -67,25 +68,8 @@ export function busSettings(
       rule: 'must name at least one routing key',
     });
   }
+  bus = { ...bus, queue: { ...bus.queue, name: stableQueueName(bus.queue.name, runtime.stateDir) } };
   return { bus, ...(clientProperties ? { clientProperties } : {}) };
-}
-
-/** The message a delivery carries, validated like a file's (headers, object body); InputError when invalid. */
-export function deliveryMessage(delivery: Delivery): FedoraMessage {
-  if (delivery.decodeError !== undefined) {
-    throw new InputError(`message ${delivery.id ?? '(no id)'} on ${delivery.topic}: the body is not JSON`, {
-      field: 'body',
-      rule: `must be valid JSON (${delivery.decodeError})`,
-    });
-  }
-  const serialized = JSON.stringify({
-    topic: delivery.topic,
-    headers: delivery.headers,
-    id: delivery.id ?? null,
-    body: delivery.body,
-  });
-  const [message] = parseMessageFile(serialized, { file: `message ${delivery.id ?? '(no id)'}` });
-  return message as FedoraMessage;
 }
 
 /** Records the announcement; a job changed meanwhile keeps its newer state (the flag only avoids a repeat). */
@@ -141,33 +125,45 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
     store: withBatchedIntake(runtime.store, new IntakeBatcher(runtime.store)),
   };
 
+  // Attempts per input that could not be decided (AWS unreachable, the store failing), for the bound.
+  const attempts = new Map<string, number>();
+  const bound = runtime.config.pipeline.retry.maxAttempts;
+
   const handler = async (delivery: Delivery): Promise<Verdict> => {
-    let message: FedoraMessage;
+    const arrival = readDelivery({ ...delivery, body: delivery.raw });
+    const key = delivery.id ?? arrival.raw.digest;
+    const attempt = (attempts.get(key) ?? 0) + 1;
+    let outcome: IntakeOutcome;
     try {
-      message = deliveryMessage(delivery);
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      await quarantine(intake, 'bus', error, {
-        payload: delivery.raw.toString('utf8'),
-        topic: delivery.topic,
-        ...(delivery.id ? { messageId: delivery.id } : {}),
+      outcome = await intakeArrival(intake, arrival, {
+        source: 'bus',
+        attempt,
+        ...(options.includePrerelease ? { includePrerelease: true } : {}),
       });
-      counts.rejected += 1;
-      log.warn(
-        { messageId: delivery.id, topic: delivery.topic, reason: error.describe() },
-        'message rejected',
-      );
-      return 'reject';
+    } catch (error) {
+      // Not a verdict on the message (the store failed, a bug): retried, but not forever.
+      if (attempt < bound) {
+        attempts.set(key, attempt);
+        throw error;
+      }
+      outcome = await giveUp(intake, arrival, error, attempt);
     }
-    const outcome = await intakeMessage(intake, message, {
-      source: 'bus',
-      ...(options.includePrerelease ? { includePrerelease: true } : {}),
-    });
+    if (outcome.kind === 'deferred') {
+      attempts.set(key, attempt);
+      log.warn(
+        { messageId: delivery.id, topic: delivery.topic, attempt, err: outcome.error.describe() },
+        'AWS unreachable; message requeued',
+      );
+      counts.requeued += 1;
+      return { requeueAfterMs: intakeRetryDelayMs(runtime.config, attempt) };
+    }
+    attempts.delete(key);
     counts[outcome.kind] += 1;
-    log.info(
+    const level = outcome.kind === 'rejected' ? 'warn' : 'info';
+    log[level](
       {
-        messageId: message.id,
-        topic: message.topic,
+        messageId: delivery.id,
+        topic: delivery.topic,
         outcome: outcome.kind,
         ...(outcome.kind === 'accepted' || outcome.kind === 'duplicate' ? { jobId: outcome.job.id } : {}),
         ...(outcome.kind === 'skipped' ? { reason: outcome.view.reason } : {}),
@@ -222,6 +218,26 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
       delete runtime.ctx.onTerminal;
     },
   };
+}
+
+/** The bound is reached: the input goes to the quarantine with the last error, so it is not lost. */
+async function giveUp(
+  runtime: Runtime,
+  arrival: Arrival,
+  error: unknown,
+  attempts: number,
+): Promise<IntakeOutcome> {
+  const reason = isAppError(error)
+    ? error.describe()
+    : error instanceof Error
+      ? error.message
+      : String(error);
+  const gaveUp = new InternalError(`could not take the message in after ${attempts} attempts: ${reason}`, {
+    rule: 'a message that cannot be decided is retried up to pipeline.retry.maxAttempts times',
+    hint: 'fix the cause (see the log), then feed the quarantined message again with replay',
+  });
+  await quarantine(runtime, 'bus', gaveUp, arrival.raw);
+  return { kind: 'rejected', error: gaveUp };
 }
 
 async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {

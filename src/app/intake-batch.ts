@@ -3,7 +3,7 @@
  * SQLite each commit is a disk sync; the decisions of one prefetch window arrive together, so their
  * intake records are written in one transaction and every handler resumes (and acks) after it.
  */
-import type { IntakeRecord, JobStore } from '../store/store.js';
+import type { IntakeRecord, IntakeRef, JobStore } from '../store/store.js';
 
 interface Pending {
   record: IntakeRecord;
@@ -12,7 +12,7 @@ interface Pending {
 }
 
 /** Outcomes that make a message id "seen" (as JobStore.hasMessage counts them). */
-const seenOutcomes = new Set<IntakeRecord['outcome']>(['accepted', 'duplicate', 'skipped']);
+const seenOutcomes: IntakeRecord['outcome'][] = ['accepted', 'duplicate'];
 
 interface Lookup {
   messageId: string;
@@ -37,9 +37,22 @@ export class IntakeBatcher {
     });
   }
 
-  /** True when a record for this message id waits in the batch (a redelivery in the same window). */
+  /** True when a record for this input waits in the batch (a redelivery in the same window). */
+  pendingIntake(ref: IntakeRef, outcomes: IntakeRecord['outcome'][]): boolean {
+    return this.pending.some(
+      ({ record }) =>
+        outcomes.includes(record.outcome) &&
+        (ref.messageId !== undefined ? record.messageId === ref.messageId : record.digest === ref.digest),
+    );
+  }
+
   pendingMessage(messageId: string): boolean {
-    return this.pending.some((p) => p.record.messageId === messageId && seenOutcomes.has(p.record.outcome));
+    return this.pendingIntake({ messageId }, seenOutcomes);
+  }
+
+  /** JobStore.hasIntake, also counting the records still waiting in the batch. */
+  async hasIntake(ref: IntakeRef, outcomes: IntakeRecord['outcome'][]): Promise<boolean> {
+    return this.pendingIntake(ref, outcomes) || (await this.store.hasIntake(ref, outcomes));
   }
 
   /** JobStore.hasMessage, answered for every handler of the window with one query. */
@@ -100,6 +113,8 @@ export function withBatchedIntake(store: JobStore, batcher: IntakeBatcher): JobS
     get(target, property, receiver) {
       if (property === 'recordIntake') return (record: IntakeRecord) => batcher.record(record);
       if (property === 'hasMessage') return (messageId: string) => batcher.hasMessage(messageId);
+      if (property === 'hasIntake')
+        return (ref: IntakeRef, outcomes: IntakeRecord['outcome'][]) => batcher.hasIntake(ref, outcomes);
       const value: unknown = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

@@ -1,13 +1,19 @@
 /**
- * The intake every command shares: a fedora-messaging message (from a file, a dump or the bus) becomes
- * a stored job, a stored skip, or a quarantined rejection. `publish` uses the pieces for its
- * all-or-nothing file semantics; `listen` and `replay` take one message at a time with intakeMessage.
+ * The one place that decides what becomes of input, whatever brought it (a message file, a dump line, a
+ * bus delivery): a stored job, a stored skip, or a rejection kept once in the quarantine. Bad input of
+ * every kind (unreadable, too large or deep, not UTF-8, another environment's topic, inconsistent, a
+ * source AMI that does not exist or is not Fedora's) is a rejection. AWS being unreachable or throttling
+ * is the only thing retried, up to pipeline.retry.maxAttempts; after that the input is quarantined too,
+ * so it is never lost.
  */
-import { InputError } from '../core/errors.js';
-import type { FedoraMessage } from '../intake/envelope.js';
+import { backoffDelay } from '../core/backoff.js';
+import { CloudError, InputError, type AppError } from '../core/errors.js';
+import { describeWhere } from '../intake/raw-json.js';
+import type { Arrival, FedoraMessage, RawInput } from '../intake/envelope.js';
 import { imageKey, type ImageRequest } from '../core/model/image-request.js';
 import { interpretMessage, type SkipSummary } from '../intake/intake.js';
 import { listingPartition } from '../config/partitions.js';
+import type { Config } from '../config/schema.js';
 import type { Job } from '../core/model/job.js';
 import { findSourceImage, sourceImageProblem } from '../pipeline/stages/verify.js';
 import { type SkippedView } from './job-view.js';
@@ -17,97 +23,178 @@ import type { SeedImageSpec } from '../cloud/sim/index.js';
 
 export type Say = (line: string) => void;
 
-/** What became of one message. `seen`: its id was stored before (a redelivery), nothing was written. */
+/**
+ * What became of one arrival. `seen`: it was taken in before (a redelivery), nothing was written.
+ * `deferred`: AWS could not be asked now; nothing was written, take it in again after `retryDelayMs`.
+ */
 export type IntakeOutcome =
   | { kind: 'accepted' | 'duplicate'; job: Job }
   | { kind: 'skipped'; view: SkippedView }
-  | { kind: 'rejected'; error: InputError }
+  | { kind: 'rejected'; error: AppError }
+  | { kind: 'deferred'; error: CloudError }
+  | { kind: 'seen' };
+
+/** What intake decided about one arrival, before anything is written (publish decides all, then writes). */
+export type Verdict =
+  | { kind: 'accept'; request: ImageRequest }
+  | { kind: 'duplicate'; job: Job; message: FedoraMessage }
+  | { kind: 'skip'; view: SkippedView }
+  | { kind: 'reject'; error: AppError }
+  | { kind: 'defer'; error: CloudError }
   | { kind: 'seen' };
 
 export interface IntakeOptions {
   /** Intake log source; also the origin recorded on the job. */
   source: 'file' | 'bus' | 'replay';
-  /** Names the origin in job history and error messages (a file name; absent for the bus). */
-  file?: string;
   includePrerelease?: boolean;
   say?: Say;
+  /** Which attempt at this arrival this is (1 = first); AWS failures are retried up to the bound. */
+  attempt?: number;
 }
 
-/**
- * Takes one message all the way to the store. Resolves only once its outcome is durably written, so a
- * bus consumer may ack afterwards; a store or cloud failure rejects (the caller requeues).
- */
-export async function intakeMessage(
+/** Decides about one arrival and writes the decision; resolves once it is durable (a bus may ack then). */
+export async function intakeArrival(
   runtime: Runtime,
-  message: FedoraMessage,
+  arrival: Arrival,
   options: IntakeOptions,
 ): Promise<IntakeOutcome> {
-  const say = options.say ?? (() => {});
-  if (message.id !== undefined && (await runtime.store.hasMessage(message.id))) return { kind: 'seen' };
+  const verdict = await judgeArrival(runtime, arrival, options);
+  if (verdict.kind === 'defer') return { kind: 'deferred', error: verdict.error };
+  return recordVerdict(runtime, arrival, verdict, options);
+}
+
+/** A verdict that decides (AWS answered): what publish collects before writing anything. */
+export type Decided = Exclude<Verdict, { kind: 'defer' }>;
+type Recorded = Exclude<IntakeOutcome, { kind: 'deferred' }>;
+
+/**
+ * intakeArrival for a command line: an AWS failure is tried again after a backoff on the runtime's
+ * clock (virtual in the sandbox) until AWS answers or the bound quarantines the input.
+ */
+export async function intakeWithRetries(
+  runtime: Runtime,
+  arrival: Arrival,
+  options: IntakeOptions,
+): Promise<Recorded> {
+  return recordVerdict(runtime, arrival, await judgeWithRetries(runtime, arrival, options), options);
+}
+
+/** judgeArrival until it decides: an AWS failure is tried again after a backoff on the runtime's clock. */
+export async function judgeWithRetries(
+  runtime: Runtime,
+  arrival: Arrival,
+  options: IntakeOptions,
+): Promise<Decided> {
+  for (let attempt = 1; ; attempt++) {
+    const verdict = await judgeArrival(runtime, arrival, { ...options, attempt });
+    if (verdict.kind !== 'defer') return verdict;
+    await runtime.clock.sleep(intakeRetryDelayMs(runtime.config, attempt));
+  }
+}
+
+/** How long to wait before the next attempt at an input whose AWS check failed (pipeline.retry). */
+export function intakeRetryDelayMs(config: Config, attempt: number): number {
+  const { baseDelaySeconds, maxDelaySeconds } = config.pipeline.retry;
+  return backoffDelay(attempt, { baseMs: baseDelaySeconds * 1000, maxMs: maxDelaySeconds * 1000 });
+}
+
+export async function judgeArrival(
+  runtime: Runtime,
+  arrival: Arrival,
+  options: IntakeOptions,
+): Promise<Verdict> {
+  if (arrival.kind === 'unreadable') return { kind: 'reject', error: arrival.error };
+  const { message, raw } = arrival;
+  // A message file is published on purpose: publishing it again shows its job instead of "seen".
+  const redelivery = options.source !== 'file' && message.id !== undefined;
+  if (redelivery && (await runtime.store.hasMessage(message.id as string))) return { kind: 'seen' };
   const decision = interpretMessage(message, {
     config: runtime.config,
     origin: {
       kind: options.source === 'file' ? 'message' : options.source,
-      ...(options.file ? { file: options.file } : {}),
+      ...(raw.where.file ? { file: raw.where.file } : {}),
     },
     includePrerelease: options.includePrerelease === true,
     now: runtime.clock.now(),
   });
-  if (decision.kind === 'reject') {
-    await quarantine(runtime, options.source, decision.error, messageExtra(message));
-    return { kind: 'rejected', error: decision.error };
-  }
+  if (decision.kind === 'reject') return { kind: 'reject', error: decision.error };
   if (decision.kind === 'skip') {
-    const view = skippedView(decision.reason, decision.summary, message);
-    await recordSkip(runtime, options.source, view);
-    return { kind: 'skipped', view };
+    // A skip is decided again each time (policy may have changed), but recorded once per message.
+    if (redelivery && (await runtime.store.hasIntake({ messageId: message.id as string }, ['skipped'])))
+      return { kind: 'seen' };
+    return { kind: 'skip', view: skippedView(decision.reason, decision.summary, message) };
   }
   const request = decision.request;
-  // A known image needs no source check and no write transaction: only its intake record.
+  // A known image needs no source check: only its intake record.
   const known = await runtime.store.findJobByKey(imageKey(request));
-  if (known) {
-    await runtime.store.recordIntake({
-      at: runtime.clock.now(),
-      source: options.source,
-      outcome: 'duplicate',
-      jobId: known.id,
-      topic: message.topic,
-      ...(message.id ? { messageId: message.id } : {}),
-    });
-    say(`job ${known.id}: already known (${known.state}); not created again`);
-    return { kind: 'duplicate', job: known };
+  if (known) return { kind: 'duplicate', job: known, message };
+  if (runtime.sim && runtime.config.cloud.sim.seedSourceImages) seedSources(runtime, [request], options.say);
+  try {
+    const problem = await sourceProblem(runtime, request, raw);
+    return problem ? { kind: 'reject', error: problem } : { kind: 'accept', request };
+  } catch (error) {
+    if (!(error instanceof CloudError) || !error.retryable) throw error;
+    const attempt = options.attempt ?? 1;
+    const bound = runtime.config.pipeline.retry.maxAttempts;
+    if (attempt < bound) return { kind: 'defer', error };
+    return { kind: 'reject', error: unreachable(error, raw, attempt) };
   }
-  if (runtime.sim && runtime.config.cloud.sim.seedSourceImages) seedSources(runtime, [request], say);
-  const problem = await sourceProblem(runtime, request);
-  if (problem) {
-    await quarantine(runtime, options.source, problem, messageExtra(message));
-    return { kind: 'rejected', error: problem };
-  }
-  const { job, created } = await acceptRequest(runtime, request, options.source, say);
-  return { kind: created ? 'accepted' : 'duplicate', job };
 }
 
-function messageExtra(message: FedoraMessage): { payload: string; messageId?: string; topic: string } {
-  return {
-    payload: JSON.stringify(message),
-    topic: message.topic,
-    ...(message.id ? { messageId: message.id } : {}),
-  };
+/** Writes a verdict: the job, the skip, the intake record, or the rejection in the quarantine. */
+export async function recordVerdict(
+  runtime: Runtime,
+  arrival: Arrival,
+  verdict: Decided,
+  options: IntakeOptions,
+): Promise<Recorded> {
+  const say = options.say ?? (() => {});
+  switch (verdict.kind) {
+    case 'seen':
+      return { kind: 'seen' };
+    case 'reject':
+      await quarantine(runtime, options.source, verdict.error, arrival.raw);
+      return { kind: 'rejected', error: verdict.error };
+    case 'skip':
+      await recordSkip(runtime, options.source, verdict.view);
+      return { kind: 'skipped', view: verdict.view };
+    case 'duplicate':
+      await runtime.store.recordIntake({
+        at: runtime.clock.now(),
+        source: options.source,
+        outcome: 'duplicate',
+        jobId: verdict.job.id,
+        topic: verdict.message.topic,
+        ...(verdict.message.id ? { messageId: verdict.message.id } : {}),
+      });
+      say(`job ${verdict.job.id}: already known (${verdict.job.state}); not created again`);
+      return { kind: 'duplicate', job: verdict.job };
+    case 'accept': {
+      const { job, created } = await acceptRequest(runtime, verdict.request, options.source, say);
+      return { kind: created ? 'accepted' : 'duplicate', job };
+    }
+  }
 }
 
-/** Stores a rejected input with its reason and raw payload (`status --quarantine` lists them). */
+/**
+ * Keeps a rejected input with its reason and raw payload (`status --quarantine`), once per message id
+ * or, without one, per digest of its bytes: a redelivery writes nothing new.
+ */
 export async function quarantine(
   runtime: Pick<Runtime, 'store' | 'clock'>,
   source: string,
-  error: InputError,
-  extra: { payload: string; messageId?: string; topic?: string },
+  error: AppError,
+  raw: RawInput,
 ): Promise<void> {
   await runtime.store.recordIntake({
     at: runtime.clock.now(),
     source,
     outcome: 'rejected',
     reason: error.describe(),
-    ...extra,
+    payload: raw.payload,
+    digest: raw.digest,
+    ...(raw.where.messageId ? { messageId: raw.where.messageId } : {}),
+    ...(raw.topic ? { topic: raw.topic } : {}),
   });
 }
 
@@ -142,7 +229,7 @@ export function skippedView(reason: string, summary: SkipSummary, message: Fedor
 }
 
 /** Sandbox: Fedora's public images named by the messages are registered in the simulated cloud first. */
-export function seedSources(runtime: Runtime, requests: ImageRequest[], say: Say): void {
+export function seedSources(runtime: Runtime, requests: ImageRequest[], say: Say = () => {}): void {
   const sim = runtime.sim;
   if (!sim) return;
   for (const request of requests) {
@@ -184,30 +271,48 @@ function sourceSpec(spec: {
 }
 
 /**
- * The source AMI must be Fedora's before any job exists: a message naming someone else's AMI is bad
- * input, refused with nothing stored but the rejection. Returns that rejection, if any.
+ * The source AMI must be Fedora's before any job exists: a message naming an AMI that does not exist,
+ * or someone else's, is bad input, refused with nothing stored but the rejection.
  */
-export async function sourceProblem(
+async function sourceProblem(
   runtime: Runtime,
   request: ImageRequest,
+  raw: RawInput,
 ): Promise<InputError | undefined> {
   const { partition } = listingPartition(runtime.config);
   const image = await findSourceImage(runtime.ctx, partition, request);
   const problem = sourceImageProblem(image, request, runtime.config.fedora.ownerAccount);
-  return problem ? sourceError(runtime, request, problem, 'body.regions') : undefined;
+  return problem
+    ? sourceError(runtime, request, `${describeWhere(raw.where)}: ${problem}`, 'body.regions')
+    : undefined;
 }
 
 /** The bad-input error for a source image that cannot be listed (`problem` says why). */
 export function sourceError(
   runtime: Pick<Runtime, 'config'>,
-  request: ImageRequest,
+  request: Pick<ImageRequest, 'sourceRegion' | 'sourceAmi'>,
   problem: string,
   field: string,
 ): InputError {
   return new InputError(problem, {
     field,
     value: `${request.sourceRegion}: ${request.sourceAmi}`,
-    rule: `the source image must be owned by ${runtime.config.fedora.ownerAccount} and match the request`,
-    hint: 'only official images published by the Fedora account are listed; check fedora.ownerAccount',
+    rule: `the source image must exist, be owned by ${runtime.config.fedora.ownerAccount} and match the request`,
+    hint: 'only official images published by the Fedora account are listed; check the AMI id, its region and fedora.ownerAccount',
+  });
+}
+
+/** AWS stayed unreachable for every attempt: the input is quarantined, to be replayed later. */
+function unreachable(error: CloudError, raw: RawInput, attempts: number): CloudError {
+  return new CloudError({
+    kind: error.kind,
+    awsCode: error.awsCode,
+    service: error.service,
+    operation: error.operation,
+    message: `${describeWhere(raw.where)}: the source AMI could not be checked after ${attempts} attempts (${error.message})`,
+    context: {
+      rule: 'AWS errors are retried up to pipeline.retry.maxAttempts times',
+      hint: 'the message is kept in the quarantine (status --quarantine); feed it again with replay once AWS answers',
+    },
   });
 }

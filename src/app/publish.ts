@@ -1,6 +1,7 @@
 /**
  * What `publish` takes in: message files (all or nothing: one invalid message creates no job) or one
- * image named by its AMI id. Every request's source AMI must be Fedora's before any job exists.
+ * image named by its AMI id. Every source AMI must be Fedora's before any job exists; whatever is
+ * refused is quarantined.
  */
 import { readFileSync } from 'node:fs';
 import { toAwsArch, toFedoraArch } from '../core/arch.js';
@@ -8,18 +9,17 @@ import { InputError, UsageError } from '../core/errors.js';
 import type { ImageRequest } from '../core/model/image-request.js';
 import { listingPartition } from '../config/partitions.js';
 import { requestFromImage } from '../intake/cli-request.js';
-import { parseMessageFile, type FedoraMessage } from '../intake/envelope.js';
-import { interpretMessage } from '../intake/intake.js';
+import { rawInput, readMessages, type Arrival } from '../intake/envelope.js';
+import type { Job } from '../core/model/job.js';
 import { findSourceImage, sourceImageProblem } from '../pipeline/stages/verify.js';
 import type { SkippedView } from './job-view.js';
 import {
+  judgeWithRetries,
   quarantine,
-  recordSkip,
+  recordVerdict,
   seedOne,
-  seedSources,
-  skippedView,
   sourceError,
-  sourceProblem,
+  type Decided,
 } from './message-intake.js';
 import type { Runtime } from './runtime.js';
 
@@ -37,16 +37,20 @@ export interface PublishRequestOptions {
   includePrerelease?: boolean;
 }
 
-export async function requestsFromMessages(
+/**
+ * Message files, all or nothing: every message is judged first (one invalid message, or a source AMI
+ * that is not Fedora's, creates no job at all and is quarantined), then every decision is written.
+ */
+export async function takeInMessageFiles(
   runtime: Runtime,
   options: PublishRequestOptions,
   say: (line: string) => void,
-): Promise<{ requests: ImageRequest[]; skipped: SkippedView[] }> {
-  const messages: Array<{ file: string; message: FedoraMessage }> = [];
+): Promise<{ jobs: Job[]; skipped: SkippedView[] }> {
+  const arrivals: Arrival[] = [];
   for (const file of options.message ?? []) {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(file, 'utf8');
+      bytes = readFileSync(file);
     } catch (cause) {
       throw new InputError(`cannot read message file ${file}`, {
         field: '--message',
@@ -55,46 +59,49 @@ export async function requestsFromMessages(
         hint: 'pass a readable file written by `fedora-messaging` or saved from the bus',
       });
     }
-    try {
-      for (const message of parseMessageFile(text, {
-        file,
-        ...(options.topic ? { topic: options.topic } : {}),
-      })) {
-        messages.push({ file, message });
-      }
-    } catch (error) {
-      if (error instanceof InputError) await reject(runtime, error, { payload: text });
-      throw error;
-    }
+    const found = readMessages(bytes, { file, ...(options.topic ? { topic: options.topic } : {}) });
+    arrivals.push(...(found.length > 0 ? found : [emptyFile(file, bytes)]));
   }
 
-  // All or nothing: a file with one invalid message creates no job at all.
-  const requests: ImageRequest[] = [];
-  const skipped: SkippedView[] = [];
-  const rejected: InputError[] = [];
-  for (const { file, message } of messages) {
-    const decision = interpretMessage(message, {
-      config: runtime.config,
-      origin: { kind: 'message', file },
-      includePrerelease: options.includePrerelease === true,
-      now: runtime.clock.now(),
-    });
-    if (decision.kind === 'accept') requests.push(decision.request);
-    else if (decision.kind === 'skip') skipped.push(skippedView(decision.reason, decision.summary, message));
-    else {
-      rejected.push(decision.error);
-      await reject(runtime, decision.error, {
-        payload: JSON.stringify(message),
-        topic: message.topic,
-        ...(message.id ? { messageId: message.id } : {}),
-      });
-    }
+  const intake = {
+    source: 'file' as const,
+    ...(options.includePrerelease ? { includePrerelease: true } : {}),
+    say,
+  };
+  const verdicts: Decided[] = [];
+  for (const arrival of arrivals) verdicts.push(await judgeWithRetries(runtime, arrival, intake));
+  const judged = arrivals.map((arrival, i) => ({ arrival, verdict: verdicts[i] as Decided }));
+  const rejected = judged.filter(({ verdict }) => verdict.kind === 'reject');
+  if (rejected.length > 0) {
+    for (const { arrival, verdict } of rejected) await recordVerdict(runtime, arrival, verdict, intake);
+    const first = rejected[0]?.verdict;
+    if (first?.kind === 'reject') throw first.error;
   }
-  if (rejected.length > 0) throw rejected[0] as InputError;
-  if (runtime.sim && runtime.config.cloud.sim.seedSourceImages) seedSources(runtime, requests, say);
-  await preVerify(runtime, requests);
-  for (const s of skipped) await recordSkip(runtime, 'file', s);
-  return { requests, skipped };
+
+  const jobs: Job[] = [];
+  const skipped: SkippedView[] = [];
+  for (const { arrival, verdict } of judged) {
+    const outcome = await recordVerdict(runtime, arrival, verdict, intake);
+    if (outcome.kind === 'skipped') skipped.push(outcome.view);
+    else if (
+      (outcome.kind === 'accepted' || outcome.kind === 'duplicate') &&
+      !jobs.some((j) => j.id === outcome.job.id)
+    )
+      jobs.push(outcome.job);
+  }
+  return { jobs, skipped };
+}
+
+function emptyFile(file: string, bytes: Buffer): Arrival {
+  return {
+    kind: 'unreadable',
+    error: new InputError(`${file} contains no message`, {
+      field: file,
+      rule: 'must contain at least one message',
+      hint: 'give one serialized message {"topic", "headers", "id", "body"} as JSON, or one such message per line (fedora-messaging dump format)',
+    }),
+    raw: rawInput(bytes, { file }),
+  };
 }
 
 export async function requestFromFlags(
@@ -133,50 +140,37 @@ export async function requestFromFlags(
     sourceAmi: options.sourceAmi,
     sourceRegion: region,
   });
+  const flags = { sourceAmi: options.sourceAmi, sourceRegion: region, release, arch };
   if (!image) {
     const error = new InputError(`source AMI ${options.sourceAmi} is not Fedora's`, {
       field: '--source-ami',
       value: options.sourceAmi,
-      rule: `must be an image owned by ${runtime.config.fedora.ownerAccount} (fedora.ownerAccount) in ${region}`,
+      rule: `must be an existing image owned by ${runtime.config.fedora.ownerAccount} (fedora.ownerAccount) in ${region}`,
       hint: 'check the AMI id and --source-region; only images owned by the configured Fedora account are listed',
     });
-    await reject(runtime, error, { payload: JSON.stringify({ sourceAmi: options.sourceAmi, region }) });
+    return refuseFlags(runtime, flags, error);
+  }
+  let request: ImageRequest;
+  try {
+    request = requestFromImage(image, {
+      release,
+      arch,
+      subvariant: options.subvariant,
+      region,
+      ...(options.composeId ? { composeId: options.composeId } : {}),
+    });
+  } catch (error) {
+    if (error instanceof InputError) return refuseFlags(runtime, flags, error);
     throw error;
   }
-  const request = requestFromImage(image, {
-    release,
-    arch,
-    subvariant: options.subvariant,
-    region,
-    ...(options.composeId ? { composeId: options.composeId } : {}),
-  });
   // The image is in hand: check it (state, HVM, EBS, encryption) without looking it up again.
   const problem = sourceImageProblem(image, request, runtime.config.fedora.ownerAccount);
-  if (problem) await refuseSource(runtime, request, sourceError(runtime, request, problem, '--source-ami'));
+  if (problem) return refuseFlags(runtime, flags, sourceError(runtime, request, problem, '--source-ami'));
   return request;
 }
 
-/** Every request's source AMI must be Fedora's before any job exists (see sourceProblem). */
-async function preVerify(runtime: Runtime, requests: ImageRequest[]): Promise<void> {
-  for (const request of requests) {
-    const error = await sourceProblem(runtime, request);
-    if (error) await refuseSource(runtime, request, error);
-  }
-}
-
-async function refuseSource(runtime: Runtime, request: ImageRequest, error: InputError): Promise<never> {
-  await reject(runtime, error, {
-    payload: JSON.stringify(request),
-    ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
-    ...(request.origin.topic ? { topic: request.origin.topic } : {}),
-  });
+/** Quarantines a refused `publish --source-ami` request (its flags are the payload) and throws. */
+async function refuseFlags(runtime: Runtime, flags: object, error: InputError): Promise<never> {
+  await quarantine(runtime, 'file', error, rawInput(Buffer.from(JSON.stringify(flags)), {}));
   throw error;
-}
-
-function reject(
-  runtime: Runtime,
-  error: InputError,
-  extra: { payload: string; messageId?: string; topic?: string },
-): Promise<void> {
-  return quarantine(runtime, 'file', error, extra);
 }

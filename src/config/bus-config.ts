@@ -11,8 +11,8 @@ export interface BusTlsFiles {
 }
 
 export interface BusQueueOptions {
-  /** Empty or absent: a random UUID, which Fedora's public broker requires for queue names. */
-  name?: string;
+  /** Empty: `listen` uses the UUID kept in its state directory (Fedora's broker requires UUID names). */
+  name: string;
   durable: boolean;
   autoDelete: boolean;
   exclusive: boolean;

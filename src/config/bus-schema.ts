@@ -26,7 +26,10 @@ export const busSchema = z.strictObject({
   exchange: z.string().min(1).default('amq.topic'),
   queue: z
     .strictObject({
-      /** Absent: a random UUID per process, as Fedora's public broker requires. */
+      /**
+       * Absent: a UUID made once and kept in the state directory (Fedora's broker requires UUID names),
+       * so a restart consumes what arrived meanwhile. Several workers share one queue by naming it.
+       */
       name: z.string().min(1).optional(),
       durable: z.boolean().default(true),
       autoDelete: z.boolean().default(false),
@@ -51,7 +54,7 @@ export function busConfigFrom(section: BusSection | undefined): BusConfig {
     url: bus.url,
     ...(bus.tls ? { tls: { ...bus.tls } } : {}),
     exchange: bus.exchange,
-    queue: { ...bus.queue, arguments: {} },
+    queue: { ...bus.queue, name: bus.queue.name ?? '', arguments: {} },
     routingKeys: [...bus.routingKeys],
     prefetch: bus.prefetch,
     topicPrefix: bus.topicPrefix,

@@ -100,6 +100,8 @@ const listingFields = {
     .regex(/^[a-z]+[0-9]+[a-z-]*\.[0-9]*[a-z]+$/, 'must be an instance type such as t3.small'),
   /** Placeholders as in title plus {label} {composeId} {imageName} {date}. */
   versionTitle: z.string().min(1).default('{release}.{label}'),
+  /** The version title of a Beta/RC image (policy.prereleases: own-product); says what the image is. */
+  prereleaseVersionTitle: z.string().min(1).default('{release}.{label} Prerelease'),
   releaseNotes: z.string().min(1),
   /** `all`: every region the Marketplace offers (from DescribeRegions plus GovCloud); or a list. */
   regions: z.union([z.literal('all'), z.array(region).min(1)]).default('all'),
@@ -130,7 +132,12 @@ const productSchema = z.strictObject({
   ...listingFields,
   /** Existing Marketplace product ids, keyed `<release>/<arch>`, e.g. `41/x86_64: prod-abc...`. */
   productIds: z
-    .record(z.string().regex(/^\d+\/(x86_64|arm64)$/, 'keys look like 41/x86_64'), z.string().min(1))
+    .record(
+      z
+        .string()
+        .regex(/^\d+\/(x86_64|arm64)(\/prerelease)?$/, 'keys look like 41/x86_64 (or 43/x86_64/prerelease)'),
+      z.string().min(1),
+    )
     .default({}),
   architectures: z
     .strictObject({ x86_64: listingOverrideSchema.optional(), arm64: listingOverrideSchema.optional() })
@@ -188,12 +195,29 @@ export const configSchema = z
       .default({ ownerAccount: '125523088429', sourceRegion: 'us-east-1' }),
     policy: z
       .strictObject({
-        includePrerelease: z.boolean().default(false),
+        /**
+         * Beta/RC images: `skip` them (a skip, with its reason), or list them on a product of their own
+         * (`own-product`). They never become versions of the release's product.
+         */
+        prereleases: z.enum(['skip', 'own-product']).default('skip'),
+        /** The environment whose announcements are listed; another environment's (staging) are refused. */
+        topicPrefix: z
+          .string()
+          .regex(
+            /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/,
+            'must be a dotted topic prefix such as org.fedoraproject.prod',
+          )
+          .default('org.fedoraproject.prod'),
         subvariants: z.array(z.string().min(1)).min(1).default(['Cloud_Base']),
         /** Release -> end-of-life date; images of releases past it are skipped, their products restricted. */
         endOfLife: z.record(z.string().regex(/^\d+$/, 'keys are release numbers'), z.iso.date()).default({}),
       })
-      .default({ includePrerelease: false, subvariants: ['Cloud_Base'], endOfLife: {} }),
+      .default({
+        prereleases: 'skip',
+        topicPrefix: 'org.fedoraproject.prod',
+        subvariants: ['Cloud_Base'],
+        endOfLife: {},
+      }),
     cloud: z
       .strictObject({
         adapter: z.enum(['sim', 'aws']).default('sim'),

@@ -3,8 +3,10 @@
  * `fedora-messaging` dump format (one serialized message per line), or a bare body with the topic
  * given on the command line.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
+import { decodeJson, describeWhere, payloadText, type Where } from './raw-json.js';
 
 export interface FedoraMessage {
   topic: string;
@@ -36,68 +38,114 @@ const headersSchema = z.looseObject({
 const dumpHint =
   'give one serialized message {"topic", "headers", "id", "body"} as JSON, or one such message per line (fedora-messaging dump format)';
 
-export function parseMessageFile(text: string, opts: ParseOptions = {}): FedoraMessage[] {
-  const where = opts.file ?? '(input)';
-  const lines = text.split(/\r?\n/);
-  const firstIndex = lines.findIndex((l) => l.trim() !== '');
-  if (firstIndex < 0) {
-    throw new InputError(`${where} contains no message`, {
-      field: where,
-      rule: 'must contain at least one message',
-      hint: dumpHint,
-    });
-  }
-  // A dump file's first line is a complete JSON document; a pretty-printed message's is not.
-  const firstLine = lines[firstIndex] ?? '';
-  const remaining = lines.slice(firstIndex + 1).some((l) => l.trim() !== '');
-  if (remaining && isJson(firstLine)) {
-    const messages: FedoraMessage[] = [];
-    lines.forEach((raw, i) => {
-      if (raw.trim() === '') return;
-      const line = i + 1;
-      messages.push({ ...toMessage(parseJson(raw, where, line), where, opts, line), line });
-    });
-    return messages;
-  }
-  return [toMessage(parseJson(text, where), where, opts)];
+/** What intake keeps of a raw input: enough to quarantine it once and show where it came from. */
+export interface RawInput {
+  /** The input as text (base64 when it is not UTF-8), as the quarantine stores it. */
+  payload: string;
+  /** sha256 of the raw bytes: identifies an input that carries no message id. */
+  digest: string;
+  where: Where;
+  topic?: string;
 }
 
-function isJson(text: string): boolean {
+/** One message read from a file line or a delivery, or why it could not be read. */
+export type Arrival =
+  | { kind: 'message'; message: FedoraMessage; raw: RawInput }
+  | { kind: 'unreadable'; error: InputError; raw: RawInput };
+
+export function rawInput(bytes: Uint8Array, where: Where, topic?: string): RawInput {
+  return {
+    payload: payloadText(bytes),
+    digest: createHash('sha256').update(bytes).digest('hex'),
+    where,
+    ...(topic !== undefined ? { topic } : {}),
+  };
+}
+
+/**
+ * Every message of a file: one serialized message (pretty JSON), or, with `dump` or when the first line
+ * is a whole JSON document followed by more lines, one message per non-blank line. Never throws: a line
+ * that cannot be read is an `unreadable` arrival, so one bad line never hides the others.
+ */
+export function readMessages(input: Uint8Array, opts: ParseOptions & { dump?: boolean } = {}): Arrival[] {
+  const lines = splitLines(input);
+  const nonBlank = lines.filter((l) => !isBlank(l.bytes));
+  const first = nonBlank[0];
+  if (!first) return [];
+  const dump = opts.dump ?? (nonBlank.length > 1 && isJson(first.bytes, opts));
+  if (!dump) return [arrive(input, { ...(opts.file ? { file: opts.file } : {}) }, opts)];
+  return nonBlank.map((l) =>
+    arrive(l.bytes, { ...(opts.file ? { file: opts.file } : {}), line: l.line }, opts),
+  );
+}
+
+function arrive(bytes: Uint8Array, where: Where, opts: ParseOptions): Arrival {
   try {
-    JSON.parse(text);
+    const message = toMessage(decodeJson(bytes, where), where, opts);
+    const withLine = where.line !== undefined ? { ...message, line: where.line } : message;
+    const located = message.id !== undefined ? { ...where, messageId: message.id } : where;
+    return { kind: 'message', message: withLine, raw: rawInput(bytes, located, message.topic) };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return { kind: 'unreadable', error, raw: rawInput(bytes, where) };
+  }
+}
+
+/**
+ * A message delivered by the broker: topic, headers and id come from AMQP, the body is the raw bytes,
+ * checked like any file's.
+ */
+export function readDelivery(delivery: {
+  topic: string;
+  headers: Record<string, unknown>;
+  id: string | undefined;
+  body: Uint8Array;
+}): Arrival {
+  const where: Where = delivery.id !== undefined ? { messageId: delivery.id } : {};
+  const raw = rawInput(delivery.body, where, delivery.topic);
+  try {
+    const body = decodeJson(delivery.body, where);
+    const doc = { topic: delivery.topic, headers: delivery.headers, id: delivery.id ?? null, body };
+    return { kind: 'message', message: toMessage(doc, where, {}), raw };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return { kind: 'unreadable', error, raw };
+  }
+}
+
+function splitLines(input: Uint8Array): Array<{ bytes: Uint8Array; line: number }> {
+  const lines: Array<{ bytes: Uint8Array; line: number }> = [];
+  let start = 0;
+  for (let i = 0; i <= input.length; i++) {
+    if (i === input.length || input[i] === 0x0a) {
+      let end = i;
+      if (end > start && input[end - 1] === 0x0d) end -= 1;
+      lines.push({ bytes: input.subarray(start, end), line: lines.length + 1 });
+      start = i + 1;
+    }
+  }
+  return lines;
+}
+
+function isBlank(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0d);
+}
+
+function isJson(bytes: Uint8Array, opts: ParseOptions): boolean {
+  try {
+    decodeJson(bytes, opts.file ? { file: opts.file } : {});
     return true;
   } catch {
     return false;
   }
 }
 
-function parseJson(text: string, where: string, line?: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    const at = line ?? lineOfPosition(text, detail);
-    throw new InputError(`${where}${at !== undefined ? ` line ${at}` : ''}: malformed JSON`, {
-      field: at !== undefined ? `${where}:${at}` : where,
-      rule: `must be valid JSON (${detail})`,
-      hint: dumpHint,
-    });
-  }
-}
-
-/** Node reports JSON syntax errors by character position; people look for a line. */
-function lineOfPosition(text: string, detail: string): number | undefined {
-  const match = /at position (\d+)/.exec(detail);
-  if (!match) return undefined;
-  return text.slice(0, Number(match[1])).split('\n').length;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function toMessage(doc: unknown, where: string, opts: ParseOptions, line?: number): FedoraMessage {
-  const at = line !== undefined ? `${where} line ${line}` : where;
+function toMessage(doc: unknown, where: Where, opts: ParseOptions): FedoraMessage {
+  const at = describeWhere(where);
   if (!isRecord(doc)) {
     throw new InputError(`${at}: a message must be a JSON object`, {
       field: '(message)',

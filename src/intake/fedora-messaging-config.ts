@@ -4,7 +4,6 @@
  * same broker twice. Keys fedora-messaging knows but this tool does not need (callback, log_config, ...)
  * are accepted and ignored; anything else is a typo and an error, as in fedora-messaging itself.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
@@ -193,8 +192,9 @@ function normalize(file: FileConfig, source: string): FedoraMessagingConfig {
     ...(tlsFiles ? { tls: tlsFiles } : {}),
     exchange,
     queue: {
-      // Fedora's public broker only accepts UUID queue names; fedora-messaging's "" means server-named.
-      name: queueName || randomUUID(),
+      // fedora-messaging's "" means server-named; listen keeps a UUID in its state directory instead, as
+      // Fedora's public broker only accepts UUID names and a restart must find the same queue.
+      name: queueName,
       durable: queueSettings?.durable ?? false,
       autoDelete: queueSettings?.auto_delete ?? true,
       exclusive: queueSettings?.exclusive ?? true,

@@ -5,8 +5,8 @@
 import type { Config } from '../config/schema.js';
 import { toAwsArch } from '../core/arch.js';
 import { InputError } from '../core/errors.js';
-import { parseAwsPublished } from './aws-published.js';
-import { deriveFields } from './derive.js';
+import { parseAwsPublished, type AwsPublishedBody } from './aws-published.js';
+import { deriveFields, type DerivedFields } from './derive.js';
 import type { FedoraMessage } from './envelope.js';
 import type { ImageRequest, RequestOrigin } from '../core/model/image-request.js';
 import {
@@ -46,10 +46,19 @@ function decide(msg: FedoraMessage, ctx: IntakeContext): IntakeDecision {
     topic: msg.topic,
     ...(msg.id !== undefined ? { messageId: msg.id } : {}),
   };
-  const topicClass = classifyTopic(msg.topic, msg.headers);
-  if (topicClass.kind === 'other') return skip(topicClass.reason, { topic: msg.topic, origin });
-
   const where = describeMessage(msg, origin);
+  const topicPrefix = ctx.config.policy.topicPrefix;
+  const topicClass = classifyTopic(msg.topic, msg.headers, topicPrefix);
+  if (topicClass.kind === 'other') return skip(topicClass.reason, { topic: msg.topic, origin });
+  if (topicClass.kind === 'foreign') {
+    throw new InputError(`${where}: an announcement of another environment (${topicClass.prefix})`, {
+      field: 'topic',
+      value: msg.topic,
+      rule: `must start with ${topicPrefix}. (policy.topicPrefix): another environment's images are never listed here`,
+      hint: `consume from the broker and routing keys of ${topicPrefix}, or set policy.topicPrefix for a configuration of that environment`,
+    });
+  }
+
   const body = parseAwsPublished(msg.body, where);
   const facts = deriveFields(body, msg.topic);
   const summary: SkipSummary = {
@@ -74,14 +83,7 @@ function decide(msg: FedoraMessage, ctx: IntakeContext): IntakeDecision {
     );
   }
   summary.arch = arch;
-  if (facts.image && toAwsArch(facts.image.arch) !== arch) {
-    throw contradiction(
-      where,
-      'body.architecture',
-      body.architecture,
-      `the image name ${body.image_name} says ${facts.image.arch}`,
-    );
-  }
+  checkConsistency(body, facts, where);
 
   const streamReason = streamSkipReason(facts, body.compose_id, body.image_name);
   if (streamReason) return skip(streamReason, summary);
@@ -94,20 +96,11 @@ function decide(msg: FedoraMessage, ctx: IntakeContext): IntakeDecision {
       hint: 'add "release" to the body (e.g. 41)',
     });
   }
-  const nameVersion = facts.image?.version;
-  if (nameVersion !== undefined && /^\d+$/.test(nameVersion) && Number(nameVersion) !== release) {
-    throw contradiction(
-      where,
-      'body.release',
-      release,
-      `the image name ${body.image_name} says ${nameVersion}`,
-    );
-  }
+  checkRelease(release, body, facts, where);
 
   const prerelease = facts.image?.prerelease ?? false;
-  if (prerelease && !(ctx.includePrerelease ?? ctx.config.policy.includePrerelease)) {
-    return skip(prereleaseSkipReason(body.image_name), summary);
-  }
+  const prereleasesListed = ctx.includePrerelease === true || ctx.config.policy.prereleases === 'own-product';
+  if (prerelease && !prereleasesListed) return skip(prereleaseSkipReason(body.image_name), summary);
 
   const subvariant = facts.subvariant;
   if (subvariant === undefined) {
@@ -159,11 +152,64 @@ function describeMessage(msg: FedoraMessage, origin: RequestOrigin): string {
   return text || `message on ${msg.topic}`;
 }
 
+/**
+ * The names an announcement carries (topic suffix, compose id, image name) must agree with its body:
+ * an inconsistent message says two things, and listing either would be a guess.
+ */
+function checkConsistency(body: AwsPublishedBody, facts: DerivedFields, where: string): void {
+  const image = facts.image;
+  if (image && toAwsArch(image.arch) !== toAwsArch(body.architecture)) {
+    throw contradiction(
+      where,
+      'body.architecture',
+      body.architecture,
+      `the image name ${body.image_name} says ${image.arch}`,
+    );
+  }
+  const topicArch = facts.topic.arch;
+  if (topicArch !== undefined && toAwsArch(topicArch) !== toAwsArch(body.architecture)) {
+    throw contradiction(where, 'body.architecture', body.architecture, `the topic suffix says ${topicArch}`);
+  }
+  if (body.subvariant !== undefined) {
+    if (image && image.subvariant !== body.subvariant) {
+      throw contradiction(
+        where,
+        'body.subvariant',
+        body.subvariant,
+        `the image name ${body.image_name} says ${image.subvariant}`,
+      );
+    }
+    const topicSubvariant = facts.topic.subvariant;
+    if (topicSubvariant !== undefined && topicSubvariant !== body.subvariant) {
+      throw contradiction(
+        where,
+        'body.subvariant',
+        body.subvariant,
+        `the topic suffix says ${topicSubvariant}`,
+      );
+    }
+  }
+}
+
+/** The release, given or derived, against every other name that states one. */
+function checkRelease(release: number, body: AwsPublishedBody, facts: DerivedFields, where: string): void {
+  const stated: Array<[string | number | undefined, string]> = [
+    [facts.image?.version, `the image name ${body.image_name}`],
+    [facts.compose.version, `the compose id ${body.compose_id}`],
+    [facts.topic.release, 'the topic suffix'],
+  ];
+  for (const [value, source] of stated) {
+    if (value !== undefined && /^\d+$/.test(String(value)) && Number(value) !== release) {
+      throw contradiction(where, 'body.release', release, `${source} says ${value}`);
+    }
+  }
+}
+
 function contradiction(where: string, field: string, value: unknown, evidence: string): InputError {
-  return new InputError(`${where}: ${field} contradicts the image name`, {
+  return new InputError(`${where}: ${field} contradicts the announcement's names`, {
     field,
     value,
-    rule: `must agree with the image name (${evidence})`,
+    rule: `must agree with the topic suffix, the compose id and the image name (${evidence})`,
     hint: 'the announcement is inconsistent; report it to the Fedora Cloud SIG rather than listing it',
   });
 }

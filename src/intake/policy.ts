@@ -7,13 +7,24 @@ import type { Config } from '../config/schema.js';
 import { awsPublishedTopic } from './aws-published.js';
 import type { DerivedFields } from './derive.js';
 
-export type TopicClass = { kind: 'aws' } | { kind: 'other'; reason: string };
+export type TopicClass =
+  | { kind: 'aws' }
+  | { kind: 'other'; reason: string }
+  /** An AWS announcement of another environment (staging in production): bad input, never listed. */
+  | { kind: 'foreign'; prefix: string };
 
-const environmentPrefix = /^org\.fedoraproject\.(prod|stg)\./;
+const fedoraEnvironment = /^org\.fedoraproject\.[a-z0-9_-]+\./;
 const otherClouds = ['azure', 'gcp', 'container'] as const;
 
-/** Accepts `org.fedoraproject.prod.` / `.stg.` prefixed topics and unprefixed ones. */
-export function classifyTopic(topic: string, headers: Record<string, unknown>): TopicClass {
+/**
+ * Accepts topics under `topicPrefix` (policy.topicPrefix) and unprefixed ones (a bare body published
+ * with --topic). An AWS announcement under another Fedora environment's prefix is `foreign`.
+ */
+export function classifyTopic(
+  topic: string,
+  headers: Record<string, unknown>,
+  topicPrefix: string,
+): TopicClass {
   const schema = headers.fedora_messaging_schema;
   for (const cloud of otherClouds) {
     if (schema === `fedora_image_uploader.published.v1.${cloud}`) {
@@ -23,8 +34,12 @@ export function classifyTopic(topic: string, headers: Record<string, unknown>): 
       };
     }
   }
-  const bare = topic.replace(environmentPrefix, '');
-  if (bare === awsPublishedTopic || bare.startsWith(`${awsPublishedTopic}.`)) return { kind: 'aws' };
+  const own = topic.startsWith(`${topicPrefix}.`);
+  const foreignPrefix = own ? undefined : fedoraEnvironment.exec(topic)?.[0];
+  const bare = own ? topic.slice(topicPrefix.length + 1) : topic.slice(foreignPrefix?.length ?? 0);
+  if (bare === awsPublishedTopic || bare.startsWith(`${awsPublishedTopic}.`)) {
+    return foreignPrefix ? { kind: 'foreign', prefix: foreignPrefix.slice(0, -1) } : { kind: 'aws' };
+  }
   for (const cloud of otherClouds) {
     const prefix = `fedora_image_uploader.published.v1.${cloud}`;
     if (bare === prefix || bare.startsWith(`${prefix}.`)) {
@@ -65,7 +80,7 @@ export function streamSkipReason(
 }
 
 export function prereleaseSkipReason(imageName: string): string {
-  return `prerelease image ${imageName} (Beta/RC candidate): not listed unless --include-prerelease or policy.includePrerelease`;
+  return `prerelease image ${imageName} (Beta/RC candidate): not listed unless --include-prerelease or policy.prereleases is own-product`;
 }
 
 export function subvariantSkipReason(subvariant: string, config: Config): string | undefined {

@@ -44,21 +44,32 @@ describe('IntakeBatcher', () => {
     expect(stored[7]).toMatchObject({ outcome: 'skipped', reason: 'reason 7', source: 'bus' });
   });
 
-  it('counts a message as seen while its record waits in the batch, but not a rejected one', async () => {
+  it('counts a message as seen while its record waits in the batch, but not a skipped or rejected one', async () => {
     const store = await sqliteStore();
     const batched = withBatchedIntake(store, new IntakeBatcher(store));
-    const skipped = batched.recordIntake(record(1));
-    const rejected = batched.recordIntake(record(2, 'rejected'));
+    const writes = [
+      batched.recordIntake(record(1, 'accepted')),
+      batched.recordIntake(record(2, 'rejected')),
+      batched.recordIntake(record(3, 'skipped')),
+    ];
     // Asked before the batch is written: the answer comes from the batch itself.
-    const answers = Promise.all([batched.hasMessage('m-1'), batched.hasMessage('m-2')]);
-    expect(await answers).toEqual([true, false]);
-    await Promise.all([skipped, rejected]);
+    const answers = Promise.all([
+      batched.hasMessage('m-1'),
+      batched.hasMessage('m-2'),
+      batched.hasMessage('m-3'),
+    ]);
+    expect(await answers).toEqual([true, false, false]);
+    // A skip or a rejection waiting in the batch is found too: it is written once per message.
+    expect(await batched.hasIntake({ messageId: 'm-3' }, ['skipped'])).toBe(true);
+    expect(await batched.hasIntake({ messageId: 'm-2' }, ['rejected'])).toBe(true);
+    await Promise.all(writes);
     expect(await store.hasMessage('m-1')).toBe(true);
+    expect(await store.hasIntake({ messageId: 'm-3' }, ['skipped'])).toBe(true);
   });
 
   it('answers the dedupe lookups of one window with one query', async () => {
     const store = await sqliteStore();
-    await store.recordIntake(record(1));
+    await store.recordIntake(record(1, 'accepted'));
     await store.recordIntake(record(2, 'rejected'));
     let queries = 0;
     const counting: JobStore = Object.assign(Object.create(store) as JobStore, {

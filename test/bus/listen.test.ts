@@ -157,7 +157,7 @@ describe('listen', () => {
       quarantine: Array<{ messageId?: string; reason: string; payload?: string }>;
     }>(['status', '--quarantine'], { stateDir: running.stateDir });
     const byId = new Map(status.quarantine.map((r) => [r.messageId, r]));
-    expect(byId.get(notJson)?.reason).toMatch(/not JSON/);
+    expect(byId.get(notJson)?.reason).toMatch(/message .* malformed JSON/);
     expect(byId.get(notJson)?.payload).toBe('{"architecture": "x86_64", oops');
     expect(byId.get(noRegions)?.reason).toMatch(/regions/);
     expect(status.quarantine).toHaveLength(2);

@@ -4,13 +4,13 @@ import { configSchema } from '../../src/config/schema.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { sandboxConfig } from '../../src/config/sandbox-config.js';
 import type { FedoraMessage } from '../../src/intake/envelope.js';
-import { parseMessageFile } from '../../src/intake/envelope.js';
+import { messagesOf } from '../helpers/messages.js';
 import { imageKey } from '../../src/core/model/image-request.js';
 import type { IntakeDecision } from '../../src/intake/intake.js';
 import { interpretMessage } from '../../src/intake/intake.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
-const fixture = (name: string) => parseMessageFile(read(`test/fixtures/messages/${name}`), { file: name });
+const fixture = (name: string) => messagesOf(read(`test/fixtures/messages/${name}`), { file: name });
 
 function config(patch: Partial<ConfigInput> = {}): Config {
   return configSchema.parse({ ...sandboxConfig, ...patch });
@@ -76,20 +76,35 @@ describe('interpretMessage: accepted official images', () => {
     expect(accepted(decide(msg as FedoraMessage)).arch).toBe('arm64');
   });
 
-  it('accepts GA, respin and updates composes, with prod, stg and no topic prefix', () => {
-    const messages = fixture('mixed.jsonl').slice(0, 3);
+  it('accepts GA, respin and updates composes, with the configured prefix or none', () => {
+    const messages = fixture('mixed.jsonl').slice(0, 2);
     const requests = messages.map((m) => accepted(decide(m)));
     expect(requests.map((r) => [r.release, r.arch, r.label])).toEqual([
       [42, 'x86_64', '1.1'],
       [41, 'arm64', '1.4'],
-      [42, 'x86_64', '20250415.0'],
     ]);
     const bare = message({}, 'fedora_image_uploader.published.v1.aws');
     expect(accepted(decide(bare)).release).toBe(41);
   });
 
+  it("lists staging's announcements only under a staging configuration", () => {
+    const staging = fixture('mixed.jsonl')[2] as FedoraMessage;
+    expect(staging.topic).toMatch(/^org\.fedoraproject\.stg\./);
+    const refused = decide(staging);
+    expect(refused.kind).toBe('reject');
+    if (refused.kind === 'reject') {
+      expect(refused.error.context).toMatchObject({ field: 'topic', value: staging.topic });
+      expect(refused.error.describe()).toMatch(
+        /another environment \(org\.fedoraproject\.stg\).*policy\.topicPrefix/,
+      );
+    }
+    const cfg = config({ policy: { topicPrefix: 'org.fedoraproject.stg' } });
+    expect(accepted(decide(staging, { config: cfg })).label).toBe('20250415.0');
+    expect(decide(message({}), { config: cfg }).kind).toBe('reject');
+  });
+
   it('reads the README quick-start example: two F41 GA 1.4 images in 22 regions', () => {
-    const messages = parseMessageFile(read('examples/messages/fedora-41-cloud-base.jsonl'));
+    const messages = messagesOf(read('examples/messages/fedora-41-cloud-base.jsonl'));
     const requests = messages.map((m) => accepted(decide(m)));
     expect(requests.map((r) => [r.arch, r.imageName, r.composeId, r.label])).toEqual([
       ['x86_64', 'Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4', 'Fedora-41-20241027.0', '1.4'],
@@ -103,7 +118,7 @@ describe('interpretMessage: accepted official images', () => {
 
   it('derives release and subvariant of an old body from the topic and records it', () => {
     const topic = 'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.Cloud_Base.40.x86_64';
-    const [msg] = parseMessageFile(read('test/fixtures/messages/old-body-without-release.json'), { topic });
+    const [msg] = messagesOf(read('test/fixtures/messages/old-body-without-release.json'), { topic });
     const request = accepted(decide(msg as FedoraMessage));
     expect(request).toMatchObject({ release: 40, subvariant: 'Cloud_Base', label: '1.14' });
     expect(request.derived.map((d) => d.field)).toEqual(['release', 'subvariant']);
@@ -117,7 +132,12 @@ describe('interpretMessage: accepted official images', () => {
     );
     expect(imageKey(again)).toBe(imageKey(first));
     const arm = accepted(
-      decide(message({ architecture: 'aarch64', image_name: 'Fedora-Cloud-Base-AmazonEC2.aarch64-41-1.4' })),
+      decide(
+        message(
+          { architecture: 'aarch64', image_name: 'Fedora-Cloud-Base-AmazonEC2.aarch64-41-1.4' },
+          awsTopic.replace('x86_64', 'aarch64'),
+        ),
+      ),
     );
     expect(imageKey(arm)).not.toBe(imageKey(first));
   });
@@ -136,10 +156,10 @@ describe('interpretMessage: accepted official images', () => {
     expect(accepted(decide(message({}), { config: cfg })).sourceAmi).toBe(regions['eu-west-1']);
   });
 
-  it('admits a prerelease with includePrerelease (flag or policy) and marks it', () => {
+  it('admits a prerelease with --include-prerelease or policy.prereleases own-product, and marks it', () => {
     const prerelease = fixture('mixed.jsonl')[5] as FedoraMessage;
     expect(accepted(decide(prerelease, { includePrerelease: true })).prerelease).toBe(true);
-    const cfg = config({ policy: { includePrerelease: true } });
+    const cfg = config({ policy: { prereleases: 'own-product' } });
     expect(accepted(decide(prerelease, { config: cfg })).prerelease).toBe(true);
   });
 
@@ -148,6 +168,8 @@ describe('interpretMessage: accepted official images', () => {
     expect(decide(message({}), { config: cfg }).kind).toBe('accept');
   });
 });
+
+const server = { subvariant: 'Server', image_name: 'Fedora-Server-AmazonEC2.x86_64-41-1.4' };
 
 describe('interpretMessage: skipped with a reason', () => {
   const mixed = fixture('mixed.jsonl');
@@ -176,13 +198,9 @@ describe('interpretMessage: skipped with a reason', () => {
       { architecture: 'ppc64le', image_name: 'Fedora-Cloud-Base-AmazonEC2.ppc64le-41-1.4' },
       /^architecture ppc64le/,
     ],
-    [
-      'an unlisted subvariant',
-      { subvariant: 'Server' },
-      /^subvariant Server is not in policy\.subvariants \(Cloud_Base\)/,
-    ],
+    ['an unlisted subvariant', server, /^subvariant Server is not in policy\.subvariants \(Cloud_Base\)/],
   ])('skips %s', (_name, body, reason) => {
-    const decision = decide(message(body));
+    const decision = decide(message(body, 'fedora_image_uploader.published.v1.aws'));
     expect(decision.kind).toBe('skip');
     if (decision.kind === 'skip') expect(decision.reason).toMatch(reason);
   });
@@ -211,7 +229,7 @@ describe('interpretMessage: skipped with a reason', () => {
 
   it('skips a subvariant listed in the policy but without a product', () => {
     const cfg = config({ policy: { subvariants: ['Cloud_Base', 'Server'] } });
-    const decision = decide(message({ subvariant: 'Server' }), { config: cfg });
+    const decision = decide(message(server, 'fedora_image_uploader.published.v1.aws'), { config: cfg });
     expect(decision).toMatchObject({
       kind: 'skip',
       reason: 'subvariant Server has no products.Server entry in the configuration',
@@ -246,7 +264,7 @@ describe('interpretMessage: skipped with a reason', () => {
 
   it.each([
     'org.fedoraproject.prod.coreos.stream.metadata.update',
-    'org.fedoraproject.dev.fedora_image_uploader.published.v1.aws.Cloud_Base.41.x86_64',
+    'org.fedoraproject.stg.coreos.stream.metadata.update',
     'org.fedoraproject.prod.fedora_image_uploader.published.v1.awsx',
   ])('treats %s as unrelated', (topic) => {
     expect(decide(message({}, topic))).toMatchObject({
@@ -278,9 +296,48 @@ describe('interpretMessage: rejected', () => {
       'body.architecture',
     ],
     ['an image name for another release', { release: 42 }, 'body.release'],
+    [
+      'a compose id of another release',
+      { compose_id: 'Fedora-40-20241027.0', image_name: 'Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4' },
+      'body.release',
+    ],
+    [
+      'an image name of another subvariant',
+      { image_name: 'Fedora-Server-AmazonEC2.x86_64-41-1.4' },
+      'body.subvariant',
+    ],
     ['a missing image name', { image_name: undefined }, 'body.image_name'],
   ])('rejects %s', (_name, body, field) => {
     expect(rejected(decide(message(body))).context.field).toBe(field);
+  });
+
+  it.each([
+    [
+      'release',
+      'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.Cloud_Base.40.x86_64',
+      'body.release',
+    ],
+    [
+      'architecture',
+      'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.Cloud_Base.41.aarch64',
+      'body.architecture',
+    ],
+    [
+      'subvariant',
+      'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.Server.41.x86_64',
+      'body.subvariant',
+    ],
+  ])('rejects a topic suffix that contradicts the body (%s)', (_name, topic, field) => {
+    const error = rejected(decide(message({}, topic)));
+    expect(error.context.field).toBe(field);
+    expect(error.context.rule).toMatch(/topic suffix says/);
+  });
+
+  it('rejects an AWS announcement of another Fedora environment', () => {
+    const topic = 'org.fedoraproject.dev.fedora_image_uploader.published.v1.aws.Cloud_Base.41.x86_64';
+    const error = rejected(decide(message({}, topic)));
+    expect(error.message).toContain('another environment (org.fedoraproject.dev)');
+    expect(error.context.rule).toContain('org.fedoraproject.prod.');
   });
 
   it('rejects an old body whose release or subvariant cannot be derived', () => {

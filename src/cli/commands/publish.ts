@@ -1,7 +1,7 @@
 /** `fedora-marketplace publish`: messages (or one AMI) in, Marketplace versions out. */
 import { UsageError } from '../../core/errors.js';
 import { acceptRequests, driveJobs } from '../../app/jobs.js';
-import { requestFromFlags, requestsFromMessages, type PublishRequestOptions } from '../../app/publish.js';
+import { requestFromFlags, takeInMessageFiles, type PublishRequestOptions } from '../../app/publish.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 import { exitCodeFor, printJobs, progressFor } from '../jobs-output.js';
 
@@ -28,11 +28,12 @@ export async function run(options: PublishOptions): Promise<number> {
     const say = (line: string) => {
       if (!options.json) process.stdout.write(`${line}\n`);
     };
-    const { requests, skipped } = options.message?.length
-      ? await requestsFromMessages(runtime, options, say)
-      : { requests: [await requestFromFlags(runtime, options, say)], skipped: [] };
-
-    const jobs = await acceptRequests(runtime, requests, 'file', say);
+    const { jobs, skipped } = options.message?.length
+      ? await takeInMessageFiles(runtime, options, say)
+      : {
+          jobs: await acceptRequests(runtime, [await requestFromFlags(runtime, options, say)], 'file', say),
+          skipped: [],
+        };
     const done = await driveJobs(runtime, jobs, {
       detach: options.detach === true,
       onStep: progressFor(runtime, options.json === true),

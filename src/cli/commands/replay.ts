@@ -17,9 +17,9 @@ interface ReplayOptions extends CommonOptions {
 }
 
 export async function run(options: ReplayOptions): Promise<number> {
-  let text: string;
+  let dump: Buffer;
   try {
-    text = readFileSync(options.file, 'utf8');
+    dump = readFileSync(options.file);
   } catch (cause) {
     throw new InputError(`cannot read dump file ${options.file}`, {
       field: 'FILE',
@@ -33,7 +33,7 @@ export async function run(options: ReplayOptions): Promise<number> {
     const say = (line: string) => {
       if (!options.json) process.stdout.write(`${line}\n`);
     };
-    const { counts, jobs, skipped } = await replayDump(runtime, text, {
+    const { counts, jobs, skipped } = await replayDump(runtime, dump, {
       file: options.file,
       ...(options.includePrerelease ? { includePrerelease: true } : {}),
       say,

@@ -15,9 +15,7 @@ export interface Delivery {
   headers: Record<string, unknown>;
   /** AMQP message_id: fedora-messaging's UUID4 message id. */
   id: string | undefined;
-  /** The parsed JSON body; the raw text when the body is not JSON (then `decodeError` says why). */
-  body: unknown;
-  decodeError?: string;
+  /** The body as delivered; intake decodes it (UTF-8, JSON, limits) like any other input. */
   raw: Buffer;
   /** True when the broker delivered this message before (to this or another consumer). */
   redelivered: boolean;
@@ -25,10 +23,10 @@ export interface Delivery {
 
 /**
  * 'ack' once the job is durably stored (DESIGN invariant 3); 'reject' for a message that can never
- * be accepted (it is dropped, not requeued). Throwing means "could not decide now": the message is
- * requeued after a short delay.
+ * be accepted (it is dropped, not requeued); `requeueAfterMs` when it could not be decided now (AWS
+ * unreachable): it is requeued after that delay. Throwing is the same with the default delay.
  */
-export type Verdict = 'ack' | 'reject';
+export type Verdict = 'ack' | 'reject' | { requeueAfterMs: number };
 export type DeliveryHandler = (delivery: Delivery) => Promise<Verdict>;
 
 export interface ConsumerEvents {
@@ -84,14 +82,22 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
     super();
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    this.queueName = options.config.queue.name || randomUUID();
+    if (!options.config.queue.name) {
+      throw new ConfigError('the bus consumer needs a queue name', [
+        {
+          field: 'bus.queue.name',
+          rule: 'must be set (listen derives one and keeps it in the state directory)',
+        },
+      ]);
+    }
+    this.queueName = options.config.queue.name;
     this.connectionName = options.connectionName ?? `fedora-marketplace-consumer-${randomUUID()}`;
     this.woken = new Promise((resolve) => {
       this.wake = resolve;
     });
   }
 
-  /** The queue this consumer reads; a UUID when the configuration named none. */
+  /** The queue this consumer reads. */
   get queue(): string {
     return this.queueName;
   }
@@ -210,7 +216,10 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
       verdict = await this.options.handler(delivery);
     } catch (error) {
       this.emit('handlerFailed', { id: delivery.id, topic: delivery.topic, error });
-      await this.clock.sleep(this.options.requeueDelayMs ?? 1_000);
+      verdict = { requeueAfterMs: this.options.requeueDelayMs ?? 1_000 };
+    }
+    if (typeof verdict === 'object') {
+      await this.clock.sleep(verdict.requeueAfterMs);
       settle(session, message, 'requeue');
       return;
     }
@@ -257,23 +266,12 @@ async function closeQuietly(session: Session): Promise<void> {
 }
 
 export function toDelivery(message: ConsumeMessage): Delivery {
-  const raw = message.content;
-  const text = raw.toString('utf8');
-  let body: unknown = text;
-  let decodeError: string | undefined;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    decodeError = describeError(error);
-  }
   const id = message.properties.messageId as string | undefined;
   return {
     topic: message.fields.routingKey,
     headers: { ...(message.properties.headers ?? {}) },
     id: typeof id === 'string' ? id : undefined,
-    body,
-    ...(decodeError !== undefined ? { decodeError } : {}),
-    raw,
+    raw: message.content,
     redelivered: message.fields.redelivered,
   };
 }

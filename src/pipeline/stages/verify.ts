@@ -1,4 +1,5 @@
 import type { Image } from '../../cloud/ports.js';
+import { CloudError } from '../../core/errors.js';
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
@@ -40,11 +41,18 @@ export async function findSourceImage(
   partition: Parameters<PipelineContext['cloud']['clients']>[0],
   request: Pick<ImageRequest, 'sourceAmi' | 'sourceRegion'>,
 ): Promise<Image | undefined> {
-  const images = await ctx.cloud.clients(partition).ec2.describeImages(request.sourceRegion, {
-    owners: [ctx.config.fedora.ownerAccount],
-    imageIds: [request.sourceAmi],
-  });
-  return images[0];
+  try {
+    const images = await ctx.cloud.clients(partition).ec2.describeImages(request.sourceRegion, {
+      owners: [ctx.config.fedora.ownerAccount],
+      imageIds: [request.sourceAmi],
+    });
+    return images[0];
+  } catch (error) {
+    // EC2 answers a lookup by id of an image that does not exist (or that we may not see) with an
+    // error, not an empty list: InvalidAMIID.NotFound, or .Malformed / .Unavailable.
+    if (error instanceof CloudError && error.awsCode.startsWith('InvalidAMIID.')) return undefined;
+    throw error;
+  }
 }
 
 /** Why `image` cannot be listed, or undefined when it can. */

@@ -50,16 +50,10 @@ describe('BusConsumer', () => {
     await bus.publish('org.test.prod.image.garbage', '{not json');
     await waitFor(() => seen.length === 2, 5_000, 'two deliveries');
     const [good, bad] = seen;
-    expect(good).toMatchObject({
-      topic: 'org.test.prod.image.published',
-      id,
-      body: { release: 41 },
-      redelivered: false,
-    });
+    expect(good).toMatchObject({ topic: 'org.test.prod.image.published', id, redelivered: false });
+    expect(JSON.parse(good?.raw.toString() ?? '')).toEqual({ release: 41 });
     expect(good?.headers).toMatchObject({ fedora_messaging_severity: 20 });
-    expect(good?.decodeError).toBeUndefined();
-    expect(bad?.body).toBe('{not json');
-    expect(bad?.decodeError).toMatch(/JSON/);
+    // The consumer hands the bytes over as delivered; intake decides what they are.
     expect(bad?.raw.toString()).toBe('{not json');
     await c.stop();
     expect(await bus.readyCount()).toBe(0);
