@@ -74,7 +74,10 @@ export interface ListingBenchInput {
   newest: ProductListing[];
 }
 
-/** 50 products, each with 20 published versions on the Marketplace and a 21st to add. */
+/**
+ * 50 products with 21 published versions each: on half of them the 21st is still to be added, on the
+ * other half it is listed and retention has 18 older ones to restrict.
+ */
 export function listingBenchInput(products = benchProducts, versions = benchVersions): ListingBenchInput {
   const config = parseConfig(structuredClone(sandboxConfig), 'bench');
   const input: ListingBenchInput = { desired: [], current: [], newest: [] };
@@ -91,7 +94,8 @@ export function listingBenchInput(products = benchProducts, versions = benchVers
       newProductChanges(listings[0] as ProductListing),
       new Date(Date.UTC(2025, 0, 1)),
     );
-    for (let n = 1; n < versions; n++) {
+    const shown = p % 2 === 0 ? versions : versions + 1;
+    for (let n = 1; n < shown; n++) {
       details = applyChanges(
         details,
         [addDeliveryOptions(productId, listings[n] as ProductListing)],
@@ -105,7 +109,7 @@ export function listingBenchInput(products = benchProducts, versions = benchVers
       regions,
       futureRegionSupport: newest.futureRegionSupport,
       instanceTypes: instanceTypes[arch],
-      versions: listings.slice(-3),
+      versions: listings,
     });
     input.current.push({
       entityId: productId,

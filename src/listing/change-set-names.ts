@@ -12,20 +12,25 @@ function changeSetNameOf(text: string): string {
 
 /** The set that adds one version; a resubmission (SERVER_FAULT, `resume --retry-failed`) says its attempt. */
 export function versionChangeSetName(
-  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'versionTitle'>,
+  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'prerelease' | 'versionTitle'>,
   attempt: number,
 ): string {
-  const base = `fedora-marketplace ${listing.subvariant} ${listing.release} ${listing.arch} version ${listing.versionTitle}`;
+  const base = `fedora-marketplace ${productWords(listing)} version ${listing.versionTitle}`;
   return changeSetNameOf(attempt > 1 ? `${base} attempt ${attempt}` : base);
 }
 
 /** The set that creates a product: one name per product, so a concurrent job finds it instead of creating a twin. */
 export function createProductChangeSetName(
-  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant'>,
+  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'prerelease'>,
 ): string {
-  return changeSetNameOf(
-    `fedora-marketplace create ${listing.subvariant} ${listing.release} ${listing.arch}`,
-  );
+  return changeSetNameOf(`fedora-marketplace create ${productWords(listing)}`);
+}
+
+function productWords(
+  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'prerelease'>,
+): string {
+  const words = `${listing.subvariant} ${listing.release} ${listing.arch}`;
+  return listing.prerelease ? `${words} prerelease` : words;
 }
 
 /** An `apply` set, named by a digest of its changes: the same plan finds the same set again. */

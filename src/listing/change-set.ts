@@ -168,16 +168,25 @@ export function newProductChanges(listing: ProductListing): Change[] {
 
 export interface VersionChanges {
   changes: Change[];
-  /** The product already has a version with this title: nothing to submit. */
+  /** The product already has this version: the same title with the same AMI. Nothing to submit. */
   versionExists: boolean;
+  /**
+   * The title is already taken by a version with other AMIs (or none that can be read): whether that is
+   * the same image is for the caller to find out; nothing may be submitted under the title.
+   */
+  titleTakenBy?: { amiIds: string[] };
 }
 
 /** A new version of an existing product, plus only the metadata that differs from `current`. */
 export function newVersionChanges(listing: ProductListing, current: AmiProductDetails): VersionChanges {
   const id = listing.productId;
   if (!id) throw new InternalError('newVersionChanges needs a listing with a productId');
-  if ((current.Versions ?? []).some((v) => v.VersionTitle === listing.versionTitle))
-    return { changes: [], versionExists: true };
+  const sameTitle = (current.Versions ?? []).find((v) => v.VersionTitle === listing.versionTitle);
+  if (sameTitle) {
+    const amiIds = (sameTitle.Sources ?? []).flatMap((s) => (s.Image ? [s.Image] : []));
+    if (amiIds.includes(listing.amiId)) return { changes: [], versionExists: true };
+    return { changes: [], versionExists: false, titleTakenBy: { amiIds } };
+  }
   const changes: Change[] = [];
   const info = informationDiff(listing, current);
   if (info.length > 0) {

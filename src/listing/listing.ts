@@ -3,11 +3,11 @@
  * templates rendered) joined with what the pipeline learned (mirrored AMIs, instance types, regions).
  */
 import type { Partition } from '../core/model/partition.js';
-import type { AwsArch } from '../core/arch.js';
 import { ConfigError, InputError } from '../core/errors.js';
 import { resolveListing } from '../config/load.js';
 import { configuredProductId } from '../config/products.js';
 import type { Config, PartitionConfig, ProductConfig } from '../config/schema.js';
+import type { ImageAge } from '../core/model/image-age.js';
 import type { ImageRequest } from '../core/model/image-request.js';
 import type { ProductListing } from '../core/model/listing.js';
 import {
@@ -29,6 +29,8 @@ export interface BuildListingArgs {
   regions: string[];
   productId?: string;
   partition?: Partition;
+  /** Where the image stands among its product's versions (retention orders by it). */
+  imageAge?: ImageAge;
 }
 
 function productConfig(config: Config, subvariant: string): ProductConfig {
@@ -56,21 +58,25 @@ function partitionConfig(config: Config, partition: Partition): PartitionConfig 
   return settings;
 }
 
-/** The stable SKU of a product: `fedora-41-cloud-base-x86_64`. */
+/** The stable SKU of a product: `fedora-41-cloud-base-x86_64` (`...-prerelease` for Beta/RC images). */
 export function skuFor(facts: ProductFacts): string {
-  return `fedora-${facts.release}-${subvariantKebab(facts.subvariant)}-${facts.arch}`;
+  const sku = `fedora-${facts.release}-${subvariantKebab(facts.subvariant)}-${facts.arch}`;
+  return facts.prerelease ? `${sku}-prerelease` : sku;
 }
 
-/** The product title, e.g. `Fedora 41 Cloud Base Images (x86_64) HVM`. */
-export function productTitleFor(config: Config, subvariant: string, release: number, arch: AwsArch): string {
-  const listing = resolveListing(productConfig(config, subvariant), arch);
-  const facts = { release, arch, subvariant };
-  return renderTemplate(
+/** Appended to the title of the product prereleases are listed on (policy.prereleases: own-product). */
+export const prereleaseTitleSuffix = ' Prerelease';
+
+/** The product title, e.g. `Fedora 41 Cloud Base Images (x86_64) HVM` (`... HVM Prerelease`). */
+export function productTitleFor(config: Config, facts: ProductFacts): string {
+  const listing = resolveListing(productConfig(config, facts.subvariant), facts.arch);
+  const title = renderTemplate(
     listing.title,
     productValues(facts),
-    `products.${subvariant}.title`,
+    `products.${facts.subvariant}.title`,
     productPlaceholders,
   );
+  return facts.prerelease ? `${title}${prereleaseTitleSuffix}` : title;
 }
 
 /** The seller's product with this exact title, if any (how a product is found when no id is configured). */
@@ -104,7 +110,8 @@ export function buildListing(args: BuildListingArgs): ProductListing {
     release: request.release,
     arch: request.arch,
     ...(productId ? { productId } : {}),
-    productTitle: productText(listing.title, 'title'),
+    prerelease: request.prerelease,
+    productTitle: productTitleFor(config, facts),
     shortDescription: productText(listing.shortDescription, 'shortDescription'),
     longDescription: productText(listing.longDescription, 'longDescription'),
     highlights: listing.highlights.map((h, i) => productText(h, `highlights[${i}]`)),
@@ -123,7 +130,10 @@ export function buildListing(args: BuildListingArgs): ProductListing {
     regions: [...args.regions],
     futureRegionSupport: listing.futureRegionSupport,
     instanceTypes: [...args.instanceTypes],
-    versionTitle: imageText(listing.versionTitle, 'versionTitle'),
+    // A prerelease's title says so: it can never pass for (or collide with) a GA version.
+    versionTitle: request.prerelease
+      ? imageText(listing.prereleaseVersionTitle, 'prereleaseVersionTitle')
+      : imageText(listing.versionTitle, 'versionTitle'),
     releaseNotes: imageText(listing.releaseNotes, 'releaseNotes'),
     upgradeInstructions: imageText(listing.upgradeInstructions, 'upgradeInstructions'),
     usageInstructions: imageText(listing.usageInstructions, 'usageInstructions'),
@@ -139,5 +149,6 @@ export function buildListing(args: BuildListingArgs): ProductListing {
     securityGroups: listing.securityGroups.map((g) => ({ ...g, cidrs: [...g.cidrs] })),
     composeId: request.composeId,
     imageName: request.imageName,
+    ...(args.imageAge ? { imageAge: args.imageAge } : {}),
   };
 }

@@ -17,6 +17,7 @@ import {
   updateInformation,
   type ProductMetadata,
 } from './change-set.js';
+import { formatAge, type ImageAge } from '../core/model/image-age.js';
 import type { ProductListing } from '../core/model/listing.js';
 import { amiProductEntityType } from './validate.js';
 
@@ -26,8 +27,33 @@ export interface DesiredProduct {
   regions: string[];
   futureRegionSupport: 'All' | 'US' | 'None';
   instanceTypes: string[];
-  /** Versions that should exist (each listing carries its title and AMI), oldest first. */
+  /**
+   * Every version published for the product (each listing carries its title, AMI and image age), oldest
+   * first by image age: the newest `keepVersions` of them should be available.
+   */
   versions: ProductListing[];
+}
+
+/** What retention decided for one version, in the order it used (newest image first). */
+export interface RetentionEntry {
+  versionTitle: string;
+  /** The image's age, when the version is one this tool published (else it orders by CreationDate). */
+  imageAge?: ImageAge;
+  creationDate?: string;
+  decision:
+    | 'keep'
+    /** Missing on the product: this plan adds it. */
+    | 'add'
+    /** Missing, older than the one this plan adds: a later plan adds it. */
+    | 'add-later'
+    | 'restrict'
+    /** Beyond keepVersions, restricted once the versions being added have succeeded. */
+    | 'restrict-later'
+    /** Beyond keepVersions, but the newest version or the last public one: never restricted. */
+    | 'keep-guarded'
+    | 'restricted'
+    /** Beyond keepVersions and never added: nothing to do. */
+    | 'not-listed';
 }
 
 export type PlanDiffKind =
@@ -52,10 +78,12 @@ export interface ProductPlan {
   productTitle: string;
   changes: Change[];
   diff: PlanDiff[];
+  /** The order retention used, newest first, and its decision per version (`plan` prints it). */
+  retention: RetentionEntry[];
 }
 
 export interface PlanOptions {
-  /** Versions that stay available; older ones (by CreationDate) are restricted. */
+  /** Versions that stay available; older ones (by image age) are restricted. */
   keepVersions: number;
   /** The release's end of life: from then on the product is restricted. */
   endOfLife?: Date;
@@ -92,13 +120,14 @@ export function planProduct(
   const endOfLife = opts.endOfLife !== undefined && opts.now.getTime() >= opts.endOfLife.getTime();
   if (!current) {
     // Never create a product for a release that is already past end of life.
-    if (endOfLife || desired.versions.length === 0) return { productTitle, changes: [], diff: [] };
-    return newProductPlan(desired, productTitle);
+    if (endOfLife || desired.versions.length === 0)
+      return { productTitle, changes: [], diff: [], retention: [] };
+    return newProductPlan(desired, productTitle, opts.keepVersions);
   }
 
   const id = current.entityId;
   const details = current.details;
-  const plan: ProductPlan = { productId: id, productTitle, changes: [], diff: [] };
+  const plan: ProductPlan = { productId: id, productTitle, changes: [], diff: [], retention: [] };
   if (endOfLife) {
     const from = details.Description?.Visibility;
     // A draft was never offered to buyers, and the Marketplace refuses visibility changes on drafts.
@@ -150,35 +179,106 @@ export function planProduct(
     plan.diff.push({ kind: 'instance-types-restricted', from: typesToRestrict });
   }
 
-  const versions = details.Versions ?? [];
-  const titles = new Set(versions.map((v) => v.VersionTitle));
-  // A change set may add one version; further missing versions come in the following plans.
-  const missing = desired.versions.find((v) => !titles.has(v.versionTitle));
-  if (missing) {
-    plan.changes.push(addDeliveryOptions(id, missing));
-    plan.diff.push({ kind: 'version-added', field: missing.versionTitle, to: missing.amiId });
+  const retention = retentionOf(desired, details.Versions ?? [], opts.keepVersions);
+  plan.retention = retention.entries;
+  const adding = retention.entries.find((e) => e.decision === 'add');
+  const version = adding && desired.versions.find((v) => v.versionTitle === adding.versionTitle);
+  if (version) {
+    plan.changes.push(addDeliveryOptions(id, version));
+    plan.diff.push({ kind: 'version-added', field: version.versionTitle, to: version.amiId });
   }
-
-  // Retention: the version being added counts as the newest one.
-  const byAge = [...versions].sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''));
-  const keepExisting = Math.max(0, opts.keepVersions - (missing ? 1 : 0));
   const restrictIds: string[] = [];
-  for (const version of byAge.slice(keepExisting)) {
-    const ids = (version.DeliveryOptions ?? [])
-      .filter((o) => !isRestricted(o) && o.Id)
-      .map((o) => o.Id as string);
-    if (ids.length === 0 || restrictIds.length + ids.length > maxRestrictIds) continue;
+  for (const { versionTitle, ids } of retention.restrict) {
+    if (restrictIds.length + ids.length > maxRestrictIds) break;
     restrictIds.push(...ids);
-    plan.diff.push({ kind: 'version-restricted', field: version.VersionTitle, from: ids });
+    plan.diff.push({ kind: 'version-restricted', field: versionTitle, from: ids });
   }
   if (restrictIds.length > 0)
     plan.changes.push(change('RestrictDeliveryOptions', id, { DeliveryOptionIds: restrictIds }));
   return plan;
 }
 
-function newProductPlan(desired: DesiredProduct, productTitle: string): ProductPlan {
+type EntityVersion = NonNullable<AmiProductDetails['Versions']>[number];
+
+const publicIds = (v: EntityVersion) =>
+  (v.DeliveryOptions ?? []).filter((o) => !isRestricted(o) && o.Id).map((o) => o.Id as string);
+
+/**
+ * Newest first: the versions this tool published in their desired order (oldest image first, so
+ * reversed), then any others the product shows, by CreationDate.
+ */
+function newestFirst(
+  a: { rank?: number; creationDate?: string },
+  b: { rank?: number; creationDate?: string },
+): number {
+  if (a.rank !== undefined && b.rank !== undefined) return b.rank - a.rank;
+  if (a.rank !== undefined || b.rank !== undefined) return a.rank !== undefined ? -1 : 1;
+  return (b.creationDate ?? '').localeCompare(a.creationDate ?? '');
+}
+
+/**
+ * Retention: every version the product shows or should show, newest image first. The newest
+ * `keepVersions` stay; older public ones are restricted, but never while a version is still being added
+ * (a restriction that depends on a new version waits until that version's change set succeeded), never
+ * the newest version, and never the last public one.
+ */
+function retentionOf(
+  desired: DesiredProduct,
+  versions: EntityVersion[],
+  keepVersions: number,
+): { entries: RetentionEntry[]; restrict: Array<{ versionTitle: string; ids: string[] }> } {
+  const ours = new Map(desired.versions.map((v, rank) => [v.versionTitle, { rank, imageAge: v.imageAge }]));
+  const shown = new Map(versions.flatMap((v) => (v.VersionTitle ? [[v.VersionTitle, v] as const] : [])));
+  const titles = [...new Set([...shown.keys(), ...ours.keys()])];
+  const ordered = titles
+    .map((versionTitle) => {
+      const { rank, imageAge } = ours.get(versionTitle) ?? {};
+      const creationDate = shown.get(versionTitle)?.CreationDate;
+      return {
+        versionTitle,
+        ...(rank !== undefined ? { rank } : {}),
+        ...(imageAge ? { imageAge } : {}),
+        ...(creationDate ? { creationDate } : {}),
+      };
+    })
+    .sort(newestFirst);
+
+  const kept = ordered.slice(0, keepVersions);
+  const missing = kept.filter((v) => !shown.has(v.versionTitle));
+  // A change set may add one version: the oldest missing first, so the newest is added last.
+  const toAdd = missing.at(-1)?.versionTitle;
+  const newestShown = ordered.find((v) => shown.has(v.versionTitle))?.versionTitle;
+  let publicLeft = ordered.filter((v) => {
+    const version = shown.get(v.versionTitle);
+    return version !== undefined && publicIds(version).length > 0;
+  }).length;
+
+  const restrict: Array<{ versionTitle: string; ids: string[] }> = [];
+  const entries: RetentionEntry[] = ordered.map(({ rank: _rank, ...v }, index) => {
+    const version = shown.get(v.versionTitle);
+    const decide = (decision: RetentionEntry['decision']): RetentionEntry => ({ ...v, decision });
+    if (index < keepVersions) {
+      if (version) return decide('keep');
+      return decide(v.versionTitle === toAdd ? 'add' : 'add-later');
+    }
+    if (!version) return decide('not-listed');
+    const ids = publicIds(version);
+    if (ids.length === 0) return decide('restricted');
+    if (v.versionTitle === newestShown || publicLeft <= 1) return decide('keep-guarded');
+    if (missing.length > 0) return decide('restrict-later');
+    publicLeft -= 1;
+    restrict.push({ versionTitle: v.versionTitle, ids });
+    return decide('restrict');
+  });
+  return { entries, restrict };
+}
+
+/** A new product with the oldest of the versions to keep: the newer ones follow, the newest last. */
+function newProductPlan(desired: DesiredProduct, productTitle: string, keepVersions: number): ProductPlan {
   const ref = createdProductRef;
-  const version = desired.versions[desired.versions.length - 1] as ProductListing;
+  const retention = retentionOf(desired, [], keepVersions);
+  const first = retention.entries.find((e) => e.decision === 'add');
+  const version = desired.versions.find((v) => v.versionTitle === first?.versionTitle) as ProductListing;
   const info = informationDocument(desired.metadata);
   return {
     productTitle,
@@ -202,6 +302,7 @@ function newProductPlan(desired: DesiredProduct, productTitle: string): ProductP
       { kind: 'instance-types-added', to: desired.instanceTypes },
       { kind: 'version-added', field: version.versionTitle, to: version.amiId },
     ],
+    retention: retention.entries,
   };
 }
 
@@ -230,14 +331,36 @@ function diffLine(d: PlanDiff): string {
   }
 }
 
-/** A readable diff of several plans: one block per product. */
+const decisionWords: Record<RetentionEntry['decision'], string> = {
+  keep: 'keep',
+  add: 'add now',
+  'add-later': 'add in a later change set',
+  restrict: 'restrict now',
+  'restrict-later': 'restrict once the versions being added have succeeded',
+  'keep-guarded': 'keep (the newest version, or the last public one, is never restricted)',
+  restricted: 'restricted',
+  'not-listed': 'not listed (beyond keepVersions)',
+};
+
+function retentionLine(e: RetentionEntry): string {
+  const age = e.imageAge
+    ? formatAge(e.imageAge)
+    : `not published by this tool: added ${e.creationDate ?? '(date unknown)'}`;
+  return `    ${e.versionTitle}: ${decisionWords[e.decision]} [${age}]`;
+}
+
+/** A readable diff of several plans: one block per product, with the version order retention used. */
 export function formatPlan(plans: ProductPlan[]): string {
   return plans
     .map((p) => {
       const name = `${p.productId ?? '(new product)'} "${p.productTitle}"`;
-      if (p.changes.length === 0) return `${name}: up to date`;
+      const order =
+        p.retention.length > 1
+          ? ['  versions, newest first (by compose date and respin):', ...p.retention.map(retentionLine)]
+          : [];
+      if (p.changes.length === 0) return [`${name}: up to date`, ...order].join('\n');
       const head = `${name}: ${p.changes.length} change${p.changes.length === 1 ? '' : 's'} (${p.changes.map((c) => c.ChangeType).join(', ')})`;
-      return [head, ...p.diff.map((d) => `  ${diffLine(d)}`)].join('\n');
+      return [head, ...p.diff.map((d) => `  ${diffLine(d)}`), ...order].join('\n');
     })
     .join('\n');
 }

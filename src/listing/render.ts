@@ -4,13 +4,16 @@
  */
 import { toFedoraArch, type AwsArch } from '../core/arch.js';
 import { ConfigError } from '../core/errors.js';
+import { composeDateOf } from '../core/model/image-age.js';
 import type { ImageRequest } from '../core/model/image-request.js';
 
-/** What a product (one release x architecture x subvariant) is, whatever its versions. */
+/** What a product (one release x architecture x subvariant, GA or prerelease) is, whatever its versions. */
 export interface ProductFacts {
   release: number;
   arch: AwsArch;
   subvariant: string;
+  /** Beta/RC images are listed on a product of their own, never as versions of the GA product. */
+  prerelease?: boolean;
 }
 
 /** What one image (one version of a product) is. */
@@ -42,18 +45,6 @@ export function subvariantKebab(subvariant: string): string {
     .toLowerCase();
 }
 
-/**
- * The compose date as YYYY-MM-DD, from the compose id (`Fedora-41-20241027.0`) or, for updates
- * composes, the label (`20250415.0`); undefined when neither carries one.
- */
-export function composeDate(facts: Pick<ImageFacts, 'composeId' | 'label'>): string | undefined {
-  for (const text of [facts.composeId, facts.label]) {
-    const m = /(?:^|-)(\d{4})(\d{2})(\d{2})(?:\.\d+)?(?:$|-)/.exec(text);
-    if (m) return `${m[1]}-${m[2]}-${m[3]}`;
-  }
-  return undefined;
-}
-
 export function productValues(facts: ProductFacts): Record<string, string> {
   return {
     release: String(facts.release),
@@ -65,7 +56,7 @@ export function productValues(facts: ProductFacts): Record<string, string> {
 }
 
 export function imageValues(facts: ImageFacts): Record<string, string> {
-  const date = composeDate(facts);
+  const date = composeDateOf(facts);
   return {
     ...productValues(facts),
     label: facts.label,
@@ -76,8 +67,8 @@ export function imageValues(facts: ImageFacts): Record<string, string> {
 }
 
 export function imageFactsOf(request: ImageRequest): ImageFacts {
-  const { release, arch, subvariant, label, composeId, imageName } = request;
-  return { release, arch, subvariant, label, composeId, imageName };
+  const { release, arch, subvariant, prerelease, label, composeId, imageName } = request;
+  return { release, arch, subvariant, prerelease, label, composeId, imageName };
 }
 
 /**

@@ -14,6 +14,7 @@ import { deriveInstanceTypes } from '../listing/instance-types.js';
 import { buildListing } from '../listing/listing.js';
 import { productIdByTitle } from '../cloud/catalog-queries.js';
 import type { ProductListing } from '../core/model/listing.js';
+import { compareAges, imageAgeOf } from '../core/model/image-age.js';
 import type { DesiredProduct, PlanOptions } from '../listing/reconcile.js';
 import { marketplaceRegions } from '../listing/regions.js';
 
@@ -29,7 +30,10 @@ export interface DesiredProductState {
   listing: ProductListing;
   keepVersions: number;
   endOfLife?: Date;
-  /** The published jobs behind it, oldest first (their mirrored AMIs are what retirement deprecates). */
+  /**
+   * The published jobs behind it, oldest image first (their mirrored AMIs are what retirement
+   * deprecates; the last one is the newest version, which is never deprecated while the product lives).
+   */
   jobs: Job[];
 }
 
@@ -50,8 +54,10 @@ export interface DesiredStateArgs {
   release?: number;
 }
 
+/** `Cloud_Base/41/x86_64`, and `Cloud_Base/43/x86_64/prerelease` for the product of Beta/RC images. */
 export function productKey(job: Pick<Job, 'request'>): string {
-  return `${job.request.subvariant}/${job.request.release}/${job.request.arch}`;
+  const { subvariant, release, arch, prerelease } = job.request;
+  return `${subvariant}/${release}/${arch}${prerelease ? '/prerelease' : ''}`;
 }
 
 /** Published jobs that carry a listing: the versions that exist (or should) on the Marketplace. */
@@ -75,10 +81,27 @@ export async function desiredProducts(args: DesiredStateArgs): Promise<DesiredPr
   const regionInfo = groups.size > 0 ? await args.facts.describeRegions(args.partition) : [];
   const result: DesiredProductState[] = [];
   for (const key of [...groups.keys()].sort()) {
-    const jobs = (groups.get(key) ?? []).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    const jobs = (groups.get(key) ?? []).sort(byImageAge);
     result.push(await desiredProductOfJobs(args, jobs, regionInfo, key));
   }
   return result;
+}
+
+/** A published version's listing with its image age (recorded at describe; derived for older jobs). */
+export function versionOf(job: Job): ProductListing {
+  const listing = job.data.listing as ProductListing;
+  if (listing.imageAge) return listing;
+  const imageAge = imageAgeOf(job.request, job.data.source?.creationDate);
+  return imageAge ? { ...listing, imageAge } : listing;
+}
+
+/** Oldest image first: by compose date and respin, never by when the job happened to be created. */
+function byImageAge(a: Job, b: Job): number {
+  const x = versionOf(a).imageAge;
+  const y = versionOf(b).imageAge;
+  if (x && y) return compareAges(x, y);
+  if (x || y) return x ? 1 : -1;
+  return a.createdAt.getTime() - b.createdAt.getTime();
 }
 
 async function desiredProductOfJobs(
@@ -120,14 +143,13 @@ async function desiredProductOfJobs(
   }
   const productId = [...jobs].reverse().find((j) => j.data.productId)?.data.productId ?? metadata.productId;
 
-  // One version per title (a re-published compose keeps its first listing), newest `keepVersions` only:
-  // re-adding a version that retention would restrict right away is pointless.
+  // One version per title, oldest image first; retention (planProduct) keeps the newest keepVersions.
   const byTitle = new Map<string, ProductListing>();
   for (const job of jobs) {
-    const listing = job.data.listing as ProductListing;
+    const listing = versionOf(job);
     if (!byTitle.has(listing.versionTitle)) byTitle.set(listing.versionTitle, listing);
   }
-  const versions = [...byTitle.values()].slice(-keepVersions);
+  const versions = [...byTitle.values()];
   const endOfLife = endOfLifeOf(args.config, request.release);
   return {
     key,

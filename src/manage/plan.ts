@@ -61,16 +61,21 @@ function retiredTitles(
   return titles;
 }
 
-/** Mirrored AMIs of retired versions that carry no deprecation time yet. */
+/**
+ * Mirrored AMIs of retired versions that carry no deprecation time yet. The newest version's AMIs are
+ * never deprecated while the product lives (only an end-of-life product retires everything).
+ */
 async function pendingDeprecations(
   ec2: Ec2Port,
   state: DesiredProductState,
   titles: Set<string>,
+  endOfLife: boolean,
 ): Promise<Deprecation[]> {
   const wanted: Deprecation[] = [];
+  const newest = state.jobs.at(-1)?.data.listing?.versionTitle;
   for (const job of state.jobs) {
     const title = job.data.listing?.versionTitle;
-    if (!title || !titles.has(title)) continue;
+    if (!title || !titles.has(title) || (title === newest && !endOfLife)) continue;
     for (const [region, imageId] of Object.entries(job.data.mirroredAmis))
       wanted.push({ region, imageId, versionTitle: title });
   }
@@ -97,7 +102,12 @@ export async function planOne(
   const now = deps.clock.now();
   const plan = planProduct(state.desired, current, planOptionsOf(state, now));
   const endOfLife = state.endOfLife !== undefined && now.getTime() >= state.endOfLife.getTime();
-  const deprecations = await pendingDeprecations(deps.ec2, state, retiredTitles(plan, current, endOfLife));
+  const deprecations = await pendingDeprecations(
+    deps.ec2,
+    state,
+    retiredTitles(plan, current, endOfLife),
+    endOfLife,
+  );
   return { ...plan, key: state.key, deprecations };
 }
 

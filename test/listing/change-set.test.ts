@@ -154,10 +154,26 @@ describe('newVersionChanges', () => {
     expect(validateChangeSet(changes)).toEqual([]);
   });
 
-  it('skips a version title that already exists', () => {
+  it('skips a version that already exists: the same title with the same AMI', () => {
     const current = describedAs(existing);
-    current.Versions!.push({ Id: 'v2', VersionTitle: '41.1.4' });
+    current.Versions!.push({ Id: 'v2', VersionTitle: '41.1.4', Sources: [{ Image: existing.amiId }] });
     expect(newVersionChanges(existing, current)).toEqual({ changes: [], versionExists: true });
+  });
+
+  it('reports a title another image holds instead of calling the version existing', () => {
+    const current = describedAs(existing);
+    current.Versions!.push({
+      Id: 'v2',
+      VersionTitle: '41.1.4',
+      Sources: [{ Image: 'ami-0beta00000000000a' }],
+    });
+    expect(newVersionChanges(existing, current)).toEqual({
+      changes: [],
+      versionExists: false,
+      titleTakenBy: { amiIds: ['ami-0beta00000000000a'] },
+    });
+    current.Versions![current.Versions!.length - 1]!.Sources = [];
+    expect(newVersionChanges(existing, current).titleTakenBy).toEqual({ amiIds: [] });
   });
 
   it('sends only the information fields that differ', () => {

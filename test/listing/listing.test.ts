@@ -118,7 +118,9 @@ describe('buildListing', () => {
   it('refuses image placeholders in product metadata and unknown placeholders anywhere', () => {
     const config = sandbox();
     config.products.Cloud_Base!.title = 'Fedora {release} ({label})';
-    expect(() => productTitleFor(config, 'Cloud_Base', 41, 'x86_64')).toThrow(/products.Cloud_Base.title/);
+    expect(() => productTitleFor(config, { subvariant: 'Cloud_Base', release: 41, arch: 'x86_64' })).toThrow(
+      /products.Cloud_Base.title/,
+    );
     const config2 = sandbox();
     config2.products.Cloud_Base!.releaseNotes = 'Fedora {releese}';
     expect(() =>
@@ -133,17 +135,42 @@ describe('buildListing', () => {
   });
 
   it('names a subvariant that is not configured', () => {
-    expect(() => productTitleFor(sandbox(), 'Server', 41, 'x86_64')).toThrow(ConfigError);
+    expect(() => productTitleFor(sandbox(), { subvariant: 'Server', release: 41, arch: 'x86_64' })).toThrow(
+      ConfigError,
+    );
   });
 });
 
 describe('productTitleFor and skuFor', () => {
   it('render the product identity', () => {
-    expect(productTitleFor(sandbox(), 'Cloud_Base', 42, 'arm64')).toBe(
+    expect(productTitleFor(sandbox(), { subvariant: 'Cloud_Base', release: 42, arch: 'arm64' })).toBe(
       'Fedora 42 Cloud Base Images (aarch64) HVM',
     );
     expect(skuFor({ release: 42, arch: 'x86_64', subvariant: 'Cloud_Base' })).toBe(
       'fedora-42-cloud-base-x86_64',
     );
+  });
+
+  it('give a prerelease a product of its own and a version title that says what it is', () => {
+    const facts = { subvariant: 'Cloud_Base', release: 43, arch: 'x86_64' as const, prerelease: true };
+    expect(productTitleFor(sandbox(), facts)).toBe('Fedora 43 Cloud Base Images (x86_64) HVM Prerelease');
+    expect(skuFor(facts)).toBe('fedora-43-cloud-base-x86_64-prerelease');
+    const beta = buildListing({
+      config: sandbox(),
+      request: { ...imageRequest({ label: '1.4' }), prerelease: true },
+      mirroredAmis: mirrored,
+      instanceTypes,
+      regions,
+    });
+    const ga = buildListing({
+      config: sandbox(),
+      request: imageRequest({ label: '1.4' }),
+      mirroredAmis: mirrored,
+      instanceTypes,
+      regions,
+    });
+    expect(beta.versionTitle).toBe('41.1.4 Prerelease');
+    expect(ga.versionTitle).toBe('41.1.4');
+    expect(beta.productTitle).not.toBe(ga.productTitle);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AmiProductDetails, EntityDescription } from '../../src/cloud/ports.js';
+import { imageAgeOf, type ImageAge } from '../../src/core/model/image-age.js';
 import { buildListing } from '../../src/listing/listing.js';
 import type { ProductListing } from '../../src/core/model/listing.js';
 import {
@@ -24,6 +25,27 @@ function versionListing(label: string, ami: string): ProductListing {
     instanceTypes,
     regions,
   });
+}
+
+/** A version whose image has a compose date, as the pipeline records it. */
+function datedListing(label: string, composeId: string, ami: string): ProductListing {
+  return {
+    ...buildListing({
+      config: sandbox(),
+      request: imageRequest({ label, composeId }),
+      mirroredAmis: { ...mirrored, 'us-east-1': ami },
+      instanceTypes,
+      regions,
+    }),
+    imageAge: imageAgeOf({ composeId, label }) as ImageAge,
+  };
+}
+
+function desiredOf(labels: string[]): DesiredProduct {
+  const versions = labels.map((label) =>
+    datedListing(label, 'Fedora-41-20241027.0', 'ami-0bbbbbbbbbbbbbbbb'),
+  );
+  return { ...desiredProductOf(versions[0]!), versions };
 }
 
 function entity(details: AmiProductDetails, entityId = 'prod-abcdefghijklm'): EntityDescription {
@@ -124,34 +146,109 @@ describe('planProduct: an existing product', () => {
     expect(planProduct(desired, after, opts)).toMatchObject({ changes: [], diff: [] });
   });
 
-  it('restricts versions beyond keepVersions by CreationDate, counting the new one', () => {
+  it('adds a new version first and restricts what it pushes out only once it exists', () => {
     let current = base.details;
-    const labels = ['1.5', '1.6'];
-    labels.forEach((label, i) => {
+    for (const [i, label] of ['1.5', '1.6'].entries()) {
       const plan = planProduct(
         desiredProductOf(versionListing(label, 'ami-0bbbbbbbbbbbbbbbb')),
         entity(current),
         { ...opts, keepVersions: 5 },
       );
       current = applyChanges(current, plan.changes, new Date(Date.UTC(2024, 10, 1 + i)));
-    });
-    // Three versions exist (1.4 oldest); adding 1.7 with keepVersions 2 keeps 1.7 and 1.6.
-    const desired = desiredProductOf(versionListing('1.7', 'ami-0bbbbbbbbbbbbbbbb'));
-    const plan = planProduct(desired, entity(current), opts);
+    }
+    // Three versions exist (1.4 oldest); with 1.7 and keepVersions 2, 1.7 and 1.6 stay.
+    const desired = desiredOf(['1.4', '1.5', '1.6', '1.7']);
+    const adding = planProduct(desired, entity(current), opts);
+    expect(adding.changes.map((c) => c.ChangeType)).toEqual(['AddDeliveryOptions']);
+    expect(adding.retention.map((e) => [e.versionTitle, e.decision])).toEqual([
+      ['41.1.7', 'add'],
+      ['41.1.6', 'keep'],
+      ['41.1.5', 'restrict-later'],
+      ['41.1.4', 'restrict-later'],
+    ]);
+    current = applyChanges(current, adding.changes, new Date('2024-11-05T00:00:00Z'));
+
+    const restricting = planProduct(desired, entity(current), opts);
     const ids = (title: string) =>
       current.Versions!.find((v) => v.VersionTitle === title)!.DeliveryOptions!.map((o) => o.Id);
-    expect(plan.changes.map((c) => c.ChangeType)).toEqual(['AddDeliveryOptions', 'RestrictDeliveryOptions']);
-    expect(plan.changes[1]!.DetailsDocument).toEqual({
+    expect(restricting.changes.map((c) => c.ChangeType)).toEqual(['RestrictDeliveryOptions']);
+    expect(restricting.changes[0]!.DetailsDocument).toEqual({
       DeliveryOptionIds: [...ids('41.1.5'), ...ids('41.1.4')],
     });
-    expect(plan.diff.filter((d) => d.kind === 'version-restricted').map((d) => d.field)).toEqual([
-      '41.1.5',
-      '41.1.4',
-    ]);
-    expect(validateChangeSet(plan.changes)).toEqual([]);
-    expect(formatPlan([plan])).toContain('- version 41.1.5 (delivery options ');
-    const after = applyChanges(current, plan.changes, new Date('2024-11-05T00:00:00Z'));
+    expect(validateChangeSet(restricting.changes)).toEqual([]);
+    expect(formatPlan([restricting])).toContain('- version 41.1.5 (delivery options ');
+    const after = applyChanges(current, restricting.changes, new Date('2024-11-06T00:00:00Z'));
     expect(planProduct(desired, entity(after), opts).changes).toEqual([]);
+  });
+
+  it("orders versions by the image's compose date and respin, never by when they were added", () => {
+    // Five updates of F41 added newest first, as a replay or a backfill does.
+    const composes = ['20250301.0', '20250308.0', '20250308.1', '20250315.0', '20250322.0'];
+    const listings = composes.map((c, i) =>
+      datedListing(`${c}`, `Fedora-Cloud-41-updates-${c}`, `ami-0${String(i + 1).repeat(16)}`),
+    );
+    const desired = { ...desiredProductOf(listings[0]!), versions: listings };
+    let current: AmiProductDetails = {};
+    for (const [i, listing] of [...listings].reverse().entries()) {
+      const plan = planProduct(
+        { ...desired, versions: [listing] },
+        current.Versions ? entity(current) : undefined,
+        {
+          ...opts,
+          keepVersions: 10,
+        },
+      );
+      current = applyChanges(current, plan.changes, new Date(Date.UTC(2025, 3, 1 + i)));
+    }
+    const plan = planProduct(desired, entity(current), { ...opts, keepVersions: 3 });
+    expect(plan.retention.map((e) => [e.versionTitle, e.decision])).toEqual([
+      ['41.20250322.0', 'keep'],
+      ['41.20250315.0', 'keep'],
+      ['41.20250308.1', 'keep'],
+      ['41.20250308.0', 'restrict'],
+      ['41.20250301.0', 'restrict'],
+    ]);
+    expect(plan.diff.filter((d) => d.kind === 'version-restricted').map((d) => d.field)).toEqual([
+      '41.20250308.0',
+      '41.20250301.0',
+    ]);
+    const text = formatPlan([plan]);
+    expect(text).toContain('versions, newest first (by compose date and respin):');
+    expect(text).toContain(
+      '41.20250308.1: keep [compose 2025-03-08 respin 1, label 20250308.1 (from the compose id)]',
+    );
+  });
+
+  it('never restricts the newest version or the last public one', () => {
+    const listings = ['1.4', '1.5'].map((label, i) =>
+      datedListing(label, `Fedora-41-2024102${i}.0`, `ami-0${String(i + 1).repeat(16)}`),
+    );
+    const desired = { ...desiredProductOf(listings[0]!), versions: listings };
+    let current = applyChanges(
+      {},
+      planProduct({ ...desired, versions: [listings[0]!] }, undefined, opts).changes,
+      now,
+    );
+    current = applyChanges(current, planProduct(desired, entity(current), opts).changes, now);
+    // An operator restricted the newest version by hand; keepVersions 1 would now restrict the only public one.
+    const newest = current.Versions!.find((v) => v.VersionTitle === '41.1.5')!;
+    current = applyChanges(
+      current,
+      [
+        {
+          ChangeType: 'RestrictDeliveryOptions',
+          Entity: { Type: 'AmiProduct@1.0', Identifier: 'prod-abcdefghijklm' },
+          DetailsDocument: { DeliveryOptionIds: newest.DeliveryOptions!.map((o) => o.Id) },
+        },
+      ],
+      now,
+    );
+    const plan = planProduct(desired, entity(current), { ...opts, keepVersions: 1 });
+    expect(plan.changes).toEqual([]);
+    expect(plan.retention.map((e) => [e.versionTitle, e.decision])).toEqual([
+      ['41.1.5', 'keep'],
+      ['41.1.4', 'keep-guarded'],
+    ]);
   });
 
   it('restricts the product of an end-of-life release, once', () => {

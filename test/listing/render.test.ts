@@ -1,7 +1,7 @@
+import { composeDateOf } from '../../src/core/model/image-age.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import {
-  composeDate,
   imageValues,
   productPlaceholders,
   productValues,
@@ -70,9 +70,9 @@ describe('renderTemplate', () => {
 
 describe('helpers', () => {
   it('derives the compose date from the compose id or an updates label', () => {
-    expect(composeDate({ composeId: 'Fedora-41-20241027.0', label: '1.4' })).toBe('2024-10-27');
-    expect(composeDate({ composeId: 'Fedora-Cloud-41-updates', label: '20250415.0' })).toBe('2025-04-15');
-    expect(composeDate({ composeId: 'x', label: '1.4' })).toBeUndefined();
+    expect(composeDateOf({ composeId: 'Fedora-41-20241027.0', label: '1.4' })).toBe('2024-10-27');
+    expect(composeDateOf({ composeId: 'Fedora-Cloud-41-updates', label: '20250415.0' })).toBe('2025-04-15');
+    expect(composeDateOf({ composeId: 'x', label: '1.4' })).toBeUndefined();
   });
 
   it('kebab-cases subvariants', () => {

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { listingPartition } from '../../src/config/partitions.js';
 import type { ConfigInput } from '../../src/config/schema.js';
+import type { Job } from '../../src/core/model/job.js';
 import { maxSubmitAttempts } from '../../src/pipeline/stages/await.js';
+import { mirrorTags } from '../../src/pipeline/stages/mirror.js';
 import { makeHarness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -47,7 +50,26 @@ describe('two composes with the same version title', () => {
     c.products!.Cloud_Base!.versionTitle = '{release}';
   };
 
-  it('one after the other: the second finds the version listed and submits nothing', async () => {
+  /** The second image fails naming both images; the listing keeps the first one's AMI. */
+  function expectTitleConflict(holder: Job, other: Job): void {
+    expect(other.state).toBe('failed');
+    expect(other.data.versionExisted).toBeUndefined();
+    expect(other.data.changeSetId).toBeUndefined();
+    const holderAmi = holder.data.mirroredAmis['us-east-1'] as string;
+    expect(other.reason).toContain(
+      `version title "41" on ${holder.data.productId} already belongs to another image`,
+    );
+    expect(other.reason).toContain(`${holderAmi} (mirror of ${holder.request.sourceAmi}`);
+    expect(other.reason).toContain(
+      `this image is ${other.data.mirroredAmis['us-east-1']} (mirror of ${other.request.sourceAmi}`,
+    );
+    expect(other.reason).toContain('Fix: make products.Cloud_Base.versionTitle tell the two apart');
+    expect(h!.sim.state().products[0]!.versions).toEqual([
+      expect.objectContaining({ title: '41', amiId: holderAmi }),
+    ]);
+  }
+
+  it('one after the other: the second is a failure naming both images, and nothing is submitted', async () => {
     h = await makeHarness({ configure: sameTitle });
     const first = await h.createJob(h.request({ label: '1.4' }));
     await h.publishAll();
@@ -55,15 +77,9 @@ describe('two composes with the same version title', () => {
     await h.publishAll();
 
     const a = await h.job(first.id);
-    const b = await h.job(second.id);
     expect(a.state).toBe('published');
-    expect(b.state, b.reason).toBe('published');
-    expect(b.data.versionExisted).toBe(true);
-    expect(b.data.changeSetId).toBeUndefined();
+    expectTitleConflict(a, await h.job(second.id));
     expect(h.sim.state().changeSets).toHaveLength(1);
-    expect(h.sim.state().products[0]!.versions).toEqual([
-      expect.objectContaining({ title: '41', amiId: a.data.mirroredAmis['us-east-1'] }),
-    ]);
   });
 
   it('at the same time: the second never claims the change set of the first as its own', async () => {
@@ -74,15 +90,39 @@ describe('two composes with the same version title', () => {
 
     const jobs = [await h.job(first.id), await h.job(second.id)];
     const creator = jobs.find((j) => j.data.createsProduct)!;
-    const other = jobs.find((j) => j !== creator)!;
     expect(creator.state).toBe('published');
-    expect(other.state, other.reason).toBe('published');
-    expect(other.data.versionExisted).toBe(true);
-    expect(other.data.changeSetId).toBeUndefined();
-    const versions = h.sim.state().products[0]!.versions;
-    expect(versions).toEqual([
-      expect.objectContaining({ title: '41', amiId: creator.data.mirroredAmis['us-east-1'] }),
-    ]);
+    expectTitleConflict(
+      creator,
+      jobs.find((j) => j !== creator)!,
+    );
+  });
+
+  it('the same image copied again (its mirror replaced) is the version that exists, not a conflict', async () => {
+    h = await makeHarness({ configure: sameTitle });
+    const first = await h.createJob(h.request({ label: '1.4' }));
+    await h.publishAll();
+    const published = await h.job(first.id);
+    // The job runs again from describe with another mirror of the same Fedora source AMI.
+    const { partition } = listingPartition(h.config);
+    const ec2 = h.sim.clients(partition).ec2;
+    const copy = await ec2.copyImage({
+      region: 'us-east-1',
+      sourceRegion: 'us-east-1',
+      sourceImageId: published.request.sourceAmi,
+      name: 'another-copy',
+      clientToken: 'another-copy',
+      tags: mirrorTags({ ...published, id: 'copy' }),
+    });
+    h.clock.advance(3600_000);
+    const again = await h.store.saveJob({
+      ...published,
+      state: 'describe',
+      data: { ...published.data, mirroredAmis: { 'us-east-1': copy.imageId } },
+    });
+    await h.publishAll();
+    const job = await h.job(again.id);
+    expect(job.state, job.reason).toBe('published');
+    expect(job.data.versionExisted).toBe(true);
   });
 });
 

@@ -13,6 +13,7 @@ export function planJson(plans: ManagedPlan[]) {
       productTitle: p.productTitle,
       changes: p.changes,
       diff: p.diff,
+      retention: p.retention,
       deprecations: p.deprecations,
     })),
   };

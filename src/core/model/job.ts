@@ -32,6 +32,8 @@ export interface JobData {
   mirrorsReady?: string[];
   /** region -> copies started so far; a failed copy is deregistered and retried with a fresh token. */
   copyAttempts?: Record<string, number>;
+  /** region -> looks at a fresh copy that EC2 did not know yet (eventual consistency), bounded. */
+  notFoundLooks?: Record<string, number>;
   /** Accounts the base image and its snapshots were shared with, as read back. */
   sharedWith?: string[];
   productId?: string;

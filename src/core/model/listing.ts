@@ -1,4 +1,5 @@
 import type { AwsArch } from '../arch.js';
+import type { ImageAge } from './image-age.js';
 
 /**
  * Everything the Marketplace should show for one product version: the input of the change-set
@@ -11,6 +12,8 @@ export interface ProductListing {
   arch: AwsArch;
   /** Existing product id, when known (config `productIds` or found by title). */
   productId?: string;
+  /** A Beta/RC image: listed on its own product (`... Prerelease`), never on the GA one. */
+  prerelease?: boolean;
 
   // Product metadata (UpdateInformation)
   productTitle: string;
@@ -54,4 +57,6 @@ export interface ProductListing {
   /** Fedora facts, for release notes and forms. */
   composeId: string;
   imageName: string;
+  /** Compose date and respin of the image: the order of the product's versions (retention). */
+  imageAge?: ImageAge;
 }

@@ -11,9 +11,16 @@ import { buildLoadForm, validateLoadForm, writeLoadForm } from '../../listing/lo
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
+import { imageAgeOf, type ImageAge } from '../../core/model/image-age.js';
 import { advance, fail, type StepOutcome } from '../outcome.js';
 import { plannedChanges } from '../planned-changes.js';
 import { changeSetDocument, validateListing } from '../../listing/change-set.js';
+
+/** The image's age, recorded with its version so that retention orders versions by it. */
+function ageOf(job: Job): { imageAge?: ImageAge } {
+  const age = imageAgeOf(job.request, job.data.source?.creationDate);
+  return age ? { imageAge: age } : {};
+}
 
 /**
  * describe: build the product listing (metadata from configuration, regions and instance types from
@@ -26,7 +33,7 @@ export async function describeStage(job: Job, ctx: PipelineContext): Promise<Ste
   const product = ctx.config.products[request.subvariant];
   if (!product) return fail(`no products.${request.subvariant} entry in the configuration`);
   const listingConfig = resolveListing(product, request.arch);
-  const productTitle = productTitleFor(ctx.config, request.subvariant, request.release, request.arch);
+  const productTitle = productTitleFor(ctx.config, request);
   const catalog = ctx.cloud.clients(partition).catalog;
   // The product for this release and architecture: recorded, configured, else the seller's product of that title.
   const productId =
@@ -66,6 +73,7 @@ export async function describeStage(job: Job, ctx: PipelineContext): Promise<Ste
     regions,
     partition,
     ...(productId ? { productId } : {}),
+    ...ageOf(job),
   });
   const issues = validateListing(listing);
   if (issues.length > 0) {

@@ -1,4 +1,5 @@
 import type { Ec2Port, Image } from '../../cloud/ports.js';
+import { CloudError } from '../../core/errors.js';
 import { stableToken } from '../../core/ids.js';
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../../config/partitions.js';
@@ -8,6 +9,12 @@ import { pollAt } from '../poll.js';
 
 /** A failed copy is deregistered and started again; after this many starts the job fails. */
 export const maxCopyStarts = 3;
+
+/**
+ * EC2 is eventually consistent: an image CopyImage just returned can be InvalidAMIID.NotFound for a
+ * while. It is looked for again (a persisted wait each time) this many times before the job fails.
+ */
+export const maxNotFoundLooks = 10;
 
 /**
  * mirror: copy the verified source AMI into the internal account, in the base region (which the
@@ -21,6 +28,7 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
   const mirroredAmis = { ...job.data.mirroredAmis };
   const mirroredSnapshots = { ...job.data.mirroredSnapshots };
   const copyAttempts = { ...(job.data.copyAttempts ?? {}) };
+  const notFoundLooks = { ...(job.data.notFoundLooks ?? {}) };
   const ready = new Set(job.data.mirrorsReady ?? []);
   const name = mirrorName(job);
   const pending: string[] = [];
@@ -28,7 +36,29 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
   for (const region of regions) {
     // Copies to different regions finish at different times; a finished one is not polled again.
     if (ready.has(region) && mirroredAmis[region]) continue;
-    let image = await currentMirror(ec2, region, mirroredAmis[region], name);
+    const knownId = mirroredAmis[region];
+    let image: Image | undefined;
+    try {
+      image = await currentMirror(ec2, region, knownId, name);
+      delete notFoundLooks[region];
+    } catch (error) {
+      if (!(knownId && error instanceof CloudError && error.awsCode === 'InvalidAMIID.NotFound')) throw error;
+      const looks = (notFoundLooks[region] ?? 0) + 1;
+      if (looks >= maxNotFoundLooks) {
+        return fail(
+          `copy ${knownId} into ${region} is still unknown to EC2 (InvalidAMIID.NotFound) after ${looks} looks since CopyImage returned it`,
+          {
+            mirroredAmis,
+            mirroredSnapshots,
+            copyAttempts,
+            notFoundLooks: { ...notFoundLooks, [region]: looks },
+          },
+        );
+      }
+      notFoundLooks[region] = looks;
+      pending.push(`${region} ${knownId} (not visible in EC2 yet, look ${looks} of ${maxNotFoundLooks})`);
+      continue;
+    }
     if (image?.state === 'failed' || image?.state === 'error' || image?.state === 'invalid') {
       const starts = copyAttempts[region] ?? 1;
       if (starts >= maxCopyStarts) {
@@ -70,7 +100,13 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
     else pending.push(`${region} ${image.imageId} ${image.state}`);
   }
 
-  const patch: Partial<JobData> = { mirroredAmis, mirroredSnapshots, copyAttempts, mirrorsReady: [...ready] };
+  const patch: Partial<JobData> = {
+    mirroredAmis,
+    mirroredSnapshots,
+    copyAttempts,
+    notFoundLooks,
+    mirrorsReady: [...ready],
+  };
   if (pending.length > 0)
     return wait(pollAt(ctx, 'image', job), `waiting for copies: ${pending.join(', ')}`, patch);
   return advance(
@@ -98,12 +134,15 @@ export function mirrorName(job: Pick<Job, 'request'>): string {
   return `${job.request.imageName}-marketplace`;
 }
 
+/** The tag naming the Fedora AMI a mirror was copied from. */
+export const mirrorSourceTag = 'fedora-marketplace:source-ami';
+
 export function mirrorTags(job: Pick<Job, 'request' | 'id'>): Record<string, string> {
   const r = job.request;
   return {
     Name: mirrorName(job),
     'fedora-marketplace:job': job.id,
-    'fedora-marketplace:source-ami': r.sourceAmi,
+    [mirrorSourceTag]: r.sourceAmi,
     'fedora-marketplace:compose-id': r.composeId,
     'fedora-marketplace:release': String(r.release),
     'fedora-marketplace:arch': r.arch,

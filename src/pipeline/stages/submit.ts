@@ -1,4 +1,5 @@
-import type { CatalogPort, ChangeSetSummary } from '../../cloud/ports.js';
+import type { CatalogPort, ChangeSetSummary, Image } from '../../cloud/ports.js';
+import { mirrorSourceTag } from './mirror.js';
 import { CloudError } from '../../core/errors.js';
 import { stableToken } from '../../core/ids.js';
 import { writeFile } from 'node:fs/promises';
@@ -84,7 +85,18 @@ async function submitLocked(job: Job, listing: ProductListing, ctx: PipelineCont
   }
 
   const planned = await plannedChanges(catalog, { ...listing, ...(productId ? { productId } : {}) });
-  if (planned.versionExists) {
+  if (planned.titleTakenBy) {
+    const holder = await titleHolder(ctx, planned.titleTakenBy.amiIds);
+    if (holder.sourceAmi !== job.request.sourceAmi) {
+      return fail(
+        `version title "${listing.versionTitle}" on ${productId} already belongs to another image: ` +
+          `${holder.described}; this image is ${listing.amiId} (mirror of ${job.request.sourceAmi}, ${job.request.imageName}, compose ${job.request.composeId}). ` +
+          `Nothing was submitted. Fix: make products.${listing.subvariant}.versionTitle tell the two apart (e.g. with {label} or {composeId}), then resume --retry-failed`,
+        productId ? { productId } : {},
+      );
+    }
+  }
+  if (planned.versionExists || planned.titleTakenBy) {
     return advance(
       'published',
       `version "${listing.versionTitle}" already exists on ${productId}; nothing to submit`,
@@ -174,6 +186,28 @@ function amiIdOf(details: unknown): string | undefined {
   const options = (details as { DeliveryOptions?: DeliveryDetails[] } | null)?.DeliveryOptions;
   const amiId = options?.[0]?.Details?.AmiDeliveryOptionDetails?.AmiSource?.AmiId;
   return typeof amiId === 'string' ? amiId : undefined;
+}
+
+/**
+ * Which Fedora image a version's AMIs were mirrored from (our mirrors carry the source in a tag): a
+ * version title held by a mirror of the same source is this very image, copied again.
+ */
+async function titleHolder(
+  ctx: PipelineContext,
+  amiIds: string[],
+): Promise<{ sourceAmi?: string; described: string }> {
+  if (amiIds.length === 0) return { described: 'a version whose AMI DescribeEntity does not show' };
+  const { partition, settings } = listingPartition(ctx.config);
+  const ec2 = ctx.cloud.clients(partition).ec2;
+  let images: Image[] = [];
+  try {
+    images = await ec2.describeImages(settings.baseRegion, { owners: ['self'], imageIds: amiIds });
+  } catch (error) {
+    if (!(error instanceof CloudError && error.kind === 'not-found')) throw error;
+  }
+  const sourceAmi = images.map((i) => i.tags[mirrorSourceTag]).find((t) => t !== undefined);
+  const described = `${amiIds.join(', ')}${sourceAmi ? ` (mirror of ${sourceAmi}${images[0]?.name ? `, ${images[0].name}` : ''})` : ' (not a mirror this tool made)'}`;
+  return { ...(sourceAmi ? { sourceAmi } : {}), described };
 }
 
 /** A product created by an earlier change set of ours whose id the job has not recorded. */
