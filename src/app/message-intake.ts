@@ -309,7 +309,7 @@ function unreachable(error: CloudError, raw: RawInput, attempts: number): CloudE
     awsCode: error.awsCode,
     service: error.service,
     operation: error.operation,
-    message: `${describeWhere(raw.where)}: the source AMI could not be checked after ${attempts} attempts (${error.message})`,
+    message: `${describeWhere(raw.where)}: the source AMI could not be checked after ${attempts} attempts`,
     context: {
       rule: 'AWS errors are retried up to pipeline.retry.maxAttempts times',
       hint: 'the message is kept in the quarantine (status --quarantine); feed it again with replay once AWS answers',

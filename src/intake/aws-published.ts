@@ -15,10 +15,15 @@ const regionCode = z
   .string()
   .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/, 'region keys must be AWS region codes such as us-east-1');
 
+/** A required name: blank text names nothing. */
+const name = z
+  .string({ error: 'is required and must be a string' })
+  .refine((s) => s.trim() !== '', 'must not be empty or blank');
+
 export const awsPublishedSchema = z.looseObject({
-  architecture: z.string({ error: 'is required and must be a string' }).min(1, 'must not be empty'),
-  compose_id: z.string({ error: 'is required and must be a string' }).min(1, 'must not be empty'),
-  image_name: z.string({ error: 'is required and must be a string' }).min(1, 'must not be empty'),
+  architecture: name,
+  compose_id: name,
+  image_name: name,
   regions: z
     .record(regionCode, amiId, { error: 'is required and must be an object of region -> AMI id' })
     .refine((r) => Object.keys(r).length > 0, 'must name at least one region'),
@@ -27,7 +32,10 @@ export const awsPublishedSchema = z.looseObject({
     .int('must be an integer')
     .positive('must be positive')
     .optional(),
-  subvariant: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
+  subvariant: z
+    .string({ error: 'must be a string' })
+    .refine((s) => s.trim() !== '', 'must not be empty or blank')
+    .optional(),
 });
 
 export type AwsPublishedBody = z.infer<typeof awsPublishedSchema>;

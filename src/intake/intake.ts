@@ -72,6 +72,7 @@ function decide(msg: FedoraMessage, ctx: IntakeContext): IntakeDecision {
     ...(facts.subvariant !== undefined ? { subvariant: facts.subvariant } : {}),
   };
 
+  checkConsistency(body, facts, where);
   const arch =
     body.architecture === 'x86_64' || body.architecture === 'aarch64'
       ? toAwsArch(body.architecture)
@@ -83,7 +84,6 @@ function decide(msg: FedoraMessage, ctx: IntakeContext): IntakeDecision {
     );
   }
   summary.arch = arch;
-  checkConsistency(body, facts, where);
 
   const streamReason = streamSkipReason(facts, body.compose_id, body.image_name);
   if (streamReason) return skip(streamReason, summary);

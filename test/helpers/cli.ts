@@ -18,6 +18,8 @@ export interface CliOptions {
   stateDir: string | null;
   env?: Record<string, string>;
   input?: string;
+  /** Run as this user (tests of permissions run as root drop to an unprivileged one). */
+  user?: { uid: number; gid: number };
 }
 
 export interface CliResult {
@@ -41,7 +43,12 @@ export function spawnCli(args: string[], options: CliOptions): ChildProcess {
   // A state dir from the caller's environment must never leak into a test.
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
   if (!options.env?.['FEDORA_MARKETPLACE_STATE_DIR']) delete env['FEDORA_MARKETPLACE_STATE_DIR'];
-  return spawn(process.execPath, [cliPath, ...full], { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [cliPath, ...full], {
+    cwd: repoRoot,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.user ?? {}),
+  });
 }
 
 export function collect(child: ChildProcess, input?: string): Promise<CliResult> {

@@ -3,6 +3,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { listingPartition } from '../../src/config/partitions.js';
 import { applyAll } from '../../src/manage/apply.js';
 import { planAll } from '../../src/manage/plan.js';
+import { formatPlan } from '../../src/listing/reconcile.js';
 import type { Harness } from '../pipeline/harness.js';
 import { desiredOf, manageDeps, publishedHarness } from './helpers.js';
 
@@ -77,6 +78,47 @@ describe('retirement', () => {
     const after = await planAll(deps, await desiredOf(h));
     expect(after[0]?.changes).toEqual([]);
     expect(after[0]?.deprecations).toEqual([]);
+  });
+
+  it('orders by compose date and respin: five updates published newest first keep the three newest', async () => {
+    const dates = ['20250301.0', '20250308.0', '20250308.1', '20250315.0', '20250322.0'];
+    // A replay or a backfill publishes the newest first: insertion order is the reverse of age.
+    h = await publishedHarness(
+      [...dates].reverse().map((label) => ({ label, composeId: `Fedora-Cloud-41-updates-${label}` })),
+    );
+    const deps = manageDeps(h);
+    const jobs = await h.store.listJobs();
+    const jobOf = (label: string) => jobs.find((j) => j.request.label === label)!;
+
+    const [plan] = await planAll(deps, await desiredOf(h));
+    expect(plan!.retention.map((e) => [e.versionTitle, e.decision])).toEqual([
+      ['41.20250322.0', 'keep'],
+      ['41.20250315.0', 'keep'],
+      ['41.20250308.1', 'keep'],
+      ['41.20250308.0', 'restrict'],
+      ['41.20250301.0', 'restrict'],
+    ]);
+    expect(formatPlan([plan!])).toContain('41.20250308.0: restrict now [compose 2025-03-08 respin 0');
+
+    const [result] = await applyAll(deps, await desiredOf(h));
+    expect(result?.outcome).toBe('done');
+    const entity = await deps.catalog.describeEntity(result!.productId!);
+    const visibility = Object.fromEntries(
+      (entity.details.Versions ?? []).map((v) => [v.VersionTitle, v.DeliveryOptions?.[0]?.Visibility]),
+    );
+    expect(visibility).toEqual({
+      '41.20250322.0': 'Public',
+      '41.20250315.0': 'Public',
+      '41.20250308.1': 'Public',
+      '41.20250308.0': 'Restricted',
+      '41.20250301.0': 'Restricted',
+    });
+    const deprecated = new Set(result!.deprecated.map((d) => d.imageId));
+    const amisOf = (label: string) => Object.values(jobOf(label).data.mirroredAmis);
+    expect(deprecated).toEqual(new Set([...amisOf('20250308.0'), ...amisOf('20250301.0')]));
+    for (const label of ['20250322.0', '20250315.0', '20250308.1'])
+      for (const ami of amisOf(label)) expect(deprecated.has(ami)).toBe(false);
+    expect((await planAll(deps, await desiredOf(h)))[0]?.changes).toEqual([]);
   });
 
   it('restricts the product of a release past its end of life and deprecates every AMI of it', async () => {
