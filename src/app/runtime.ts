@@ -99,7 +99,8 @@ export interface StoreReader {
 export async function openStoreReader(options: CommonOptions): Promise<StoreReader> {
   const { config } = loadConfig(options.config);
   const stateDir = resolveStateDir(options);
-  requireStateDir(stateDir);
+  // A PostgreSQL store does not live in the state directory.
+  if (config.store.driver === 'sqlite') requireStateDir(stateDir);
   const { openStore } = await import('../store/open-store.js');
   const store = await openStore({
     driver: config.store.driver,

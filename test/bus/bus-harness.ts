@@ -90,20 +90,30 @@ export class ListenBus {
 
   /** Publishes with a publisher confirm, as Fedora's publisher does. */
   async publish(body: string | object, options: { id?: string; topic?: string } = {}): Promise<string> {
+    const [id] = await this.publishAll([{ body, ...options }]);
+    return id as string;
+  }
+
+  /** Publishes several messages in order and waits for the broker to confirm them all. */
+  async publishAll(
+    messages: Array<{ body: string | object | Buffer; id?: string; topic?: string }>,
+  ): Promise<string[]> {
     const channel = await this.open();
-    const id = options.id ?? randomUUID();
-    const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    const headers = { ...example.headers, 'sent-at': new Date().toISOString() };
-    await new Promise<void>((resolve, reject) =>
-      channel.publish(
-        this.config.exchange,
-        options.topic ?? awsTopic,
-        content,
-        { messageId: id, persistent: true, contentType: 'application/json', headers },
-        (error) => (error ? reject(error) : resolve()),
-      ),
-    );
-    return id;
+    const ids = messages.map(({ body, id = randomUUID(), topic }) => {
+      const content = Buffer.isBuffer(body)
+        ? body
+        : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+      const headers = { ...example.headers, 'sent-at': new Date().toISOString() };
+      channel.publish(this.config.exchange, topic ?? awsTopic, content, {
+        messageId: id,
+        persistent: true,
+        contentType: 'application/json',
+        headers,
+      });
+      return id;
+    });
+    await channel.waitForConfirms();
+    return ids;
   }
 
   async queueDepth(): Promise<number> {

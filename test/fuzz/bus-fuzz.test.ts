@@ -30,18 +30,22 @@ describe('listen fed hostile messages', () => {
     // A thousand rejections are a thousand warnings; the assertions below read the store instead.
     runtime.logger.level = 'silent';
     const listener = await startListener(runtime, { bus: bus.config, announce: false, stopTimeoutMs: 5_000 });
-    const goodIds: string[] = [];
-    const sendGood = async () => goodIds.push(await bus.publish(officialBody(goodIds.length + 1)));
-    await sendGood();
     const variants = hostileVariants(seed, count);
-    const badIds: string[] = [];
-    for (const [i, variant] of variants.entries()) {
-      badIds.push(await bus.publish(variant.body));
-      if (i % 250 === 249) await sendGood();
-    }
+    const goodIds: string[] = [];
+    const badIds = variants.map((_, i) => `fuzz-bus-${seed}-${i}`);
+    const good = () => {
+      const id = `good-${goodIds.length}`;
+      goodIds.push(id);
+      return { body: officialBody(goodIds.length), id };
+    };
+    const messages: Array<{ body: object | Buffer; id: string }> = [good()];
+    variants.forEach((variant, i) => {
+      messages.push({ body: variant.body, id: badIds[i] as string });
+      if (i % 250 === 249) messages.push(good());
+    });
     // A redelivery of a hostile message under the same id is not quarantined again.
-    await bus.publish(variants[0]!.body, { id: badIds[0]! });
-    await sendGood();
+    messages.push({ body: variants[0]!.body, id: badIds[0]! }, good());
+    await bus.publishAll(messages);
 
     const store = runtime.store;
     await until(() => listener.counts.rejected === count + 1, 60_000, `${count + 1} rejections`);
