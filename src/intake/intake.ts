@@ -157,51 +157,42 @@ function describeMessage(msg: FedoraMessage, origin: RequestOrigin): string {
  * an inconsistent message says two things, and listing either would be a guess.
  */
 function checkConsistency(body: AwsPublishedBody, facts: DerivedFields, where: string): void {
-  const image = facts.image;
-  if (image && toAwsArch(image.arch) !== toAwsArch(body.architecture)) {
-    throw contradiction(
-      where,
-      'body.architecture',
-      body.architecture,
-      `the image name ${body.image_name} says ${image.arch}`,
-    );
-  }
-  const topicArch = facts.topic.arch;
-  if (topicArch !== undefined && toAwsArch(topicArch) !== toAwsArch(body.architecture)) {
-    throw contradiction(where, 'body.architecture', body.architecture, `the topic suffix says ${topicArch}`);
-  }
-  if (body.subvariant !== undefined) {
-    if (image && image.subvariant !== body.subvariant) {
-      throw contradiction(
-        where,
-        'body.subvariant',
-        body.subvariant,
-        `the image name ${body.image_name} says ${image.subvariant}`,
-      );
-    }
-    const topicSubvariant = facts.topic.subvariant;
-    if (topicSubvariant !== undefined && topicSubvariant !== body.subvariant) {
-      throw contradiction(
-        where,
-        'body.subvariant',
-        body.subvariant,
-        `the topic suffix says ${topicSubvariant}`,
-      );
-    }
-  }
+  const byName = `the image name ${body.image_name}`;
+  const arch = toAwsArch(body.architecture);
+  agree(where, 'body.architecture', body.architecture, (claim) => toAwsArch(claim) === arch, [
+    [facts.image?.arch, byName],
+    [facts.topic.arch, 'the topic suffix'],
+  ]);
+  if (body.subvariant === undefined) return;
+  const subvariant = body.subvariant;
+  agree(where, 'body.subvariant', subvariant, (claim) => claim === subvariant, [
+    [facts.image?.subvariant, byName],
+    [facts.topic.subvariant, 'the topic suffix'],
+  ]);
 }
 
-/** The release, given or derived, against every other name that states one. */
+/** The release, given or derived, against every other name that states a numbered one. */
 function checkRelease(release: number, body: AwsPublishedBody, facts: DerivedFields, where: string): void {
-  const stated: Array<[string | number | undefined, string]> = [
-    [facts.image?.version, `the image name ${body.image_name}`],
-    [facts.compose.version, `the compose id ${body.compose_id}`],
-    [facts.topic.release, 'the topic suffix'],
-  ];
-  for (const [value, source] of stated) {
-    if (value !== undefined && /^\d+$/.test(String(value)) && Number(value) !== release) {
-      throw contradiction(where, 'body.release', release, `${source} says ${value}`);
-    }
+  const numbered = (v: string | number | undefined) =>
+    v !== undefined && /^\d+$/.test(String(v)) ? String(v) : undefined;
+  agree(where, 'body.release', release, (claim) => Number(claim) === release, [
+    [numbered(facts.image?.version), `the image name ${body.image_name}`],
+    [numbered(facts.compose.version), `the compose id ${body.compose_id}`],
+    [numbered(facts.topic.release), 'the topic suffix'],
+  ]);
+}
+
+/** Throws the contradiction of the first name in `stated` whose claim does not match `value`. */
+function agree(
+  where: string,
+  field: string,
+  value: unknown,
+  matches: (claim: string) => boolean,
+  stated: Array<[string | undefined, string]>,
+): void {
+  for (const [claim, source] of stated) {
+    if (claim !== undefined && !matches(claim))
+      throw contradiction(where, field, value, `${source} says ${claim}`);
   }
 }
 

@@ -57,20 +57,26 @@ async function runtimeFor(stateDir: string, config: string): Promise<Runtime> {
   return runtime;
 }
 
+/** A listener on its own bus and state directory, with `extra` configuration, closed after the test. */
+async function listening(name: string, extra: Record<string, unknown>, intakeOnly = false) {
+  const bus = await openBus();
+  const stateDir = tempDir(name);
+  const runtime = await runtimeFor(stateDir, configFor(bus, stateDir, extra, bus.config.queue.name));
+  cleanups.push(() => runtime.close());
+  const listener = await startListener(runtime, {
+    ...busSettings(runtime, undefined),
+    announce: false,
+    ...(intakeOnly ? { intakeOnly } : {}),
+  });
+  cleanups.push(() => listener.stop());
+  return { bus, runtime, listener };
+}
+
 describe('listen and a source AMI that does not exist', () => {
   it('rejects the message once, without requeue, after one look at EC2', async () => {
-    const bus = await openBus();
-    const stateDir = tempDir('listen-missing');
-    const config = configFor(
-      bus,
-      stateDir,
-      { cloud: { adapter: 'sim', sim: { seedSourceImages: false } } },
-      bus.config.queue.name,
-    );
-    const runtime = await runtimeFor(stateDir, config);
-    cleanups.push(() => runtime.close());
-    const listener = await startListener(runtime, { ...busSettings(runtime, undefined), announce: false });
-    cleanups.push(() => listener.stop());
+    const { bus, runtime, listener } = await listening('listen-missing', {
+      cloud: { adapter: 'sim', sim: { seedSourceImages: false } },
+    });
     const id = await bus.publish(officialBody(1));
     await until(() => listener.counts.rejected === 1, 20_000, 'the rejection');
     await until(async () => (await bus.queueDepth()) === 0, 10_000, 'an empty queue');
@@ -89,25 +95,14 @@ describe('listen and a source AMI that does not exist', () => {
 
 describe('listen while AWS throttles every call', () => {
   it('requeues the message a bounded number of times, then quarantines it', async () => {
-    const bus = await openBus();
-    const stateDir = tempDir('listen-throttled');
-    const config = configFor(
-      bus,
-      stateDir,
+    const { bus, runtime, listener } = await listening(
+      'listen-throttled',
       {
         cloud: { adapter: 'sim', sim: { faults: { throttleRate: 1 } } },
         pipeline: { retry: { maxAttempts: 3, baseDelaySeconds: 0.05, maxDelaySeconds: 1 } },
       },
-      bus.config.queue.name,
+      true,
     );
-    const runtime = await runtimeFor(stateDir, config);
-    cleanups.push(() => runtime.close());
-    const listener = await startListener(runtime, {
-      ...busSettings(runtime, undefined),
-      announce: false,
-      intakeOnly: true,
-    });
-    cleanups.push(() => listener.stop());
     const id = await bus.publish(officialBody(2));
     await until(() => listener.counts.rejected === 1, 20_000, 'the quarantine');
     await until(async () => (await bus.queueDepth()) === 0, 10_000, 'an empty queue');
