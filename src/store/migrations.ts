@@ -79,6 +79,22 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
         await db.schema.createIndex('intake_digest').on('intake').column('digest').execute();
       },
     },
+    // The HTTP API filters by architecture and pages in creation order; the metrics read, per stage, how
+    // long its oldest job has waited and how large the quarantine is, at every scrape.
+    '0003-operator-queries': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('jobs').addColumn('arch', 'text').execute();
+        await db.schema.alterTable('jobs').addColumn('stage_started_at', 'bigint').execute();
+        await backfillOperatorColumns(db as Kysely<Database>);
+        await db.schema.createIndex('jobs_created_at_id').on('jobs').columns(['created_at', 'id']).execute();
+        await db.schema
+          .createIndex('jobs_state_stage_started_at')
+          .on('jobs')
+          .columns(['state', 'stage_started_at'])
+          .execute();
+        await db.schema.createIndex('intake_outcome').on('intake').column('outcome').execute();
+      },
+    },
   };
 }
 
@@ -89,8 +105,43 @@ export async function schemaIsCurrent(db: Kysely<Database>, dialect: StoreDialec
   return all.every((m) => m.executedAt !== undefined);
 }
 
-/** Applies every pending migration; a no-op when the schema is current. */
-export async function migrateToLatest(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
+/** Reads each existing job's JSON once, in pages, and copies the new columns out of it. */
+async function backfillOperatorColumns(db: Kysely<Database>): Promise<void> {
+  let after = '';
+  for (;;) {
+    const rows = await db
+      .selectFrom('jobs')
+      .select(['id', 'request', 'data', 'created_at'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(500)
+      .execute();
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      const { arch } = JSON.parse(row.request) as { arch: string };
+      const { stageStartedAt } = JSON.parse(row.data) as { stageStartedAt?: string };
+      await db
+        .updateTable('jobs')
+        .set({
+          arch,
+          stage_started_at: stageStartedAt ? Date.parse(stageStartedAt) : Number(row.created_at),
+        })
+        .where('id', '=', row.id)
+        .execute();
+    }
+    after = rows[rows.length - 1]!.id;
+  }
+}
+
+/**
+ * Applies every pending migration; a no-op when the schema is current. With `upTo`, stops after that
+ * migration (tests: a database as an older release left it).
+ */
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  upTo?: string,
+): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
   // Kysely looks for its bookkeeping table in every schema unless told which; with PostgreSQL that
   // would mistake another schema's table for ours, so pin it to the schema the connection writes to.
@@ -99,7 +150,7 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: StoreDialec
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined;
   const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (upTo ? migrator.migrateTo(upTo) : migrator.migrateToLatest());
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new InternalError(

@@ -15,12 +15,16 @@ export interface JobsTable {
   state: string;
   /** Copied from the request so jobs can be filtered by release without JSON operators. */
   release: number;
+  /** Copied from the request, like release (null only before migration 0002 filled it). */
+  arch: string | null;
   /** ImageRequest as JSON text. */
   request: string;
   /** JobData as JSON text. */
   data: string;
   reason: string | null;
   next_run_at: EpochMs;
+  /** When the job entered its current state (JobData.stageStartedAt, else its creation). */
+  stage_started_at: ColumnType<number | string | null, number, number>;
   attempts: number;
   version: number;
   created_at: EpochMs;

@@ -1,10 +1,10 @@
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ImageRequest } from '../core/model/image-request.js';
-import type { Job, JobData, JobEvent, JobState, TerminalState } from '../core/model/job.js';
+import type { Job, JobData, JobEvent, JobState, Stage, TerminalState } from '../core/model/job.js';
 import { migrateToLatest, schemaIsCurrent } from './migrations.js';
 import type { Database, IntakeTable, JobsTable, StoreDialect } from './schema.js';
 import { StaleJobError } from './store.js';
-import type { IntakeRecord, IntakeRef, JobFilter, JobStore } from './store.js';
+import type { IntakeRecord, IntakeRef, JobFilter, JobStore, StoreSummary } from './store.js';
 import type { WriteLock } from './write-lock.js';
 
 const terminalStates: TerminalState[] = ['published', 'failed', 'skipped'];
@@ -81,10 +81,12 @@ export class SqlJobStore implements JobStore {
           .set({
             state: row.state,
             release: row.release,
+            arch: row.arch,
             request: row.request,
             data: row.data,
             reason: row.reason,
             next_run_at: row.next_run_at,
+            stage_started_at: row.stage_started_at,
             attempts: row.attempts,
             version: row.version,
             updated_at: row.updated_at,
@@ -115,9 +117,58 @@ export class SqlJobStore implements JobStore {
     if (filter.states) query = query.where('state', 'in', filter.states);
     if (filter.ids) query = query.where('id', 'in', filter.ids);
     if (filter.release !== undefined) query = query.where('release', '=', filter.release);
+    if (filter.arch !== undefined) query = query.where('arch', '=', filter.arch);
+    const after = filter.after;
+    if (after) {
+      const at = after.createdAt.getTime();
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', after.id)])]),
+      );
+    }
     query = query.orderBy('created_at').orderBy('id');
     if (filter.limit !== undefined) query = query.limit(filter.limit);
     return (await query.execute()).map(jobFromRow);
+  }
+
+  async recentJobs(limit: number): Promise<Job[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(jobFromRow);
+  }
+
+  async summarize(): Promise<StoreSummary> {
+    // Two grouped reads over indexes; no job row is parsed.
+    const states = await this.db
+      .selectFrom('jobs')
+      .select((eb) => ['state', eb.fn.countAll().as('count'), eb.fn.min('stage_started_at').as('oldest')])
+      .groupBy('state')
+      .execute();
+    const quarantine = await this.db
+      .selectFrom('intake')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('outcome', '=', 'rejected')
+      .executeTakeFirst();
+    const summary: StoreSummary = {
+      jobs: {},
+      oldestInStage: {},
+      quarantined: Number(quarantine?.count ?? 0),
+    };
+    for (const row of states) {
+      const state = row.state as JobState;
+      summary.jobs[state] = Number(row.count);
+      if (!terminalStates.includes(state as TerminalState) && row.oldest !== null)
+        summary.oldestInStage[state as Stage] = new Date(Number(row.oldest));
+    }
+    return summary;
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
   }
 
   async dueJobs(now: Date, limit: number, exclude?: string[]): Promise<Job[]> {
@@ -287,10 +338,12 @@ function jobRow(job: Job): Insertable<JobsTable> {
     key: job.key,
     state: job.state,
     release: job.request.release,
+    arch: job.request.arch,
     request: JSON.stringify(job.request),
     data: JSON.stringify(job.data),
     reason: job.reason ?? null,
     next_run_at: job.nextRunAt.getTime(),
+    stage_started_at: job.data.stageStartedAt ? Date.parse(job.data.stageStartedAt) : job.createdAt.getTime(),
     attempts: job.attempts,
     version: job.version,
     created_at: job.createdAt.getTime(),

@@ -1,4 +1,5 @@
-import type { Job, JobEvent, JobState } from '../core/model/job.js';
+import type { AwsArch } from '../core/arch.js';
+import type { Job, JobEvent, JobState, Stage } from '../core/model/job.js';
 
 /** One intake decision, kept for audit: accepted, duplicate, skipped (policy) or rejected (invalid). */
 export interface IntakeRecord {
@@ -26,7 +27,20 @@ export interface JobFilter {
   states?: JobState[];
   ids?: string[];
   release?: number;
+  arch?: AwsArch;
+  /** Keyset pagination: only the jobs that come after this one in (createdAt, id) order. */
+  after?: { createdAt: Date; id: string };
   limit?: number;
+}
+
+/** What an operator's dashboard and the metrics read at every scrape; one cheap pass over the store. */
+export interface StoreSummary {
+  /** Jobs per state (states without jobs are absent). */
+  jobs: Partial<Record<JobState, number>>;
+  /** Per stage with unfinished jobs: when the job that has been in it longest entered it. */
+  oldestInStage: Partial<Record<Stage, Date>>;
+  /** Rejected input kept in the quarantine. */
+  quarantined: number;
 }
 
 /**
@@ -51,8 +65,13 @@ export interface JobStore {
 
   getJob(id: string): Promise<Job | undefined>;
   findJobByKey(key: string): Promise<Job | undefined>;
-  /** Matching jobs, oldest (createdAt) first; `limit` keeps the oldest. */
+  /** Matching jobs, oldest (createdAt, then id) first; `limit` keeps the oldest. */
   listJobs(filter?: JobFilter): Promise<Job[]>;
+  /** The `limit` most recently created jobs, newest first. */
+  recentJobs(limit: number): Promise<Job[]>;
+  summarize(): Promise<StoreSummary>;
+  /** Resolves when the database answers a trivial query (readiness). */
+  ping(): Promise<void>;
 
   /** Non-terminal jobs whose nextRunAt is at or before `now`, oldest first. */
   dueJobs(now: Date, limit: number, exclude?: string[]): Promise<Job[]>;

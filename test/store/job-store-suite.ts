@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StaleJobError } from '../../src/store/store.js';
 import type { IntakeRecord, JobStore } from '../../src/store/store.js';
+import { emptyJobData } from '../../src/core/model/job.js';
 import { event, job, request, t0 } from './fixtures.js';
 
 /**
@@ -169,6 +170,60 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
     expect(ids(await store.listJobs({ release: 42 }))).toEqual([b.id]);
     expect(ids(await store.listJobs({ release: 41, limit: 1 }))).toEqual([a.id]);
     expect(await store.listJobs({ states: [] })).toEqual([]);
+  });
+
+  it('filters by architecture and pages in (createdAt, id) order after a given job', async () => {
+    const store = await open();
+    const arm = (n: number) => request({ arch: 'arm64', composeId: `Fedora-41-arm.${n}` });
+    // Two jobs share a creation time: the id orders them, so no page skips or repeats one.
+    const a = job({ createdAt: new Date(t0 + 1), id: 'job-b' });
+    const b = job({ createdAt: new Date(t0 + 1), id: 'job-c', request: arm(1) });
+    const c = job({ createdAt: new Date(t0 + 2), id: 'job-a', request: arm(2) });
+    for (const j of [c, b, a]) await store.createJob(j, event('created', j.id));
+
+    const ids = (jobs: Array<{ id: string }>) => jobs.map((j) => j.id);
+    expect(ids(await store.listJobs({ arch: 'arm64' }))).toEqual(['job-c', 'job-a']);
+    expect(ids(await store.listJobs({ arch: 'x86_64' }))).toEqual(['job-b']);
+    const first = await store.listJobs({ limit: 2 });
+    expect(ids(first)).toEqual(['job-b', 'job-c']);
+    const last = first[first.length - 1]!;
+    expect(ids(await store.listJobs({ limit: 2, after: last }))).toEqual(['job-a']);
+    expect(ids(await store.listJobs({ after: { createdAt: new Date(t0 + 1), id: 'job-b' } }))).toEqual([
+      'job-c',
+      'job-a',
+    ]);
+    expect(ids(await store.recentJobs(2))).toEqual(['job-a', 'job-c']);
+  });
+
+  it('summarizes jobs per state, the oldest stage entry per unfinished stage, and the quarantine', async () => {
+    const store = await open();
+    expect(await store.summarize()).toEqual({ jobs: {}, oldestInStage: {}, quarantined: 0 });
+    await store.ping();
+
+    const entered = (ms: number) => ({ ...emptyJobData(), stageStartedAt: new Date(t0 + ms).toISOString() });
+    const copying = job({ state: 'mirror', data: entered(5_000) });
+    const copyingLonger = job({ state: 'mirror', data: entered(1_000) });
+    // A job still in its first stage has no stage start: its creation counts.
+    const verifying = job({ state: 'verify', createdAt: new Date(t0 + 7_000) });
+    const failed = job({ state: 'failed', data: entered(0) });
+    const done = job({ state: 'published', data: entered(0) });
+    for (const j of [copying, copyingLonger, verifying, failed, done])
+      await store.createJob(j, event('created', j.id));
+    // A save moves the stage start with the job.
+    const { job: moving } = await store.createJob(job({ state: 'share' }), event('created', 'c'));
+    await store.saveJob({ ...moving, state: 'describe', data: entered(9_000) });
+    await store.recordIntake({ at: new Date(t0), source: 'bus', outcome: 'rejected', reason: 'bad' });
+    await store.recordIntake({ at: new Date(t0), source: 'bus', outcome: 'skipped', reason: 'rawhide' });
+
+    expect(await store.summarize()).toEqual({
+      jobs: { mirror: 2, verify: 1, failed: 1, published: 1, describe: 1 },
+      oldestInStage: {
+        mirror: new Date(t0 + 1_000),
+        verify: new Date(t0 + 7_000),
+        describe: new Date(t0 + 9_000),
+      },
+      quarantined: 1,
+    });
   });
 
   it('returns events in the order they were written', async () => {

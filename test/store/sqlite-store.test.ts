@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   configureSqlite,
@@ -9,9 +10,11 @@ import {
   openStore,
   sqliteFileName,
 } from '../../src/store/open-store.js';
+import { migrateToLatest } from '../../src/store/migrations.js';
+import type { Database as Tables } from '../../src/store/schema.js';
 import { StaleJobError } from '../../src/store/store.js';
 import type { JobStore } from '../../src/store/store.js';
-import { event, job, request } from './fixtures.js';
+import { event, job, request, t0 } from './fixtures.js';
 import { jobStoreSuite } from './job-store-suite.js';
 
 const opened: JobStore[] = [];
@@ -113,6 +116,42 @@ describe('SQLite JobStore', () => {
     expect(await second.hasMessage('m1')).toBe(true);
     expect(await second.createJob(job({ request: stored.request }), event('created', 'dup'))).toMatchObject({
       created: false,
+    });
+  });
+
+  it('fills the architecture and stage-start columns of jobs an older release stored', async () => {
+    const stateDir = tempDir();
+    const raw = new Database(join(stateDir, sqliteFileName));
+    const old = new Kysely<Tables>({ dialect: new SqliteDialect({ database: raw }) });
+    await migrateToLatest(old, 'sqlite', '0001-initial');
+    const arm = job({ state: 'mirror', request: request({ arch: 'arm64', composeId: 'Fedora-41-old.1' }) });
+    arm.data.stageStartedAt = new Date(t0 + 60_000).toISOString();
+    const x86 = job({ state: 'verify', request: request({ composeId: 'Fedora-41-old.2' }) });
+    for (const j of [arm, x86]) {
+      raw
+        .prepare(
+          `insert into jobs (id, key, state, release, request, data, reason, next_run_at, attempts, version, created_at, updated_at)
+           values (?, ?, ?, ?, ?, ?, null, ?, 0, 1, ?, ?)`,
+        )
+        .run(
+          j.id,
+          j.key,
+          j.state,
+          j.request.release,
+          JSON.stringify(j.request),
+          JSON.stringify(j.data),
+          t0,
+          t0,
+          t0,
+        );
+    }
+    await old.destroy();
+
+    const store = await open(stateDir);
+    expect((await store.listJobs({ arch: 'arm64' })).map((j) => j.id)).toEqual([arm.id]);
+    expect((await store.summarize()).oldestInStage).toEqual({
+      mirror: new Date(t0 + 60_000),
+      verify: new Date(t0),
     });
   });
 
