@@ -21,6 +21,7 @@ import { IntakeBatcher, withBatchedIntake } from './intake-batch.js';
 import { intakeArrival, intakeRetryDelayMs, quarantine, type IntakeOutcome } from './message-intake.js';
 import { stableQueueName } from './queue-name.js';
 import type { Runtime } from './runtime.js';
+import type { IntakeEventOutcome } from './telemetry.js';
 
 export interface ListenerOptions {
   bus: BusConfig;
@@ -36,7 +37,7 @@ export interface ListenerOptions {
   clientProperties?: Record<string, unknown>;
 }
 
-export type IntakeCounts = Record<Exclude<IntakeOutcome['kind'], 'deferred'> | 'requeued', number>;
+export type IntakeCounts = Record<IntakeEventOutcome, number>;
 
 export interface Listener {
   readonly consumer: BusConsumer;
@@ -88,6 +89,10 @@ async function markAnnounced(runtime: Runtime, job: Job, topic: string): Promise
 export async function startListener(runtime: Runtime, options: ListenerOptions): Promise<Listener> {
   const log: Logger = runtime.logger.child({ component: 'listen' });
   const counts: IntakeCounts = { accepted: 0, duplicate: 0, skipped: 0, rejected: 0, seen: 0, requeued: 0 };
+  const count = (outcome: IntakeEventOutcome) => {
+    counts[outcome] += 1;
+    runtime.telemetry.emit('intake', outcome);
+  };
   const scheduler = options.intakeOnly
     ? undefined
     : new Scheduler(runtime.ctx, runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {});
@@ -100,16 +105,25 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
     : undefined;
   if (publisher) {
     const announce = async (job: Job) => {
+      const status = job.state === 'published' ? 'published' : 'failed';
       // The job is already stored as terminal: a failed announcement is logged, never undoes it.
+      let receipt: Awaited<ReturnType<typeof publishAnnouncement>>;
       try {
-        const receipt = await publishAnnouncement(publisher, job);
-        log.info(
-          { jobId: job.id, state: job.state, topic: receipt.routingKey, messageId: receipt.messageId },
-          'announced',
-        );
+        receipt = await publishAnnouncement(publisher, job);
+      } catch (error) {
+        runtime.telemetry.emit('announcement', { status, outcome: 'failed' });
+        log.error({ jobId: job.id, err: describeError(error) }, 'announcement failed');
+        return;
+      }
+      runtime.telemetry.emit('announcement', { status, outcome: 'sent' });
+      log.info(
+        { jobId: job.id, state: job.state, topic: receipt.routingKey, messageId: receipt.messageId },
+        'announced',
+      );
+      try {
         await markAnnounced(runtime, job, receipt.routingKey);
       } catch (error) {
-        log.error({ jobId: job.id, err: describeError(error) }, 'announcement failed');
+        log.error({ jobId: job.id, err: describeError(error) }, 'announcement sent but not recorded');
       }
     };
     runtime.ctx.onTerminal = announce;
@@ -154,11 +168,11 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
         { messageId: delivery.id, topic: delivery.topic, attempt, err: outcome.error.describe() },
         'AWS unreachable; message requeued',
       );
-      counts.requeued += 1;
+      count('requeued');
       return { requeueAfterMs: intakeRetryDelayMs(runtime.config, attempt) };
     }
     attempts.delete(key);
-    counts[outcome.kind] += 1;
+    count(outcome.kind);
     const level = outcome.kind === 'rejected' ? 'warn' : 'info';
     log[level](
       {
@@ -191,7 +205,7 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
     log.warn({ url, attempt, delayMs, reason }, 'reconnecting'),
   );
   consumer.on('handlerFailed', ({ id, topic, error }) => {
-    counts.requeued += 1;
+    count('requeued');
     log.error({ messageId: id, topic, err: describeError(error) }, 'intake failed; message requeued');
   });
 

@@ -1,5 +1,6 @@
-import type { Job } from '../core/model/job.js';
+import type { Job, JobEvent } from '../core/model/job.js';
 import { isTerminal } from '../core/model/job.js';
+import type { JobStore } from '../store/store.js';
 
 /** The JSON shape of a job in `--json` output (README "JSON output" documents it). */
 export interface JobView {
@@ -72,6 +73,13 @@ export function jobView(job: Job): JobView {
 
 function strip<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A job with its history: `status JOB --json` and `GET /api/v1/jobs/{id}` print this. */
+export type JobDetail = JobView & { events: JobEvent[] };
+
+export async function jobDetail(store: Pick<JobStore, 'events'>, job: Job): Promise<JobDetail> {
+  return { ...jobView(job), events: await store.events(job.id) };
 }
 
 /** A message that policy skipped: shown beside jobs, never stored as one. */

@@ -1,5 +1,7 @@
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { createTelemetry, type Telemetry } from './telemetry.js';
+import { observeCloud } from '../cloud/observed-cloud.js';
 import type { Cloud } from '../cloud/ports.js';
 import type { SimCloud } from '../cloud/sim/index.js';
 import { loadConfig } from '../config/load.js';
@@ -59,22 +61,32 @@ export interface Runtime {
   /** Sandbox time: jumps instead of sleeping. */
   virtualClock?: ManualClock;
   logger: Logger;
+  /** Cloud calls, job steps, intake and announcements as events (metrics and readiness subscribe). */
+  telemetry: Telemetry;
   ctx: PipelineContext;
   close(): Promise<void>;
 }
 
-/** A runtime over parts opened elsewhere (the CLI's own, or a benchmark's); it closes the cloud and store. */
-export function assembleRuntime(parts: Omit<Runtime, 'ctx' | 'close'>): Runtime {
+/**
+ * A runtime over parts opened elsewhere (the CLI's own, or a benchmark's); it closes the cloud and store.
+ * Its cloud and pipeline report to its telemetry.
+ */
+export function assembleRuntime(parts: Omit<Runtime, 'ctx' | 'close' | 'telemetry'>): Runtime {
+  const telemetry = createTelemetry();
+  const cloud = observeCloud(parts.cloud, (call) => telemetry.emit('cloudCall', call));
   const ctx = createPipelineContext({
     config: parts.config,
-    cloud: parts.cloud,
+    cloud,
     store: parts.store,
     clock: parts.clock,
     logger: parts.logger,
     outputDir: join(parts.stateDir, 'listings'),
+    onStep: (step) => telemetry.emit('step', step),
   });
   return {
     ...parts,
+    cloud,
+    telemetry,
     ctx,
     async close() {
       await parts.cloud.close();

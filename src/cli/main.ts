@@ -4,6 +4,7 @@
  * with it zod, the AWS SDK, SQLite...) is imported when that command runs, so `--help` stays fast.
  */
 import { Command, Option } from 'commander';
+import { defaultHttpAddress } from '../config/http-address.js';
 import { runCommand } from './run-command.js';
 
 const program = new Command('fedora-marketplace')
@@ -83,8 +84,22 @@ common(
     .option('--include-prerelease', 'also list Beta/RC (Prerelease) images')
     .option('--intake-only', 'store intake decisions (jobs, skips, quarantine) without running the jobs')
     .option('--connection-name <name>', 'AMQP connection name shown by the broker')
-    .option('--no-announce', 'do not publish announcements when jobs end'),
+    .option('--no-announce', 'do not publish announcements when jobs end')
+    .option(
+      '--http <address>',
+      `serve health, metrics, the API and the dashboard on ADDR:PORT (default http.listen, ${defaultHttpAddress})`,
+    )
+    .option('--no-http', 'run without the HTTP server'),
 ).action((opts) => runCommand(() => import('./commands/listen.js'), opts));
+
+common(
+  program
+    .command('serve')
+    .description(
+      'serve health, metrics, the JSON API and the dashboard over the store, without consuming or running jobs',
+    )
+    .option('--http <address>', `ADDR:PORT to listen on (default http.listen, ${defaultHttpAddress})`),
+).action((opts) => runCommand(() => import('./commands/serve.js'), opts));
 
 common(
   program

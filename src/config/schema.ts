@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { busSchema } from './bus-schema.js';
+import { httpDefaults, httpSchema } from './http-schema.js';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)');
 const region = z
@@ -271,6 +272,8 @@ export const configSchema = z
     store: storeSchema.default({ driver: 'sqlite' }),
     /** The message bus `listen` consumes and announces on (see bus-schema.ts); optional, additive. */
     bus: busSchema.optional(),
+    /** The HTTP server of `listen` and `serve` (see http-schema.ts). */
+    http: httpSchema.default(httpDefaults),
   })
   .superRefine((cfg, ctx) => {
     const aws = cfg.partitions.aws;

@@ -21,15 +21,23 @@ export interface PipelineContext {
   copySlots(region: string): Semaphore;
   /** Read-mostly AWS facts shared by all jobs of a run, so 40 images cost one DescribeRegions. */
   facts: FactsCache;
-  /** Called when a job reaches a terminal state (announcements, metrics). */
+  /** Called when a job reaches a terminal state (announcements). */
   onTerminal?: (job: Job) => Promise<void>;
+  /** Called after every persisted step of any job (metrics); must not throw. */
+  onStep?: (step: JobStep) => void;
+}
+
+/** One persisted step: the job as the stage found it and as it was saved. */
+export interface JobStep {
+  previous: Job;
+  job: Job;
 }
 
 /** A context over the given parts, with fresh per-region copy slots and an empty facts cache. */
 export function createPipelineContext(
   parts: Pick<
     PipelineContext,
-    'config' | 'cloud' | 'store' | 'clock' | 'logger' | 'outputDir' | 'onTerminal'
+    'config' | 'cloud' | 'store' | 'clock' | 'logger' | 'outputDir' | 'onTerminal' | 'onStep'
   >,
 ): PipelineContext {
   const slots = new Map<string, Semaphore>();

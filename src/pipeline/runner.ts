@@ -1,7 +1,6 @@
 import { backoffDelay } from '../core/backoff.js';
 import { AppError, CloudError, StateError } from '../core/errors.js';
 import { stateErrorOf } from '../core/state-errors.js';
-import type { JobStore } from '../store/store.js';
 import { StaleJobError } from '../store/store.js';
 import type { PipelineContext } from './context.js';
 import { isTerminal, type Job, type JobEvent, type Stage } from '../core/model/job.js';
@@ -36,7 +35,7 @@ export async function runStage(job: Job, ctx: PipelineContext): Promise<StageRes
     if (outcome.kind === 'fail') log.error({ err: describeForLog(error) }, 'stage failed');
     else log.warn({ err: describeForLog(error), attempts: job.attempts + 1 }, 'transient error; will retry');
   }
-  return persist(job, stage, outcome, ctx.store, ctx.clock.now(), (j) => ctx.onTerminal?.(j));
+  return persist(job, stage, outcome, ctx);
 }
 
 function errorOutcome(job: Job, ctx: PipelineContext, error: unknown): StepOutcome {
@@ -83,10 +82,9 @@ async function persist(
   job: Job,
   stage: Stage,
   outcome: StepOutcome,
-  store: JobStore,
-  now: Date,
-  onTerminal: (job: Job) => Promise<void> | undefined,
+  ctx: PipelineContext,
 ): Promise<StageResult | undefined> {
+  const now = ctx.clock.now();
   const data = { ...job.data, ...(outcome.patch ?? {}) };
   let next: Job;
   let event: NewEvent;
@@ -131,8 +129,9 @@ async function persist(
       break;
   }
   try {
-    const saved = await store.saveJob(next, [event]);
-    if (isTerminal(saved.state)) await onTerminal(saved);
+    const saved = await ctx.store.saveJob(next, [event]);
+    ctx.onStep?.({ previous: job, job: saved });
+    if (isTerminal(saved.state)) await ctx.onTerminal?.(saved);
     return { job: saved, note: event.message };
   } catch (error) {
     if (error instanceof StaleJobError) return undefined;

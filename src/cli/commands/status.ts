@@ -1,6 +1,6 @@
 /** `fedora-marketplace status`: jobs, their stage and what they wait for; or the quarantine. */
 import { ExitCode, InputError } from '../../core/errors.js';
-import { jobView } from '../../app/job-view.js';
+import { jobDetail, jobView } from '../../app/job-view.js';
 import { table } from '../table.js';
 import { openStoreReader, type CommonOptions } from '../../app/runtime.js';
 
@@ -40,10 +40,7 @@ export async function run(options: StatusOptions): Promise<number> {
     const withEvents = options.events || options.jobs.length > 0;
     if (options.json) {
       const views = [];
-      for (const job of jobs) {
-        const view = jobView(job);
-        views.push(withEvents ? { ...view, events: await runtime.store.events(job.id) } : view);
-      }
+      for (const job of jobs) views.push(withEvents ? await jobDetail(runtime.store, job) : jobView(job));
       process.stdout.write(`${JSON.stringify({ jobs: views }, null, 2)}\n`);
       return ExitCode.ok;
     }
