@@ -4,7 +4,7 @@
  * it changes nothing.
  */
 import swagger from '@fastify/swagger';
-import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Telemetry } from '../app/telemetry.js';
 import type { Config } from '../config/schema.js';
@@ -51,7 +51,7 @@ export async function createWebServer(
   const app = fastify({
     loggerInstance: sources.logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Probes and scrapes every few seconds would drown the log; failures are logged by the error handler.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
   await app.register(swagger, {
