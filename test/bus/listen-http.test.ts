@@ -43,13 +43,19 @@ describe('listen with its HTTP server', () => {
     await bus.publish('{"architecture": "x86_64", "compose_id": ');
     const announcement = await bus.nextAnnouncement(60_000);
     expect(announcement.body['status']).toBe('published');
-    await until(async () => value(await scrape(), 'fedora_marketplace_announcements_total', { outcome: 'sent' }) === 1, 10_000, 'the announcement to be counted');
+    await until(
+      async () => value(await scrape(), 'fedora_marketplace_announcements_total', { outcome: 'sent' }) === 1,
+      10_000,
+      'the announcement to be counted',
+    );
 
     const samples = await scrape();
     expect(value(samples, 'fedora_marketplace_intake_messages_total', { outcome: 'accepted' })).toBe(1);
     expect(value(samples, 'fedora_marketplace_intake_messages_total', { outcome: 'rejected' })).toBe(1);
     expect(value(samples, 'fedora_marketplace_intake_messages_total', { outcome: 'skipped' })).toBe(0);
-    expect(value(samples, 'fedora_marketplace_announcements_total', { status: 'published', outcome: 'sent' })).toBe(1);
+    expect(
+      value(samples, 'fedora_marketplace_announcements_total', { status: 'published', outcome: 'sent' }),
+    ).toBe(1);
     expect(value(samples, 'fedora_marketplace_announcements_total', { outcome: 'failed' })).toBe(0);
     expect(value(samples, 'fedora_marketplace_quarantined_messages')).toBe(1);
     expect(value(samples, 'fedora_marketplace_jobs', { state: 'published' })).toBe(1);
@@ -85,8 +91,14 @@ describe('listen with its HTTP server', () => {
     const config = bus.writeConfig(stateDir);
 
     const serving = await startServing(['listen', '--config', config, '--http', '127.0.0.1:0'], { stateDir });
-    await until(async () => (await fetch(`${serving.url}${paths.ready}`)).status === 200, 30_000, 'listen to be ready');
-    expect(await (await fetch(`${serving.url}${paths.ready}`)).json()).toMatchObject({ checks: { bus: { ok: true } } });
+    await until(
+      async () => (await fetch(`${serving.url}${paths.ready}`)).status === 200,
+      30_000,
+      'listen to be ready',
+    );
+    expect(await (await fetch(`${serving.url}${paths.ready}`)).json()).toMatchObject({
+      checks: { bus: { ok: true } },
+    });
     const stopped = await serving.stop();
     expect(stopped.code, stopped.stderr).toBe(0);
 

@@ -116,7 +116,10 @@ describe('GET /api/v1/jobs', () => {
     let pages = 0;
     do {
       const query: string = `limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const page: { jobs: JobJson[]; nextCursor: string | null } = await getJson(`${paths.jobs}?${query}`, paths.jobs);
+      const page: { jobs: JobJson[]; nextCursor: string | null } = await getJson(
+        `${paths.jobs}?${query}`,
+        paths.jobs,
+      );
       expect(page.jobs).toHaveLength(1);
       seen.push(...page.jobs.map((j) => j.id));
       cursor = page.nextCursor;
@@ -145,10 +148,9 @@ describe('GET /api/v1/jobs', () => {
 
 describe('GET /api/v1/jobs/{id}', () => {
   it('returns the job with its events as `status JOB --json` does, with AWS’s ErrorDetailList', async () => {
-    const api = await getJson<JobJson & { events: Array<{ kind: string; message: string }>; changeSetErrors?: unknown[] }>(
-      `${paths.jobs}/${state.ids.failed}`,
-      paths.job,
-    );
+    const api = await getJson<
+      JobJson & { events: Array<{ kind: string; message: string }>; changeSetErrors?: unknown[] }
+    >(`${paths.jobs}/${state.ids.failed}`, paths.job);
     const cli = await runJson<{ jobs: unknown[] }>(['status', state.ids.failed], { stateDir: state.dir });
     expect(api).toEqual(cli.jobs[0]);
     expect(api.state).toBe('failed');
@@ -179,7 +181,11 @@ describe('GET /api/v1/products', () => {
         openChangeSet: unknown;
       }>;
     }>(paths.products, paths.products);
-    expect(products.map((p) => p.key)).toEqual(['Cloud_Base/42/arm64', 'Cloud_Base/41/x86_64', 'Cloud_Base/40/x86_64']);
+    expect(products.map((p) => p.key)).toEqual([
+      'Cloud_Base/42/arm64',
+      'Cloud_Base/41/x86_64',
+      'Cloud_Base/40/x86_64',
+    ]);
     const [waiting, listed, refused] = products;
     expect(listed).toMatchObject({
       title: 'Fedora 41 Cloud Base Images (x86_64) HVM',

@@ -55,7 +55,9 @@ describe('/ready', () => {
       checks: { store: { ok: true }, cloud: { ok: false } },
     });
     expect(JSON.stringify(down.body)).toMatch(
-      new RegExp(`every cloud call has failed for ${limit + 1} s \\(limit ${limit} s\\); the last: ec2 DescribeRegions \\(server\\)`),
+      new RegExp(
+        `every cloud call has failed for ${limit + 1} s \\(limit ${limit} s\\); the last: ec2 DescribeRegions \\(server\\)`,
+      ),
     );
     // Liveness does not depend on AWS: the process is fine, it only waits.
     expect((await fetch(`${server.url}${paths.live}`)).status).toBe(200);
@@ -85,7 +87,12 @@ describe('/ready', () => {
     await runtime.store.close();
     const down = await ready(server);
     expect(down.status).toBe(503);
-    expect(down.body).toMatchObject({ status: 'unready', checks: { store: { ok: false }, cloud: { ok: true } } });
-    expect((down.body['checks'] as { store: { reason: string } }).store.reason).toMatch(/^the job store does not answer: /);
+    expect(down.body).toMatchObject({
+      status: 'unready',
+      checks: { store: { ok: false }, cloud: { ok: true } },
+    });
+    expect((down.body['checks'] as { store: { reason: string } }).store.reason).toMatch(
+      /^the job store does not answer: /,
+    );
   });
 });

@@ -36,7 +36,9 @@ beforeAll(async () => {
   runtime = await openRuntime({ stateDir });
   server = await startWebServer(runtime, { host: '127.0.0.1', port: 0 });
   const accepted: Job[] = [];
-  for (const message of parseMessageFile(readFileSync(quickStartMessages, 'utf8'), { file: quickStartMessages })) {
+  for (const message of parseMessageFile(readFileSync(quickStartMessages, 'utf8'), {
+    file: quickStartMessages,
+  })) {
     const outcome = await intakeMessage(runtime, message, { source: 'file', file: quickStartMessages });
     if (outcome.kind === 'accepted') accepted.push(outcome.job);
   }
@@ -65,8 +67,10 @@ describe('/metrics after the sandbox publishes Fedora 41 for two architectures',
     const { samples } = await scrape();
     const count = (stage: string) =>
       value(samples, 'fedora_marketplace_stage_duration_seconds_count', { stage, outcome: 'advanced' });
-    for (const stage of ['verify', 'mirror', 'share', 'describe', 'submit', 'await', 'ssm']) expect(count(stage)).toBe(2);
-    const { copyImageSeconds, changeSetPrepareSeconds, changeSetApplySeconds } = runtime.config.cloud.sim.latency;
+    for (const stage of ['verify', 'mirror', 'share', 'describe', 'submit', 'await', 'ssm'])
+      expect(count(stage)).toBe(2);
+    const { copyImageSeconds, changeSetPrepareSeconds, changeSetApplySeconds } =
+      runtime.config.cloud.sim.latency;
     const sum = (stage: string) => value(samples, 'fedora_marketplace_stage_duration_seconds_sum', { stage });
     expect(sum('mirror')).toBeGreaterThanOrEqual(2 * copyImageSeconds);
     expect(sum('await')).toBeGreaterThanOrEqual(2 * (changeSetPrepareSeconds + changeSetApplySeconds));
@@ -75,7 +79,10 @@ describe('/metrics after the sandbox publishes Fedora 41 for two architectures',
       .map(sum)
       .reduce((a, b) => a + b, 0);
     const lifetimes = jobs.map((j) => (j.updatedAt.getTime() - j.createdAt.getTime()) / 1000);
-    expect(total).toBeCloseTo(lifetimes.reduce((a, b) => a + b, 0), 3);
+    expect(total).toBeCloseTo(
+      lifetimes.reduce((a, b) => a + b, 0),
+      3,
+    );
   });
 
   it('counts AWS calls per service as many as the simulated cloud served, all ok', async () => {
@@ -92,7 +99,11 @@ describe('/metrics after the sandbox publishes Fedora 41 for two architectures',
     expect(calls('ssm')).toBe(servedBy('ssm'));
     expect(calls('ec2', 'ok')).toBe(calls('ec2'));
     expect(
-      value(samples, 'fedora_marketplace_aws_calls_total', { service: 'ec2', operation: 'CopyImage', outcome: 'ok' }),
+      value(samples, 'fedora_marketplace_aws_calls_total', {
+        service: 'ec2',
+        operation: 'CopyImage',
+        outcome: 'ok',
+      }),
     ).toBe(served['ec2:CopyImage']);
     expect(value(samples, 'fedora_marketplace_resource_in_use_waits_total')).toBe(0);
   });
@@ -105,9 +116,17 @@ describe('/metrics after the sandbox publishes Fedora 41 for two architectures',
       Entity: { Type: 'AmiProduct@1.0', Identifier: productId },
       DetailsDocument: { ShortDescription: 'Fedora Cloud Base' },
     };
-    await catalog.startChangeSet({ changes: [change], changeSetName: 'first', clientRequestToken: 'metrics-test-1' });
+    await catalog.startChangeSet({
+      changes: [change],
+      changeSetName: 'first',
+      clientRequestToken: 'metrics-test-1',
+    });
     await expect(
-      catalog.startChangeSet({ changes: [change], changeSetName: 'second', clientRequestToken: 'metrics-test-2' }),
+      catalog.startChangeSet({
+        changes: [change],
+        changeSetName: 'second',
+        clientRequestToken: 'metrics-test-2',
+      }),
     ).rejects.toMatchObject({ kind: 'resource-in-use', awsCode: 'ResourceInUseException' });
     const { samples } = await scrape();
     expect(value(samples, 'fedora_marketplace_resource_in_use_waits_total')).toBe(1);
@@ -122,7 +141,11 @@ describe('/metrics after the sandbox publishes Fedora 41 for two architectures',
 
   it('includes the default process metrics', async () => {
     const { text } = await scrape();
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes'])
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+    ])
       expect(text).toMatch(new RegExp(`^${name} `, 'm'));
   });
 });
@@ -130,9 +153,14 @@ describe('/metrics after the sandbox publishes Fedora 41 for two architectures',
 describe('observeStep', () => {
   it('reports a stage that ended and a change set that ended, nothing for a wait', () => {
     const [job] = jobs;
-    const base = { ...job!, data: { ...job!.data, changeSetStatus: 'APPLYING', stageStartedAt: '2026-01-01T00:00:00.000Z' } };
+    const base = {
+      ...job!,
+      data: { ...job!.data, changeSetStatus: 'APPLYING', stageStartedAt: '2026-01-01T00:00:00.000Z' },
+    };
     const waited = { ...base, updatedAt: new Date('2026-01-01T00:10:00.000Z') };
-    expect(observeStep({ previous: { ...base, state: 'await' }, job: { ...waited, state: 'await' } })).toEqual({});
+    expect(
+      observeStep({ previous: { ...base, state: 'await' }, job: { ...waited, state: 'await' } }),
+    ).toEqual({});
     const ended = {
       ...waited,
       state: 'ssm' as const,
@@ -142,7 +170,11 @@ describe('observeStep', () => {
       stageEnded: { stage: 'await', outcome: 'advanced', seconds: 600 },
       changeSetEnded: 'SUCCEEDED',
     });
-    const failed = { ...waited, state: 'failed' as const, data: { ...waited.data, changeSetStatus: 'FAILED' } };
+    const failed = {
+      ...waited,
+      state: 'failed' as const,
+      data: { ...waited.data, changeSetStatus: 'FAILED' },
+    };
     expect(observeStep({ previous: { ...base, state: 'await' }, job: failed })).toEqual({
       stageEnded: { stage: 'await', outcome: 'failed', seconds: 600 },
       changeSetEnded: 'FAILED',

@@ -11,7 +11,10 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 export interface OpenApiDocument {
   openapi: string;
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >;
   components?: { schemas?: Record<string, object> };
 }
 
@@ -36,7 +39,16 @@ export class ResponseChecker {
     const response = this.doc.paths[path]?.[method]?.responses[String(status)];
     expect(response, `${method.toUpperCase()} ${path} declares no ${status} response`).toBeDefined();
     expect(response?.content?.['application/json'], `${path} ${status} is not JSON`).toBeDefined();
-    const pointer = ['paths', path, method, 'responses', String(status), 'content', 'application/json', 'schema']
+    const pointer = [
+      'paths',
+      path,
+      method,
+      'responses',
+      String(status),
+      'content',
+      'application/json',
+      'schema',
+    ]
       .map((part) => part.replace(/~/g, '~0').replace(/\//g, '~1'))
       .join('/');
     const key = `${method} ${path} ${status}`;

@@ -41,7 +41,8 @@ export async function operatorState(dir: string): Promise<OperatorState> {
       at: world.clock.now(),
       source: 'bus',
       outcome: 'rejected',
-      reason: 'message c3f8e1d2 on org.fedoraproject.prod.fedora_image_uploader.published.v1.aws: the body is not JSON',
+      reason:
+        'message c3f8e1d2 on org.fedoraproject.prod.fedora_image_uploader.published.v1.aws: the body is not JSON',
       messageId: rejectedMessageId,
       topic: 'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws',
       payload: '{"architecture": "x86_64", "compose_id": ',
@@ -53,7 +54,8 @@ export async function operatorState(dir: string): Promise<OperatorState> {
       [waiting.id, 'mirror'],
     ] as const) {
       const job = await world.job(id);
-      if (job.state !== state) throw new Error(`fixture: ${id} is ${job.state} (${job.reason}), not ${state}`);
+      if (job.state !== state)
+        throw new Error(`fixture: ${id} is ${job.state} (${job.reason}), not ${state}`);
     }
     return {
       dir,

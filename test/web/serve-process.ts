@@ -13,7 +13,11 @@ export interface ServingProcess {
 const running = new Set<ChildProcess>();
 
 /** Starts the command and resolves once it printed `serving on URL` (it must serve on 127.0.0.1:0). */
-export async function startServing(args: string[], options: CliOptions, timeoutMs = 30_000): Promise<ServingProcess> {
+export async function startServing(
+  args: string[],
+  options: CliOptions,
+  timeoutMs = 30_000,
+): Promise<ServingProcess> {
   const child = spawnCli(args, options);
   running.add(child);
   let stdout = '';
@@ -22,7 +26,10 @@ export async function startServing(args: string[], options: CliOptions, timeoutM
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const result = collect(child);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "serving on" within ${timeoutMs} ms\n${stdout}\n${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no "serving on" within ${timeoutMs} ms\n${stdout}\n${stderr}`)),
+      timeoutMs,
+    );
     const look = () => {
       const match = /serving on (http:\/\/[^\s;,]+)/.exec(stdout);
       if (match) {

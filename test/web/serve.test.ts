@@ -27,7 +27,9 @@ function stateDir(): string {
 describe('serve', () => {
   it('shows the two Fedora 41 jobs of the sandbox quick start on the dashboard, then stops on SIGTERM', async () => {
     const dir = stateDir();
-    const published = await runJson<{ jobs: JobJson[] }>(['publish', '--message', quickStartMessages], { stateDir: dir });
+    const published = await runJson<{ jobs: JobJson[] }>(['publish', '--message', quickStartMessages], {
+      stateDir: dir,
+    });
     expect(published.jobs.map((j) => j.state)).toEqual(['published', 'published']);
 
     const serving = await startServing(['serve', '--http', '127.0.0.1:0'], { stateDir: dir });
@@ -56,7 +58,9 @@ describe('serve', () => {
 
   it('never shows a credential: store password, broker password or AWS keys', async () => {
     // PostgreSQL here trusts local connections and ignores the password, so a marker can stand in for one.
-    const admin = new pg.Pool({ connectionString: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
+    const admin = new pg.Pool({
+      connectionString: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    });
     const schema = `serve_secrets_${process.pid}_${Date.now()}`;
     await admin.query(`create schema ${schema}`);
     try {
@@ -86,10 +90,13 @@ describe('serve', () => {
         AWS_SESSION_TOKEN: secrets.token,
       };
       await runJson(['publish', '--config', config, '--message', quickStartMessages], { stateDir: dir, env });
-      const serving = await startServing(['serve', '--config', config, '--http', '127.0.0.1:0', '--verbose'], {
-        stateDir: dir,
-        env,
-      });
+      const serving = await startServing(
+        ['serve', '--config', config, '--http', '127.0.0.1:0', '--verbose'],
+        {
+          stateDir: dir,
+          env,
+        },
+      );
       const jobs = (await (await fetch(`${serving.url}${paths.jobs}`)).json()) as { jobs: JobJson[] };
       expect(jobs.jobs).toHaveLength(2);
       const bodies = [];
