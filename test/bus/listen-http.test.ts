@@ -4,8 +4,8 @@
  */
 import { once } from 'node:events';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startListener } from '../../src/cli/bus-service.js';
-import { openRuntime } from '../../src/cli/runtime.js';
+import { startListener } from '../../src/app/bus-service.js';
+import { openRuntime } from '../../src/app/runtime.js';
 import { paths } from '../../src/web/paths.js';
 import { startWebServer } from '../../src/web/server.js';
 import { runCli } from '../helpers/cli.js';

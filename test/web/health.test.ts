@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openRuntime, type Runtime } from '../../src/cli/runtime.js';
+import { openRuntime, type Runtime } from '../../src/app/runtime.js';
 import { paths } from '../../src/web/paths.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 

@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { driveJobs } from '../../src/cli/jobs-output.js';
-import { intakeMessage } from '../../src/cli/message-intake.js';
-import { openRuntime, type Runtime } from '../../src/cli/runtime.js';
+import { driveJobs } from '../../src/app/jobs.js';
+import { intakeMessage } from '../../src/app/message-intake.js';
+import { openRuntime, type Runtime } from '../../src/app/runtime.js';
 import { parseMessageFile } from '../../src/intake/envelope.js';
-import type { Job } from '../../src/pipeline/job.js';
+import type { Job } from '../../src/core/model/job.js';
 import { observeStep } from '../../src/web/metrics.js';
 import { paths } from '../../src/web/paths.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
     const outcome = await intakeMessage(runtime, message, { source: 'file', file: quickStartMessages });
     if (outcome.kind === 'accepted') accepted.push(outcome.job);
   }
-  jobs = await driveJobs(runtime, accepted, { detach: false, json: true });
+  jobs = await driveJobs(runtime, accepted, { detach: false });
 }, 60_000);
 
 afterAll(async () => {
