@@ -150,7 +150,7 @@ export class ListenBus {
     await this.connection?.close().catch(() => {});
   }
 
-  /** A YAML configuration: the embedded sandbox plus a `bus:` section pointing at this bus. */
+  /** A YAML configuration: the embedded sandbox, a `bus:` section pointing at this bus, HTTP on any port. */
   writeConfig(dir: string, sim: Record<string, unknown> = {}): string {
     const file = join(dir, 'config.yaml');
     const bus = {
@@ -162,7 +162,9 @@ export class ListenBus {
       topicPrefix: this.config.topicPrefix,
       publishExchange: this.config.publishExchange,
     };
-    writeFileSync(file, stringify({ ...sandboxConfig, cloud: { adapter: 'sim', sim }, bus }));
+    // Any free port: tests (and other checkouts' tests) run several listen processes at once.
+    const http = { listen: '127.0.0.1:0' };
+    writeFileSync(file, stringify({ ...sandboxConfig, cloud: { adapter: 'sim', sim }, bus, http }));
     return file;
   }
 }

@@ -110,7 +110,7 @@ describe('listen (child process)', () => {
         '',
       ].join('\n'),
     );
-    const child = startListen(['--bus-config', toml, '--intake-only'], stateDir);
+    const child = startListen(['--bus-config', toml, '--intake-only', '--no-http'], stateDir);
     children.push(child.process);
     const id = await bus.publish(officialBody(3000));
     await until(
