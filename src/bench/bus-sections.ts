@@ -5,7 +5,8 @@
  * only acks drains the first; the listen intake (in this process, `--intake-only`: every decision is
  * validated, filtered and stored before its ack, but no job runs, so the figure is the intake's alone)
  * drains the second; the ratio of their rates is the figure. The built CLI's `listen --intake-only`
- * drains the third as a child process, sampled for peak RSS, after an idle one on an empty queue.
+ * drains the third as a child process (`--no-http`: the web section measures the server), sampled for
+ * peak RSS, after an idle one on an empty queue.
  *
  * The mix: 200 new images (one region each, so sandbox seeding stays cheap), 1,800 announcements of
  * those same images under new message ids (duplicates), 14,000 irrelevant (other architectures and
@@ -140,7 +141,7 @@ async function bareRate(connection: ChannelModel, queue: string, total: number):
   return total / seconds;
 }
 
-function busConfig(exchange: string, queue: string): BusConfig {
+export function busConfig(exchange: string, queue: string): BusConfig {
   return {
     url: brokerUrl,
     exchange,
@@ -196,12 +197,14 @@ function memoryKb(pid: number): { rss: number; hwm: number } {
 
 /**
  * Runs the built `listen --intake-only` on `queue` until `until()` holds, then SIGTERM; returns its
- * peak RSS (VmHWM) and the seconds from spawn to `until()`.
+ * peak RSS (VmHWM) and the seconds from spawn to `until()`. `http`: the address of its HTTP server, or
+ * false for `--no-http`.
  */
-async function childListen(
+export async function childListen(
   exchange: string,
   queue: string,
   until: (elapsed: number) => Promise<boolean>,
+  http: string | false = false,
 ): Promise<{ peakKb: number; seconds: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'fm-bench-listen-'));
   const config = join(dir, 'config.yaml');
@@ -224,7 +227,16 @@ async function childListen(
   const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
   const child = spawn(
     process.execPath,
-    [cli, 'listen', '--intake-only', '--config', config, '--state-dir', join(dir, 'state')],
+    [
+      cli,
+      'listen',
+      '--intake-only',
+      '--config',
+      config,
+      '--state-dir',
+      join(dir, 'state'),
+      ...(http ? ['--http', http] : ['--no-http']),
+    ],
     { stdio: ['ignore', 'ignore', 'ignore'] },
   );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

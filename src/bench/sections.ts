@@ -8,6 +8,7 @@ import { helpSection } from './help-section.js';
 import { listingSection } from './listing-bench.js';
 import { callsSection, cpuSection, makespanSection } from './pipeline-sections.js';
 import type { BenchSection } from './section.js';
+import { webSection } from './web-bench.js';
 
 export const sections: readonly BenchSection[] = [
   cpuSection,
@@ -17,6 +18,7 @@ export const sections: readonly BenchSection[] = [
   listingSection,
   awsMotoSection,
   busIntakeSection,
+  webSection,
 ];
 
 /** The sections named on the command line (all when none is), refusing unknown names. */
