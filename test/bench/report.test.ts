@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatJsonLine, formatTable, type SectionOutcome } from '../../src/bench/report.js';
 import type { BenchSection } from '../../src/bench/section.js';
 import { selectSections, UnknownSectionError } from '../../src/bench/sections.js';
-import { median, round } from '../../src/bench/stats.js';
+import { median, percentile, round } from '../../src/bench/stats.js';
 
 const outcomes: SectionOutcome[] = [
   {
@@ -70,5 +70,15 @@ describe('stats', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNaN();
     expect(round(1.23456, 3)).toBe(1.235);
+  });
+
+  it('takes percentiles by nearest rank: p99 of 200 samples is the second largest', () => {
+    const samples = Array.from({ length: 200 }, (_, i) => 200 - i);
+    expect(percentile(samples, 50)).toBe(100);
+    expect(percentile(samples, 99)).toBe(198);
+    expect(percentile(samples, 100)).toBe(200);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+    expect(samples[0]).toBe(200);
   });
 });
