@@ -139,7 +139,12 @@ export const webSection: BenchSection = {
           ...latencyRows('GET /metrics', metrics),
           ...latencyRows('GET /api/v1/jobs?limit=100', jobs),
           ...latencyRows('GET / (dashboard)', dashboard),
-          { label: 'listen peak RSS idle, HTTP server on', value: on, unit: 'MiB', note: `median of ${rssRuns}` },
+          {
+            label: 'listen peak RSS idle, HTTP server on',
+            value: on,
+            unit: 'MiB',
+            note: `median of ${rssRuns}`,
+          },
           { label: 'listen peak RSS idle, --no-http', value: off, unit: 'MiB', note: `median of ${rssRuns}` },
           { label: 'RSS the HTTP server adds', value: on - off, unit: 'MiB' },
         ],
