@@ -257,6 +257,12 @@ export const dashboardSchema = {
 
 export const maxPageSize = 500;
 export const defaultPageSize = 100;
+const limitParameter = {
+  type: 'integer',
+  minimum: 1,
+  maximum: maxPageSize,
+  default: defaultPageSize,
+} as const;
 
 export const jobsSchema = {
   summary: 'Jobs, oldest first, a page at a time',
@@ -276,7 +282,7 @@ export const jobsSchema = {
         enum: ['x86_64', 'arm64', 'aarch64'],
         description: 'architecture (aarch64 = arm64)',
       },
-      limit: { type: 'integer', minimum: 1, maximum: maxPageSize, default: defaultPageSize },
+      limit: limitParameter,
       cursor: { type: 'string', description: 'nextCursor of the previous page' },
     },
   },
@@ -333,7 +339,7 @@ export const quarantineSchema = {
   querystring: {
     type: 'object',
     additionalProperties: false,
-    properties: { limit: { type: 'integer', minimum: 1, maximum: maxPageSize, default: defaultPageSize } },
+    properties: { limit: limitParameter },
   },
   response: {
     200: {

@@ -10,6 +10,7 @@ import type { Telemetry } from '../app/telemetry.js';
 import type { Config } from '../config/schema.js';
 import type { ListenAddress } from '../config/http-address.js';
 import type { Clock } from '../core/clock.js';
+import { ConfigError } from '../core/errors.js';
 import type { JobStore } from '../store/store.js';
 import { apiRoutes } from './api.js';
 import { openapiSchema, sharedSchemas } from './api-schemas.js';
@@ -115,11 +116,25 @@ export async function startWebServer(
     await server.app.listen({ host: address.host, port: address.port });
   } catch (error) {
     await server.close();
-    throw error;
+    throw listenError(error, address);
   }
   const bound = server.app.server.address();
   const port = typeof bound === 'object' && bound ? bound.port : address.port;
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   server.url = `http://${host}:${port}`;
   return server;
+}
+
+/** An address the system refuses (taken, not ours, privileged) is the operator's to change, not a bug. */
+function listenError(error: unknown, address: ListenAddress): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL' && code !== 'EACCES') return error;
+  return new ConfigError(`cannot serve HTTP on ${address.host}:${address.port} (${code})`, [
+    {
+      field: 'http.listen',
+      value: `${address.host}:${address.port}`,
+      rule: 'must be an address of this machine with a port no other process listens on',
+      hint: 'pass another one with --http ADDR:PORT (port 0: any free one), or --no-http for listen',
+    },
+  ]);
 }

@@ -56,6 +56,17 @@ describe('serve', () => {
     expect(result.stderr).toContain('field: --http; value: "localhost"; rule: must be ADDR:PORT');
   });
 
+  it('refuses an address another process listens on with a configuration error naming it', async () => {
+    const dir = stateDir();
+    const first = await startServing(['serve', '--http', '127.0.0.1:0'], { stateDir: dir });
+    const taken = new URL(first.url).host;
+    const second = await runCli(['serve', '--http', taken], { stateDir: dir });
+    expect(second.code).toBe(4);
+    expect(second.stderr).toContain(`cannot serve HTTP on ${taken} (EADDRINUSE)`);
+    expect(second.stderr).toContain('Fix: pass another one with --http ADDR:PORT');
+    expect((await first.stop()).code).toBe(0);
+  });
+
   it('never shows a credential: store password, broker password or AWS keys', async () => {
     // PostgreSQL here trusts local connections and ignores the password, so a marker can stand in for one.
     const admin = new pg.Pool({
