@@ -170,6 +170,40 @@ export async function openRuntime(options: CommonOptions): Promise<Runtime> {
   });
 }
 
+/** What a viewer of the store (`serve`) opens: the read-only store, the pipeline's clock, no cloud. */
+export interface StoreView extends StoreReader {
+  clock: Clock;
+  logger: Logger;
+  /** Only the viewer's own figures: it runs no job and calls no cloud. */
+  telemetry: Telemetry;
+}
+
+/**
+ * Opens the store to look at, never to run jobs. In the sandbox the clock is the simulated one, read from
+ * the state file at each look, so ages agree with what other commands run meanwhile; the simulated cloud
+ * itself is not opened, so closing the viewer cannot write an old copy of it over theirs.
+ */
+export async function openStoreView(options: CommonOptions): Promise<StoreView> {
+  const reader = await openStoreReader(options);
+  const logger = createLogger(options);
+  let clock: Clock = systemClock;
+  if (reader.config.cloud.adapter === 'sim') {
+    const { readSimClock } = await import('../cloud/sim/index.js');
+    const stateFile = simStateFile(reader.stateDir);
+    clock = { now: () => new Date(readSimClock(stateFile) ?? Date.now()), sleep: systemClock.sleep };
+  }
+  return {
+    ...reader,
+    clock,
+    logger,
+    telemetry: createTelemetry(),
+    async close() {
+      await reader.close();
+      logger.flush();
+    },
+  };
+}
+
 /** The simulated accounts mirror the configured ones, so the sandbox checks the same rules AWS would. */
 export function simPartitions(config: Config) {
   const { partition, settings } = listingPartition(config);

@@ -9,7 +9,14 @@ import { stringify } from 'yaml';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sandboxConfig } from '../../src/config/sandbox-config.js';
 import { paths } from '../../src/web/paths.js';
-import { quickStartMessages, runCli, runJson, tempStateDir, type JobJson } from '../helpers/cli.js';
+import {
+  quickStartMessages,
+  runCli,
+  runJson,
+  tempStateDir,
+  type JobJson,
+  type SandboxStateJson,
+} from '../helpers/cli.js';
 import { killServing, startServing } from './serve-process.js';
 
 const dirs: Array<{ remove(): void }> = [];
@@ -48,6 +55,35 @@ describe('serve', () => {
 
     const stopped = await serving.stop();
     expect(stopped.code, stopped.stderr).toBe(0);
+  });
+
+  it('shows what a publish run meanwhile adds, and leaves the sandbox cloud that run wrote as it was', async () => {
+    const dir = stateDir();
+    await runJson(['publish', '--message', quickStartMessages], { stateDir: dir });
+    const serving = await startServing(['serve', '--http', '127.0.0.1:0'], { stateDir: dir });
+    const added = await runJson<{ jobs: JobJson[] }>(
+      [
+        'publish',
+        '--release',
+        '42',
+        '--arch',
+        'x86_64',
+        '--source-ami',
+        'ami-0a42a42a42a42a42a',
+        '--image-name',
+        'Fedora-Cloud-Base-AmazonEC2.x86_64-42-1.1',
+      ],
+      { stateDir: dir },
+    );
+    expect(added.jobs[0]?.state).toBe('published');
+    const html = await (await fetch(`${serving.url}/`)).text();
+    expect(html).toContain(`data-job-id="${added.jobs[0]!.id}" data-state="published"`);
+    // Ages are measured on the sandbox's simulated clock, which the second run moved on.
+    expect(html).toMatch(/ended 0 s ago/);
+    expect((await serving.stop()).code).toBe(0);
+
+    const world = await runJson<SandboxStateJson>(['sandbox', 'state'], { stateDir: dir });
+    expect(world.changeSets.map((c) => c.id)).toContain(added.jobs[0]!.changeSetId);
   });
 
   it('refuses an address that is not ADDR:PORT with a usage error naming it', async () => {

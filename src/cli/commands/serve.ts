@@ -4,7 +4,7 @@
  */
 import { startWebServer } from '../../web/server.js';
 import { listenAddress } from '../http-option.js';
-import { openRuntime, type CommonOptions } from '../../app/runtime.js';
+import { openStoreView, type CommonOptions } from '../../app/runtime.js';
 import { untilStopSignal } from '../stop-signal.js';
 
 interface ServeOptions extends CommonOptions {
@@ -12,19 +12,19 @@ interface ServeOptions extends CommonOptions {
 }
 
 export async function run(options: ServeOptions): Promise<number> {
-  const runtime = await openRuntime(options);
+  const view = await openStoreView(options);
   try {
-    if (!options.verbose) runtime.logger.level = 'info';
+    if (!options.verbose) view.logger.level = 'info';
     // `http.enabled: false` only concerns listen: serving is all serve does.
-    const server = await startWebServer(runtime, listenAddress(options.http ?? runtime.config.http.listen));
-    runtime.logger.info({ url: server.url }, 'serving');
+    const server = await startWebServer(view, listenAddress(options.http ?? view.config.http.listen));
+    view.logger.info({ url: server.url }, 'serving');
     if (options.json) process.stdout.write(`${JSON.stringify({ serving: server.url })}\n`);
     else process.stdout.write(`serving on ${server.url}; stop with Ctrl-C or SIGTERM\n`);
     const signal = await untilStopSignal();
-    runtime.logger.info({ signal }, 'stopping');
+    view.logger.info({ signal }, 'stopping');
     await server.close();
     return 0;
   } finally {
-    await runtime.close();
+    await view.close();
   }
 }
