@@ -1,13 +1,20 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ImageRequest } from '../core/model/image-request.js';
-import type { Job, JobData, JobEvent, JobState, Stage, TerminalState } from '../core/model/job.js';
+import {
+  isTerminal,
+  terminalStates,
+  type Job,
+  type JobData,
+  type JobEvent,
+  type JobState,
+  type Stage,
+} from '../core/model/job.js';
 import { migrateToLatest, schemaIsCurrent } from './migrations.js';
 import type { Database, IntakeTable, JobsTable, StoreDialect } from './schema.js';
 import { StaleJobError } from './store.js';
 import type { IntakeRecord, IntakeRef, JobFilter, JobStore, StoreSummary } from './store.js';
 import type { WriteLock } from './write-lock.js';
 
-const terminalStates: TerminalState[] = ['published', 'failed', 'skipped'];
 /**
  * Outcomes that mean "this message became a job". A skip is not final (a later run may admit what policy
  * skipped, e.g. with --include-prerelease) and a rejected message may come back fixed.
@@ -161,7 +168,7 @@ export class SqlJobStore implements JobStore {
     for (const row of states) {
       const state = row.state as JobState;
       summary.jobs[state] = Number(row.count);
-      if (!terminalStates.includes(state as TerminalState) && row.oldest !== null)
+      if (!isTerminal(state) && row.oldest !== null)
         summary.oldestInStage[state as Stage] = new Date(Number(row.oldest));
     }
     return summary;

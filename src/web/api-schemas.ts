@@ -3,9 +3,7 @@
  * not described here is never sent), and @fastify/swagger turns them into the OpenAPI document. The
  * shared shapes are registered by `$id` and appear under `components.schemas`.
  */
-import { stages, type JobState } from '../core/model/job.js';
-
-export const jobStates: readonly JobState[] = [...stages, 'published', 'failed', 'skipped'];
+import { jobStates } from '../core/model/job.js';
 
 const string = { type: 'string' } as const;
 const nullableString = { type: ['string', 'null'] } as const;

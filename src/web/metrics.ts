@@ -8,10 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import { intakeOutcomes, type AnnouncementEvent, type Telemetry } from '../app/telemetry.js';
 import type { CloudCall } from '../cloud/observed-cloud.js';
 import type { Clock } from '../core/clock.js';
-import { isTerminal, stages, type Stage } from '../core/model/job.js';
+import { isTerminal, jobStates, stages, type Stage } from '../core/model/job.js';
 import type { JobStep } from '../pipeline/context.js';
 import type { JobStore } from '../store/store.js';
-import { jobStates, metricsSchema } from './api-schemas.js';
+import { metricsSchema } from './api-schemas.js';
 import { paths } from './paths.js';
 
 export const metricPrefix = 'fedora_marketplace_';

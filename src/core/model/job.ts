@@ -6,8 +6,11 @@ import type { ProductListing } from './listing.js';
 export const stages = ['verify', 'mirror', 'share', 'describe', 'submit', 'await', 'ssm'] as const;
 export type Stage = (typeof stages)[number];
 
-export type TerminalState = 'published' | 'failed' | 'skipped';
+export const terminalStates = ['published', 'failed', 'skipped'] as const;
+export type TerminalState = (typeof terminalStates)[number];
 export type JobState = Stage | TerminalState;
+/** Every state, in the order a job passes them. */
+export const jobStates: readonly JobState[] = [...stages, ...terminalStates];
 
 export function isTerminal(state: JobState): state is TerminalState {
   return state === 'published' || state === 'failed' || state === 'skipped';
