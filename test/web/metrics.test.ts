@@ -3,14 +3,13 @@
  * scheduler in this process, then the figures are scraped over HTTP and checked against what the
  * simulated cloud itself counted and what the store holds.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driveJobs } from '../../src/app/jobs.js';
-import { intakeMessage } from '../../src/app/message-intake.js';
+import { takeInMessageFiles } from '../../src/app/publish.js';
 import { openRuntime, type Runtime } from '../../src/app/runtime.js';
-import { parseMessageFile } from '../../src/intake/envelope.js';
 import type { Job } from '../../src/core/model/job.js';
 import { observeStep } from '../../src/web/metrics.js';
 import { paths } from '../../src/web/paths.js';
@@ -35,14 +34,13 @@ beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), 'fm-web-metrics-'));
   runtime = await openRuntime({ stateDir });
   server = await startWebServer(runtime, { host: '127.0.0.1', port: 0 });
-  const accepted: Job[] = [];
-  for (const message of parseMessageFile(readFileSync(quickStartMessages, 'utf8'), {
-    file: quickStartMessages,
-  })) {
-    const outcome = await intakeMessage(runtime, message, { source: 'file', file: quickStartMessages });
-    if (outcome.kind === 'accepted') accepted.push(outcome.job);
-  }
-  jobs = await driveJobs(runtime, accepted, { detach: false });
+  // What `publish --message` does: the app's intake of message files, then the scheduler.
+  const taken = await takeInMessageFiles(
+    runtime,
+    { message: [quickStartMessages], subvariant: 'Cloud_Base' },
+    () => {},
+  );
+  jobs = await driveJobs(runtime, taken.jobs, { detach: false });
 }, 60_000);
 
 afterAll(async () => {
