@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AmiProductDetails } from '../cloud/ports.js';
+import type { EntityDescription } from '../cloud/ports.js';
 import type { AwsArch } from '../core/arch.js';
 import { parseConfig } from '../config/load.js';
 import { sandboxConfig } from '../config/sandbox-config.js';
@@ -64,13 +64,7 @@ function listingOf(config: Config, release: number, arch: AwsArch, n: number): P
 
 export interface ListingBenchInput {
   desired: DesiredProduct[];
-  current: Array<{
-    entityId: string;
-    entityType: string;
-    entityArn: string;
-    lastModifiedDate: string;
-    details: AmiProductDetails;
-  }>;
+  current: EntityDescription[];
   newest: ProductListing[];
 }
 
@@ -113,7 +107,7 @@ export function listingBenchInput(products = benchProducts, versions = benchVers
     });
     input.current.push({
       entityId: productId,
-      entityType: 'AmiProduct',
+      entityType: 'AmiProduct@1.0',
       entityArn: productId,
       lastModifiedDate: '2025-02-01T00:00:00Z',
       details,

@@ -159,6 +159,31 @@ export interface ListChangeSetsQuery {
   statuses?: ChangeSetStatus[];
 }
 
+/** One AMI source of a version; AWS shows the product's instance types here (not at product level). */
+export interface AmiSourceDetails {
+  Id?: string;
+  Type?: string;
+  Image?: string;
+  Architecture?: string;
+  VirtualizationType?: string;
+  OperatingSystem?: { Name?: string; Version?: string; Username?: string; ScanningPort?: number };
+  Compatibility?: InstanceTypeCompatibility | null;
+}
+
+export interface InstanceTypeCompatibility {
+  AvailableInstanceTypes?: string[];
+  RestrictedInstanceTypes?: string[];
+}
+
+/** A pricing dimension of a product (one per instance type for an hourly AMI product). */
+export interface DimensionDetails {
+  Key?: string;
+  Name?: string;
+  Description?: string;
+  Unit?: string;
+  Types?: string[];
+}
+
 /** DescribeEntity's AmiProduct DetailsDocument (the parts this tool reads). */
 export interface AmiProductDetails {
   Versions?: Array<{
@@ -167,14 +192,7 @@ export interface AmiProductDetails {
     ReleaseNotes?: string;
     UpgradeInstructions?: string;
     CreationDate?: string;
-    Sources?: Array<{
-      Id?: string;
-      Type?: string;
-      Image?: string;
-      Architecture?: string;
-      VirtualizationType?: string;
-      OperatingSystem?: { Name?: string; Version?: string; Username?: string; ScanningPort?: number };
-    }>;
+    Sources?: AmiSourceDetails[];
     DeliveryOptions?: Array<{
       Id?: string;
       Type?: string;
@@ -199,25 +217,59 @@ export interface AmiProductDetails {
     Highlights?: string[];
     SearchKeywords?: string[];
     Categories?: string[];
+    /** Draft, Limited, Public or Restricted. */
     Visibility?: string;
     ProductState?: string;
   };
   PromotionalResources?: {
+    /** AWS serves its own copy: an `awsmp-logos` URL, not the URL that was sent. */
     LogoUrl?: string;
     Videos?: Array<{ Type?: string; Title?: string; Url?: string }>;
     AdditionalResources?: Array<{ Type?: string; Text?: string; Url?: string }>;
   };
-  RegionAvailability?: { Regions?: string[]; FutureRegionSupport?: string; Restrict?: string[] };
+  /** `FutureRegionSupport` can read back as null whatever was set. */
+  RegionAvailability?: { Regions?: string[]; FutureRegionSupport?: string | null; Restrict?: string[] };
   SupportInformation?: { Description?: string };
-  Compatibility?: { AvailableInstanceTypes?: string[]; RestrictedInstanceTypes?: string[] };
+  /** Often absent: the instance types are then only under `Versions[].Sources[].Compatibility`. */
+  Compatibility?: InstanceTypeCompatibility | null;
+  Dimensions?: DimensionDetails[];
+  Targeting?: { PositiveTargeting?: { BuyerAccounts?: string[] } };
 }
 
-export interface EntityDescription {
+/** One term of an offer (pricing, legal, support, ...), as UpdateXxxTerms sends it and DescribeEntity shows it. */
+export interface OfferTerm {
+  Type?: string;
+  CurrencyCode?: string;
+  RateCards?: Array<{ RateCard?: Array<{ DimensionKey?: string; Price?: string }> }>;
+  Documents?: Array<{ Type?: string; Url?: string; Version?: string }>;
+  RefundPolicy?: string;
+  [field: string]: unknown;
+}
+
+/** DescribeEntity's Offer DetailsDocument. */
+export interface OfferDetails {
+  Id?: string;
+  Name?: string | null;
+  Description?: string | null;
+  ProductId?: string;
+  /** Draft or Released. */
+  State?: string;
+  Terms?: OfferTerm[];
+}
+
+/** Each entity type the port reads, with the DetailsDocument DescribeEntity returns for it. */
+export interface EntityDetailsByType {
+  'AmiProduct@1.0': AmiProductDetails;
+  'Offer@1.0': OfferDetails;
+}
+export type EntityType = keyof EntityDetailsByType;
+
+export interface EntityDescription<T extends EntityType = 'AmiProduct@1.0'> {
   entityId: string;
-  entityType: string;
+  entityType: T;
   entityArn: string;
   lastModifiedDate: string;
-  details: AmiProductDetails;
+  details: EntityDetailsByType[T];
 }
 
 export interface EntitySummary {
@@ -226,16 +278,31 @@ export interface EntitySummary {
   name: string;
   visibility?: string;
   lastModifiedDate: string;
+  /** Offers: the product the offer sells, and its state (Draft or Released). */
+  productId?: string;
+  state?: string;
 }
+
+export type ListEntitiesQuery =
+  /** AmiProduct entities of the seller, optionally filtered by exact product title. */
+  | { entityType: 'AmiProduct'; productTitle?: string }
+  /** Offer entities of the seller, optionally only those of one product. */
+  | { entityType: 'Offer'; productId?: string };
 
 export interface CatalogPort {
   startChangeSet(request: StartChangeSetRequest): Promise<{ changeSetId: string; changeSetArn: string }>;
   describeChangeSet(changeSetId: string): Promise<ChangeSetDescription>;
   /** All pages, newest first. */
   listChangeSets(query: ListChangeSetsQuery): Promise<ChangeSetSummary[]>;
-  describeEntity(entityId: string): Promise<EntityDescription>;
-  /** AmiProduct entities of the seller, optionally filtered by exact product title. */
-  listEntities(query: { entityType: 'AmiProduct'; productTitle?: string }): Promise<EntitySummary[]>;
+  /**
+   * DescribeEntity of an `entityType` entity (default: the AMI products this tool mostly reads); an
+   * entity of another type is reported as not found.
+   */
+  describeEntity<T extends EntityType = 'AmiProduct@1.0'>(
+    entityId: string,
+    entityType?: T,
+  ): Promise<EntityDescription<T>>;
+  listEntities(query: ListEntitiesQuery): Promise<EntitySummary[]>;
   cancelChangeSet(changeSetId: string): Promise<void>;
 }
 

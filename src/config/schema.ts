@@ -177,6 +177,39 @@ const simSchema = z.strictObject({
     .default({ throttleRate: 0, serverErrorRate: 0, failCopyOf: [], changeSetServerFaultRate: 0, seed: 1 }),
   /** Seed Fedora-owned source images named by a message before the run (sandbox only). */
   seedSourceImages: z.boolean().default(true),
+  /** What the simulated Marketplace decides where AWS decides per seller or per request. */
+  marketplace: z
+    .strictObject({
+      /** AWS reviews a request for Public visibility: how long it takes, and whether it is approved. */
+      publicReview: z
+        .strictObject({
+          outcome: z.enum(['approve', 'refuse']).default('approve'),
+          seconds: z.number().min(0).default(86_400),
+          /** The reason a refusal gives in the change set's ErrorDetailList. */
+          reason: z
+            .string()
+            .min(1)
+            .default('The listing does not meet the AWS Marketplace listing guidelines.'),
+        })
+        .default({
+          outcome: 'approve',
+          seconds: 86_400,
+          reason: 'The listing does not meet the AWS Marketplace listing guidelines.',
+        }),
+      /** The seller account has been enabled for GovCloud: AddRegions accepts us-gov-* regions. */
+      govCloudEnabled: z.boolean().default(false),
+      /** DescribeEntity shows what AWS shows: an awsmp-logos LogoUrl, FutureRegionSupport null, instance types per version only. */
+      rewriteEntityDetails: z.boolean().default(true),
+    })
+    .default({
+      publicReview: {
+        outcome: 'approve',
+        seconds: 86_400,
+        reason: 'The listing does not meet the AWS Marketplace listing guidelines.',
+      },
+      govCloudEnabled: false,
+      rewriteEntityDetails: true,
+    }),
 });
 
 const storeSchema = z.strictObject({

@@ -98,10 +98,17 @@ const retryableKinds: ReadonlySet<CloudErrorKind> = new Set([
   'network',
 ]);
 
-/** Marketplace change-set error detail, as AWS reports it in ErrorDetailList. */
+/**
+ * One detail of a failure: a Marketplace change's ErrorDetailList entry, or one field of a
+ * ValidationException's ValidationExceptionFieldList (then with the field and the change it belongs to).
+ */
 export interface CloudErrorDetail {
   code: string;
   message: string;
+  field?: string;
+  changeType?: string;
+  entityType?: string;
+  entityId?: string;
 }
 
 /** Any AWS (or simulated AWS) failure, mapped to a domain kind that decides retry or stop. */

@@ -15,15 +15,17 @@ import {
   type MarketplaceCatalogClient,
 } from '@aws-sdk/client-marketplace-catalog';
 import type { DocumentType } from '@smithy/types';
+import { CloudError } from '../../core/errors.js';
 import type {
-  AmiProductDetails,
   CatalogPort,
   ChangeSetDescription,
   ChangeSetStatus,
   ChangeSetSummary,
   EntityDescription,
   EntitySummary,
+  EntityType,
   ListChangeSetsQuery,
+  ListEntitiesQuery,
   StartChangeSetRequest,
 } from '../ports.js';
 import { withRetry, type RetryPolicy } from './retry.js';
@@ -156,20 +158,40 @@ export class AwsCatalog implements CatalogPort {
     return summaries.sort((a, b) => b.startTime.localeCompare(a.startTime));
   }
 
-  async describeEntity(entityId: string): Promise<EntityDescription> {
+  async describeEntity<T extends EntityType = 'AmiProduct@1.0'>(
+    entityId: string,
+    type?: T,
+  ): Promise<EntityDescription<T>> {
+    const entityType = (type ?? 'AmiProduct@1.0') as T;
     const r = await this.call('DescribeEntity', () =>
       this.client.send(new DescribeEntityCommand({ Catalog: catalogName, EntityId: entityId })),
     );
+    if (r.EntityType !== entityType)
+      throw new CloudError({
+        kind: 'not-found',
+        awsCode: 'ResourceNotFoundException',
+        service: 'marketplace-catalog',
+        operation: 'DescribeEntity',
+        message: `Entity ${entityId} is a ${r.EntityType ?? '(no type)'}, not a ${entityType}`,
+      });
     return {
       entityId,
-      entityType: r.EntityType ?? '',
+      entityType,
       entityArn: r.EntityArn ?? '',
       lastModifiedDate: r.LastModifiedDate ?? '',
-      details: detailsOf(r) as AmiProductDetails,
+      details: detailsOf(r) as EntityDescription<T>['details'],
     };
   }
 
-  async listEntities(query: { entityType: 'AmiProduct'; productTitle?: string }): Promise<EntitySummary[]> {
+  async listEntities(query: ListEntitiesQuery): Promise<EntitySummary[]> {
+    const filters =
+      query.entityType === 'AmiProduct'
+        ? query.productTitle
+          ? { AmiProductFilters: { ProductTitle: { ValueList: [query.productTitle] } } }
+          : undefined
+        : query.productId
+          ? { OfferFilters: { ProductId: { ValueList: [query.productId] } } }
+          : undefined;
     const entities: EntitySummary[] = [];
     let nextToken: string | undefined;
     do {
@@ -181,13 +203,7 @@ export class AwsCatalog implements CatalogPort {
             EntityType: query.entityType,
             OwnershipType: 'SELF',
             MaxResults: 50,
-            ...(query.productTitle
-              ? {
-                  EntityTypeFilters: {
-                    AmiProductFilters: { ProductTitle: { ValueList: [query.productTitle] } },
-                  },
-                }
-              : {}),
+            ...(filters ? { EntityTypeFilters: filters } : {}),
             ...(token ? { NextToken: token } : {}),
           }),
         ),
@@ -199,12 +215,18 @@ export class AwsCatalog implements CatalogPort {
           name: e.Name ?? '',
           ...(e.Visibility ? { visibility: e.Visibility } : {}),
           lastModifiedDate: e.LastModifiedDate ?? '',
+          ...(e.OfferSummary?.ProductId ? { productId: e.OfferSummary.ProductId } : {}),
+          ...(e.OfferSummary?.State ? { state: e.OfferSummary.State } : {}),
         });
       }
       nextToken = page.NextToken;
     } while (nextToken);
-    // The title filter is exact on this side too, so a server that matches loosely cannot mislead.
-    return query.productTitle ? entities.filter((e) => e.name === query.productTitle) : entities;
+    // Filters are exact on this side too, so a server that matches loosely cannot mislead.
+    if (query.entityType === 'AmiProduct' && query.productTitle)
+      return entities.filter((e) => e.name === query.productTitle);
+    if (query.entityType === 'Offer' && query.productId)
+      return entities.filter((e) => e.productId === query.productId);
+    return entities;
   }
 
   async cancelChangeSet(changeSetId: string): Promise<void> {

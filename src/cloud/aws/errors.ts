@@ -2,7 +2,7 @@
  * Maps AWS SDK v3 failures to CloudError kinds, which decide retry or stop. Messages are scrubbed:
  * an SDK error can echo request details, and credentials must never leave (DESIGN invariant 6).
  */
-import { CloudError, type CloudErrorKind } from '../../core/errors.js';
+import { CloudError, type CloudErrorDetail, type CloudErrorKind } from '../../core/errors.js';
 
 interface SdkErrorShape {
   name?: unknown;
@@ -12,6 +12,29 @@ interface SdkErrorShape {
   $fault?: unknown;
   $metadata?: { httpStatusCode?: unknown };
   $response?: { statusCode?: unknown };
+  /** Marketplace Catalog ValidationException: the fields that failed, with the change they belong to. */
+  ValidationExceptionFieldList?: unknown;
+}
+
+/** The Catalog API's ValidationExceptionFieldList as error details (field, change, reason, message). */
+function fieldDetails(list: unknown): CloudErrorDetail[] {
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null)
+    .map((item) => {
+      const text = (key: string) => (typeof item[key] === 'string' ? scrubSecrets(item[key]) : undefined);
+      const where = {
+        field: text('Field'),
+        changeType: text('ChangeType'),
+        entityType: text('EntityType'),
+        entityId: text('EntityId'),
+      };
+      return {
+        code: text('Reason') ?? 'Other',
+        message: text('Message') ?? '',
+        ...Object.fromEntries(Object.entries(where).filter(([, value]) => value !== undefined)),
+      };
+    });
 }
 
 const throttlingCodes = new Set([
@@ -129,6 +152,7 @@ export function toCloudError(error: unknown, service: string, operation: string)
     service,
     operation,
     message,
+    details: fieldDetails(shape.ValidationExceptionFieldList),
     // No `cause`: the raw SDK error is not scrubbed and would travel into logs.
     context: status !== undefined ? { value: { httpStatus: status } } : {},
   });

@@ -5,7 +5,7 @@
  * `x-amzn-errortype` header and a `{"Message": ...}` body.
  */
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { CloudError, type CloudErrorKind } from '../../core/errors.js';
+import { CloudError, type CloudErrorDetail, type CloudErrorKind } from '../../core/errors.js';
 import type { CatalogPort, Change, ChangeSetStatus, ChangeSetSummary } from '../ports.js';
 
 export interface CatalogServerOptions {
@@ -55,12 +55,14 @@ const invalid = (message: string) => new RequestError('ValidationException', mes
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   let code = 'InternalServiceException';
   let message = 'There was an internal service exception.';
+  let fields: CloudErrorDetail[] = [];
   if (error instanceof RequestError) {
     code = error.code;
     message = error.message;
   } else if (error instanceof CloudError) {
     code = httpStatus[error.awsCode] !== undefined ? error.awsCode : codeForKind[error.kind];
     message = error.message;
+    fields = error.details.filter((d) => d.field !== undefined);
   } else if (error instanceof SyntaxError) {
     code = 'ValidationException';
     message = `Request body is not valid JSON: ${error.message}`;
@@ -69,7 +71,21 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
     .code(httpStatus[code] ?? 500)
     .header('x-amzn-errortype', code)
     .header('content-type', 'application/json')
-    .send({ Message: message });
+    .send({
+      Message: message,
+      ...(code === 'ValidationException' && fields.length > 0
+        ? {
+            ValidationExceptionFieldList: fields.map((f) => ({
+              Reason: f.code,
+              ...(f.entityType ? { EntityType: f.entityType } : {}),
+              ...(f.entityId ? { EntityId: f.entityId } : {}),
+              ...(f.changeType ? { ChangeType: f.changeType } : {}),
+              Field: f.field,
+              Message: f.message,
+            })),
+          }
+        : {}),
+    });
 }
 
 type Body = Record<string, unknown>;
@@ -90,6 +106,8 @@ function requireCatalog(value: unknown): void {
     throw invalid(`Catalog must be AWSMarketplace (got ${JSON.stringify(value)})`);
 }
 
+const detailsStringPattern = /^\s*\{[\s\S]*\}\s*$/;
+
 function toChange(raw: unknown, index: number): Change {
   const c = (typeof raw === 'object' && raw !== null ? raw : {}) as Body;
   const entity = (typeof c.Entity === 'object' && c.Entity !== null ? c.Entity : {}) as Body;
@@ -100,7 +118,10 @@ function toChange(raw: unknown, index: number): Change {
     throw invalid(`ChangeSet[${index}]: use either Details or DetailsDocument, not both`);
   }
   let details: unknown = c.DetailsDocument;
-  if (typeof c.Details === 'string') {
+  if (c.Details !== undefined) {
+    // The Details string must hold a JSON object (2-16384 characters): list documents need DetailsDocument.
+    if (typeof c.Details !== 'string' || !detailsStringPattern.test(c.Details) || c.Details.length > 16384)
+      throw invalid(`ChangeSet[${index}].Details must be a JSON object as a string of 2-16384 characters`);
     try {
       details = JSON.parse(c.Details);
     } catch {
@@ -113,7 +134,7 @@ function toChange(raw: unknown, index: number): Change {
       Type: entity.Type,
       ...(typeof entity.Identifier === 'string' ? { Identifier: entity.Identifier } : {}),
     },
-    DetailsDocument: details ?? {},
+    DetailsDocument: details,
     ...(typeof c.ChangeName === 'string' ? { ChangeName: c.ChangeName } : {}),
   };
 }
@@ -214,7 +235,13 @@ export async function startCatalogServer(
 
   app.get('/DescribeEntity', async (request) => {
     requireCatalog(query(request, 'catalog'));
-    const e = await catalog.describeEntity(query(request, 'entityId'));
+    const entityId = query(request, 'entityId');
+    // DescribeEntity takes only an id: look among products, then offers.
+    const e = await catalog.describeEntity(entityId, 'AmiProduct@1.0').catch(async (error: unknown) => {
+      if (error instanceof CloudError && error.kind === 'not-found')
+        return catalog.describeEntity(entityId, 'Offer@1.0');
+      throw error;
+    });
     return {
       EntityType: e.entityType,
       EntityIdentifier: `${e.entityId}@1`,
@@ -246,6 +273,7 @@ export async function startCatalogServer(
     const b = body(request);
     requireCatalog(b.Catalog);
     if (typeof b.EntityType !== 'string') throw invalid('EntityType is required');
+    if (b.EntityType === 'Offer') return listOffers(b);
     if (b.EntityType !== 'AmiProduct') return { EntitySummaryList: [] };
     const filters = ((b.EntityTypeFilters as Body | undefined)?.AmiProductFilters ?? {}) as Record<
       string,
@@ -288,6 +316,41 @@ export async function startCatalogServer(
       ...(next ? { NextToken: next } : {}),
     };
   });
+
+  async function listOffers(b: Body) {
+    const filters = ((b.EntityTypeFilters as Body | undefined)?.OfferFilters ?? {}) as Record<
+      string,
+      Body | undefined
+    >;
+    const productIds = filters.ProductId?.ValueList as string[] | undefined;
+    const ids =
+      (filters.EntityId?.ValueList as string[] | undefined) ?? filterValues(b.FilterList, 'EntityId');
+    const states = filters.State?.ValueList as string[] | undefined;
+    const items = (await catalog.listEntities({ entityType: 'Offer' }))
+      .filter((e) => !productIds || (e.productId !== undefined && productIds.includes(e.productId)))
+      .filter((e) => !ids || ids.includes(e.entityId))
+      .filter((e) => !states || (e.state !== undefined && states.includes(e.state)));
+    const { items: pageItems, next } = page(items, b.MaxResults, b.NextToken, 50);
+    return {
+      EntitySummaryList: pageItems.map((e) => ({
+        ...(e.name ? { Name: e.name } : {}),
+        EntityType: e.entityType,
+        EntityId: e.entityId,
+        ...(options.sellerAccount
+          ? {
+              EntityArn: `arn:aws:aws-marketplace:us-east-1:${options.sellerAccount}:AWSMarketplace/Offer/${e.entityId}`,
+            }
+          : {}),
+        LastModifiedDate: e.lastModifiedDate,
+        OfferSummary: {
+          ...(e.name ? { Name: e.name } : {}),
+          ...(e.productId ? { ProductId: e.productId } : {}),
+          ...(e.state ? { State: e.state } : {}),
+        },
+      })),
+      ...(next ? { NextToken: next } : {}),
+    };
+  }
 
   app.patch('/CancelChangeSet', async (request) => {
     requireCatalog(query(request, 'catalog'));

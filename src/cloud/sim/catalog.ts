@@ -1,11 +1,12 @@
 /**
- * Simulated Marketplace Catalog API for one seller account: StartChangeSet checks the request and the
- * entity locks synchronously (like the real service), then the set moves PREPARING -> APPLYING ->
- * SUCCEEDED/FAILED as simulated time passes (see catalog-settle.ts).
+ * Simulated Marketplace Catalog API for one seller account: StartChangeSet checks the request
+ * (catalog-request.ts), the entities and their locks synchronously (like the real service), then the
+ * set moves PREPARING -> APPLYING -> SUCCEEDED/FAILED as simulated time passes (catalog-settle.ts).
+ * A request for Public visibility stays APPLYING while AWS reviews it (`sim.marketplace.publicReview`).
  */
 import { CloudError } from '../../core/errors.js';
-import { formatIssues, validateChangeSet } from '../../listing/validate.js';
 import type { SimConfig } from '../../config/schema.js';
+import { referencePattern } from '../catalog-shapes.js';
 import type {
   CatalogPort,
   ChangeSetDescription,
@@ -13,14 +14,25 @@ import type {
   ChangeSetSummary,
   EntityDescription,
   EntitySummary,
+  EntityType,
   ListChangeSetsQuery,
+  ListEntitiesQuery,
   StartChangeSetRequest,
 } from '../ports.js';
 import type { Partition } from '../../core/model/partition.js';
 import type { CallGate } from './faults.js';
-import { referencePattern } from './catalog-settle.js';
+import { productView } from './catalog-entity-view.js';
+import { checkStartChangeSet } from './catalog-request.js';
+import { isModelled } from './catalog-settle.js';
 import type { SimWorld } from './world.js';
-import { isoTime, nextId, type SimChangeSet, type WorldState } from './world-state.js';
+import {
+  isoTime,
+  nextId,
+  type SimChangeSet,
+  type SimOffer,
+  type SimProduct,
+  type WorldState,
+} from './world-state.js';
 
 function catalogError(
   kind: CloudError['kind'],
@@ -53,7 +65,7 @@ export class SimCatalog implements CatalogPort {
   ): Promise<{ changeSetId: string; changeSetArn: string }> {
     const op = 'StartChangeSet';
     await this.gate.enter('aws-marketplace', op);
-    this.checkRequest(request);
+    checkStartChangeSet(request, isModelled);
     return this.world.mutate((state, now) => {
       const replay = Object.values(state.changeSets).find(
         (cs) =>
@@ -61,17 +73,17 @@ export class SimCatalog implements CatalogPort {
       );
       if (replay) return { changeSetId: replay.changeSetId, changeSetArn: replay.changeSetArn };
 
-      const entityIds = request.changes
-        .map((c) => c.Entity.Identifier)
-        .filter((id): id is string => id !== undefined && !referencePattern.test(id));
-      for (const entityId of new Set(entityIds)) {
-        const product = state.products[entityId];
-        if (!product || product.sellerAccount !== this.sellerAccount) {
+      const targets = new Map<string, string>();
+      for (const c of request.changes)
+        if (c.Entity.Identifier !== undefined && !referencePattern.test(c.Entity.Identifier))
+          targets.set(c.Entity.Identifier, c.Entity.Type);
+      for (const [entityId, entityType] of targets) {
+        if (!this.ownEntity(state, entityId, entityType)) {
           throw catalogError(
             'not-found',
             'ResourceNotFoundException',
             op,
-            `Entity ${entityId} does not exist`,
+            `Entity ${entityId} of type ${entityType} does not exist`,
           );
         }
         const holder = Object.values(state.changeSets).find(
@@ -89,7 +101,13 @@ export class SimCatalog implements CatalogPort {
       const changeSetId = nextId(state, 'changeset');
       const serverFault = this.gate.changeSetServerFault();
       const prepare = this.sim.latency.changeSetPrepareSeconds * 1000;
-      const apply = this.sim.latency.changeSetApplySeconds * 1000;
+      const { publicReview } = this.sim.marketplace;
+      const asksPublic = request.changes.some(
+        (c) =>
+          c.ChangeType === 'UpdateVisibility' &&
+          (c.DetailsDocument as { TargetVisibility?: unknown }).TargetVisibility === 'Public',
+      );
+      const apply = (this.sim.latency.changeSetApplySeconds + (asksPublic ? publicReview.seconds : 0)) * 1000;
       const changeSet: SimChangeSet = {
         changeSetId,
         changeSetArn: `arn:${this.partition}:aws-marketplace:us-east-1:${this.sellerAccount}:AWSMarketplace/ChangeSet/${changeSetId}`,
@@ -112,6 +130,11 @@ export class SimCatalog implements CatalogPort {
         })),
         seq: Object.keys(state.changeSets).length,
         ...(serverFault ? { serverFault } : {}),
+        ...(asksPublic
+          ? {
+              visibilityReview: { approved: publicReview.outcome === 'approve', reason: publicReview.reason },
+            }
+          : {}),
       };
       state.changeSets[changeSetId] = changeSet;
       return { changeSetId, changeSetArn: changeSet.changeSetArn };
@@ -158,32 +181,53 @@ export class SimCatalog implements CatalogPort {
     );
   }
 
-  async describeEntity(entityId: string): Promise<EntityDescription> {
+  async describeEntity<T extends EntityType = 'AmiProduct@1.0'>(
+    entityId: string,
+    type?: T,
+  ): Promise<EntityDescription<T>> {
     await this.gate.enter('aws-marketplace', 'DescribeEntity');
+    const entityType = (type ?? 'AmiProduct@1.0') as T;
     return this.world.read((state) => {
-      const product = state.products[entityId];
-      if (!product || product.sellerAccount !== this.sellerAccount) {
+      const entity = this.ownEntity(state, entityId, entityType);
+      if (!entity) {
         throw catalogError(
           'not-found',
           'ResourceNotFoundException',
           'DescribeEntity',
-          `Entity ${entityId} does not exist`,
+          `Entity ${entityId} of type ${entityType} does not exist`,
         );
       }
+      const details =
+        'productId' in entity
+          ? productView(entity, this.sim.marketplace.rewriteEntityDetails)
+          : structuredClone(entity.details);
       return {
         entityId,
-        entityType: 'AmiProduct@1.0',
-        entityArn: this.entityArn(entityId),
-        lastModifiedDate: isoTime(product.lastModifiedAt),
-        details: structuredClone(product.details),
+        entityType,
+        entityArn: this.entityArn(entityType, entityId),
+        lastModifiedDate: isoTime(entity.lastModifiedAt),
+        details: details as EntityDescription<T>['details'],
       };
     });
   }
 
-  async listEntities(query: { entityType: 'AmiProduct'; productTitle?: string }): Promise<EntitySummary[]> {
+  async listEntities(query: ListEntitiesQuery): Promise<EntitySummary[]> {
     await this.gate.enter('aws-marketplace', 'ListEntities');
-    return this.world.read((state) =>
-      Object.values(state.products)
+    return this.world.read((state) => {
+      if (query.entityType === 'Offer') {
+        return Object.values(state.offers)
+          .filter((o) => o.sellerAccount === this.sellerAccount)
+          .filter((o) => query.productId === undefined || o.details.ProductId === query.productId)
+          .map((o) => ({
+            entityId: o.offerId,
+            entityType: 'Offer',
+            name: o.details.Name ?? '',
+            lastModifiedDate: isoTime(o.lastModifiedAt),
+            ...(o.details.ProductId ? { productId: o.details.ProductId } : {}),
+            ...(o.details.State ? { state: o.details.State } : {}),
+          }));
+      }
+      return Object.values(state.products)
         .filter((p) => p.sellerAccount === this.sellerAccount)
         .filter(
           (p) =>
@@ -195,8 +239,8 @@ export class SimCatalog implements CatalogPort {
           name: p.details.Description?.ProductTitle ?? '',
           visibility: p.details.Description?.Visibility,
           lastModifiedDate: isoTime(p.lastModifiedAt),
-        })),
-    );
+        }));
+    });
   }
 
   async cancelChangeSet(changeSetId: string): Promise<void> {
@@ -226,29 +270,19 @@ export class SimCatalog implements CatalogPort {
     });
   }
 
-  /** The synchronous checks StartChangeSet does before accepting a request. */
-  private checkRequest(request: StartChangeSetRequest): void {
-    const problems: string[] = [];
-    // An empty name stands for "no name": the API makes ChangeSetName optional.
-    if (!/^[\w\s+=.:@-]{0,100}$/.test(request.changeSetName)) {
-      problems.push('ChangeSetName: must be at most 100 characters of letters, digits, spaces and _+=.:@-');
-    }
-    if (request.clientRequestToken.length < 1 || request.clientRequestToken.length > 64) {
-      problems.push('ClientRequestToken: must be 1-64 characters');
-    }
-    const envelope = validateChangeSet(request.changes).filter(
-      (issue) => !/^ChangeSet\[\d+\]\.DetailsDocument/.test(issue.path),
-    );
-    if (envelope.length > 0) problems.push(formatIssues(envelope));
-    if (problems.length > 0) {
-      throw new CloudError({
-        kind: 'validation',
-        awsCode: 'ValidationException',
-        service: 'aws-marketplace',
-        operation: 'StartChangeSet',
-        message: problems.join('\n'),
-      });
-    }
+  /** The seller's entity of that id and type (`AmiProduct@1.0`, `Offer@1.0`). */
+  private ownEntity(
+    state: WorldState,
+    entityId: string,
+    entityType: string,
+  ): SimProduct | SimOffer | undefined {
+    const entity =
+      entityType === 'AmiProduct@1.0'
+        ? state.products[entityId]
+        : entityType === 'Offer@1.0'
+          ? state.offers[entityId]
+          : undefined;
+    return entity?.sellerAccount === this.sellerAccount ? entity : undefined;
   }
 
   private ownChangeSet(state: WorldState, changeSetId: string, op: string): SimChangeSet {
@@ -276,7 +310,7 @@ export class SimCatalog implements CatalogPort {
     };
   }
 
-  private entityArn(entityId: string): string {
-    return `arn:${this.partition}:aws-marketplace:us-east-1:${this.sellerAccount}:AWSMarketplace/AmiProduct/${entityId}`;
+  private entityArn(entityType: string, entityId: string): string {
+    return `arn:${this.partition}:aws-marketplace:us-east-1:${this.sellerAccount}:AWSMarketplace/${entityType.split('@')[0]}/${entityId}`;
   }
 }

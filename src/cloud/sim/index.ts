@@ -98,7 +98,11 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
     const external = options.externalEc2?.[partition];
     if (external) rules[partition] = { ...rules[partition], external };
   }
-  const world = new SimWorld(options.clock, options.stateFile, createChangeSetSettler(rules));
+  const world = new SimWorld(
+    options.clock,
+    options.stateFile,
+    createChangeSetSettler(rules, { govCloudEnabled: options.sim.marketplace.govCloudEnabled }),
+  );
   const gate = new CallGate(options.sim);
   const clients = new Map<Partition, PartitionClients>();
 

@@ -43,7 +43,9 @@ function parseWorld(stateFile: string): WorldState {
       { field: stateFile, rule: 'must contain "version": 1', hint: 'delete it to start a fresh sandbox' },
     ]);
   }
-  return parsed as WorldState;
+  const world = parsed as WorldState;
+  world.offers ??= {};
+  return world;
 }
 
 export function saveWorld(stateFile: string, world: WorldState): void {

@@ -34,6 +34,12 @@ export interface SandboxState {
   products: Array<{
     id: string;
     title: string;
+    /** Draft, Limited, Public or Restricted. */
+    visibility: string;
+    /** The product's offer (the first one created), null while it has none. */
+    offerId: string | null;
+    /** Draft or Released; null while the product has no offer. */
+    offerState: string | null;
     versions: Array<{ title: string; amiId: string; deliveryOptionId: string; visibility: string }>;
   }>;
 }
@@ -73,15 +79,21 @@ export function sandboxState(state: WorldState, nowMs: number): SandboxState {
         startTime: isoTime(cs.startedAt),
         ...(cs.endedAt !== undefined ? { endTime: isoTime(cs.endedAt) } : {}),
       })),
-    products: Object.values(state.products).map((p) => ({
-      id: p.productId,
-      title: p.details.Description?.ProductTitle ?? '',
-      versions: (p.details.Versions ?? []).map((v) => ({
-        title: v.VersionTitle ?? '',
-        amiId: v.Sources?.[0]?.Image ?? '',
-        deliveryOptionId: v.DeliveryOptions?.[0]?.Id ?? '',
-        visibility: v.DeliveryOptions?.[0]?.Visibility ?? '',
-      })),
-    })),
+    products: Object.values(state.products).map((p) => {
+      const offer = Object.values(state.offers).find((o) => o.details.ProductId === p.productId);
+      return {
+        id: p.productId,
+        title: p.details.Description?.ProductTitle ?? '',
+        visibility: p.details.Description?.Visibility ?? 'Draft',
+        offerId: offer?.offerId ?? null,
+        offerState: offer?.details.State ?? null,
+        versions: (p.details.Versions ?? []).map((v) => ({
+          title: v.VersionTitle ?? '',
+          amiId: v.Sources?.[0]?.Image ?? '',
+          deliveryOptionId: v.DeliveryOptions?.[0]?.Id ?? '',
+          visibility: v.DeliveryOptions?.[0]?.Visibility ?? '',
+        })),
+      };
+    }),
   };
 }

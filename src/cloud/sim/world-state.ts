@@ -11,6 +11,7 @@ import type {
   ChangeSetIntent,
   ChangeSetStatus,
   Image,
+  OfferDetails,
 } from '../ports.js';
 import type { Partition } from '../../core/model/partition.js';
 
@@ -62,17 +63,33 @@ export interface SimChangeSet {
   failureDescription?: string;
   /** Rolled at start (sim.faults.changeSetServerFaultRate): the set ends FAILED with SERVER_FAULT. */
   serverFault?: boolean;
+  /** A request for Public visibility, reviewed until `endAt`; the outcome is fixed when the set starts. */
+  visibilityReview?: { approved: boolean; reason: string };
   changes: SimChange[];
   /** Order of submission, to break start-time ties. */
   seq: number;
 }
 
+/**
+ * A product as the seller sent it: product-level Compatibility, the logo URL and future region support
+ * as given. DescribeEntity shows AWS's rewritten form of it (catalog-entity-view.ts).
+ */
 export interface SimProduct {
   productId: string;
   sellerAccount: string;
   partition: Partition;
   lastModifiedAt: number;
   details: AmiProductDetails;
+}
+
+export interface SimOffer {
+  offerId: string;
+  sellerAccount: string;
+  partition: Partition;
+  lastModifiedAt: number;
+  /** The PricingModel of the last UpdatePricingTerms (DescribeEntity does not show it). */
+  pricingModel?: string;
+  details: OfferDetails;
 }
 
 export interface WorldState {
@@ -86,6 +103,8 @@ export interface WorldState {
   copyTokens: Record<string, CopyTokenRecord>;
   changeSets: Record<string, SimChangeSet>;
   products: Record<string, SimProduct>;
+  /** Absent in state files written before offers were simulated. */
+  offers: Record<string, SimOffer>;
 }
 
 export function emptyWorld(clockMs: number): WorldState {
@@ -98,6 +117,7 @@ export function emptyWorld(clockMs: number): WorldState {
     copyTokens: {},
     changeSets: {},
     products: {},
+    offers: {},
   };
 }
 
@@ -114,7 +134,10 @@ function lowerAlnum(hex: string, length: number): string {
 }
 
 /** A fresh id of the given kind, deterministic for a given sequence of calls. */
-export function nextId(world: WorldState, kind: 'ami' | 'snap' | 'prod' | 'changeset' | 'uuid'): string {
+export function nextId(
+  world: WorldState,
+  kind: 'ami' | 'snap' | 'prod' | 'offer' | 'changeset' | 'uuid',
+): string {
   world.idCounter += 1;
   const hex = digest('sim', kind, world.idCounter);
   switch (kind) {
@@ -122,7 +145,8 @@ export function nextId(world: WorldState, kind: 'ami' | 'snap' | 'prod' | 'chang
     case 'snap':
       return `${kind}-${hex.slice(0, 17)}`;
     case 'prod':
-      return `prod-${lowerAlnum(hex, 13)}`;
+    case 'offer':
+      return `${kind}-${lowerAlnum(hex, 13)}`;
     case 'changeset':
       return lowerAlnum(hex, 25);
     case 'uuid':

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CloudError } from '../../../src/core/errors.js';
-import type { CatalogPort } from '../../../src/cloud/ports.js';
+import type { CatalogPort, Change } from '../../../src/cloud/ports.js';
+import type { ManualClock } from '../../../src/core/clock.js';
 import { addVersion, changeSetSeconds, listableAmi, makeSim, newProductChanges } from './sim-fixture.js';
 
 const title = 'Fedora 41 Cloud Base Images (x86_64) HVM';
@@ -59,13 +60,13 @@ describe('simulated Marketplace catalog', () => {
     const entity = await catalog.describeEntity(productId);
     expect(entity.details.Description).toMatchObject({ ProductTitle: title, Visibility: 'Draft' });
     expect(entity.details.RegionAvailability?.Regions).toEqual(['us-east-1', 'eu-west-1']);
-    expect(entity.details.Compatibility?.AvailableInstanceTypes).toEqual(['t3.small', 'm6i.large']);
     const version = entity.details.Versions?.[0];
     expect(version?.VersionTitle).toBe('41.1.4');
     expect(version?.Sources?.[0]).toMatchObject({
       Image: amiId,
       Architecture: 'x86_64',
       Type: 'AmazonMachineImage',
+      Compatibility: { AvailableInstanceTypes: ['t3.small', 'm6i.large'], RestrictedInstanceTypes: [] },
     });
     const option = version?.DeliveryOptions?.[0];
     expect(option?.Id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -162,20 +163,31 @@ describe('simulated Marketplace catalog', () => {
     expect(await catalog.describeEntity(productId)).toEqual(before);
   });
 
-  it('fails versions whose AMI is not shared, whose role is not allowed, or whose fields break limits', async () => {
+  it("refuses at once a DetailsDocument that AWS's shape refuses, and fails versions whose AMI is not shared or whose role is not allowed", async () => {
     const { cloud, clock } = makeSim();
     const amiId = await listableAmi(cloud, clock);
     const { catalog, ec2 } = cloud.clients('aws');
     const productId = await createProduct(catalog, amiId, (ms) => clock.advance(ms));
     await ec2.modifyImageLaunchPermission('us-east-1', amiId, { remove: ['684062674729'] });
-    const { changeSetId } = await catalog.startChangeSet({
-      changes: [addVersion(productId, 'x'.repeat(65), amiId, 'arn:aws:iam::111122223333:role/Other')],
-      changeSetName: 'bad version',
-      clientRequestToken: 'bad',
-    });
-    clock.advance(changeSetSeconds * 1000);
-    const codes = (await catalog.describeChangeSet(changeSetId)).changes[0]?.errors.map((e) => e.code);
-    expect(codes).toEqual(['INVALID_INPUT']);
+    const tooLong = await rejection(
+      catalog.startChangeSet({
+        changes: [addVersion(productId, 'x'.repeat(65), amiId)],
+        changeSetName: 'bad version',
+        clientRequestToken: 'bad',
+      }),
+    );
+    expect(tooLong).toMatchObject({ kind: 'validation', awsCode: 'ValidationException' });
+    expect(tooLong.details).toEqual([
+      {
+        code: 'FieldValidationFailed',
+        field: 'Details.Version.VersionTitle',
+        message: 'must NOT have more than 64 characters',
+        changeType: 'AddDeliveryOptions',
+        entityType: 'AmiProduct@1.0',
+        entityId: productId,
+      },
+    ]);
+    expect(await catalog.listChangeSets({ changeSetName: 'bad version' })).toEqual([]);
     const second = await catalog.startChangeSet({
       changes: [addVersion(productId, '41.1.5', amiId, 'arn:aws:iam::111122223333:role/Other')],
       changeSetName: 'bad version',
@@ -187,21 +199,35 @@ describe('simulated Marketplace catalog', () => {
     expect(errors[1]?.message).toContain('684062674729');
   });
 
-  it('checks VALIDATE intent rules without applying anything', async () => {
+  it('validates a new version with Intent VALIDATE without applying it; refuses VALIDATE for anything else', async () => {
     const { cloud, clock } = makeSim();
     const amiId = await listableAmi(cloud, clock);
     const { catalog } = cloud.clients('aws');
+    const refused = await rejection(
+      catalog.startChangeSet({
+        changes: newProductChanges(title, '41.1.4', amiId),
+        changeSetName: 'validate',
+        clientRequestToken: 'validate',
+        intent: 'VALIDATE',
+      }),
+    );
+    expect(refused).toMatchObject({ kind: 'validation', awsCode: 'ValidationException' });
+    expect(refused.details.map((d) => d.field)).toEqual(['Intent']);
+
+    const productId = await createProduct(catalog, amiId, (ms) => clock.advance(ms));
+    const before = await catalog.describeEntity(productId);
     const { changeSetId } = await catalog.startChangeSet({
-      changes: newProductChanges(title, '41.1.4', amiId),
-      changeSetName: 'validate',
-      clientRequestToken: 'validate',
+      changes: [addVersion(productId, '41.1.5', amiId)],
+      changeSetName: 'validate 41.1.5',
+      clientRequestToken: 'validate-41.1.5',
       intent: 'VALIDATE',
     });
     clock.advance(changeSetSeconds * 1000);
-    const done = await catalog.describeChangeSet(changeSetId);
-    expect(done).toMatchObject({ status: 'SUCCEEDED', intent: 'VALIDATE' });
-    expect(done.changes[0]?.entity.identifier).toBeUndefined();
-    expect(await catalog.listEntities({ entityType: 'AmiProduct' })).toEqual([]);
+    expect(await catalog.describeChangeSet(changeSetId)).toMatchObject({
+      status: 'SUCCEEDED',
+      intent: 'VALIDATE',
+    });
+    expect(await catalog.describeEntity(productId)).toEqual(before);
   });
 
   it('rejects malformed change sets synchronously and cancels only while PREPARING', async () => {
@@ -241,50 +267,65 @@ describe('simulated Marketplace catalog', () => {
     expect(late.awsCode).toBe('ResourceInUseException');
   });
 
-  it('restricts delivery options and regions, and releases and publishes a product', async () => {
+  it('restricts regions and delivery options, but never the last public version', async () => {
     const { cloud, clock } = makeSim();
     const amiId = await listableAmi(cloud, clock);
-    const { catalog, ssm } = cloud.clients('aws');
+    const { catalog } = cloud.clients('aws');
     const productId = await createProduct(catalog, amiId, (ms) => clock.advance(ms));
     const optionId =
       (await catalog.describeEntity(productId)).details.Versions?.[0]?.DeliveryOptions?.[0]?.Id ?? '';
     const entity = { Type: 'AmiProduct@1.0', Identifier: productId };
-    await catalog.startChangeSet({
-      changes: [
-        {
-          ChangeType: 'RestrictDeliveryOptions',
-          Entity: entity,
-          DetailsDocument: { DeliveryOptionIds: [optionId] },
-        },
-        { ChangeType: 'RestrictRegions', Entity: entity, DetailsDocument: { Regions: ['eu-west-1'] } },
-        {
-          ChangeType: 'UpdateFutureRegionSupport',
-          Entity: entity,
-          DetailsDocument: { FutureRegionSupport: { SupportedRegions: ['All'] } },
-        },
-        { ChangeType: 'ReleaseProduct', Entity: entity, DetailsDocument: {} },
-      ],
-      changeSetName: 'retire',
-      clientRequestToken: 'retire',
-    });
-    clock.advance(changeSetSeconds * 1000);
-    const details = (await catalog.describeEntity(productId)).details;
-    expect(details.Versions?.[0]?.DeliveryOptions?.[0]?.Visibility).toBe('Restricted');
-    expect(details.RegionAvailability).toMatchObject({
-      Regions: ['us-east-1'],
-      Restrict: ['eu-west-1'],
-      FutureRegionSupport: 'All',
-    });
-    expect(details.Description?.Visibility).toBe('Limited');
-    expect(
-      await ssm.getParameter('us-east-1', `/aws/service/marketplace/${productId}/latest`),
-    ).toBeUndefined();
-    expect(cloud.state().products).toEqual([
+    const restrictOnly = {
+      ChangeType: 'RestrictDeliveryOptions',
+      Entity: entity,
+      DetailsDocument: { DeliveryOptionIds: [optionId] },
+    };
+    // A version added by the same set does not count: it is not available until the set succeeds.
+    const refused = await settle(catalog, clock, [restrictOnly, addVersion(productId, '41.1.5', amiId)]);
+    expect(refused.changes[0]?.errors.map((e) => e.code)).toEqual(['LAST_PUBLIC_VERSION']);
+
+    await settle(catalog, clock, [addVersion(productId, '41.1.5', amiId)]);
+    const done = await settle(catalog, clock, [
+      restrictOnly,
+      { ChangeType: 'RestrictRegions', Entity: entity, DetailsDocument: { Regions: ['eu-west-1'] } },
       {
+        ChangeType: 'UpdateFutureRegionSupport',
+        Entity: entity,
+        DetailsDocument: { FutureRegionSupport: { SupportedRegions: ['All'] } },
+      },
+    ]);
+    expect(done.status).toBe('SUCCEEDED');
+    const details = (await catalog.describeEntity(productId)).details;
+    expect(details.Versions?.map((v) => v.DeliveryOptions?.[0]?.Visibility)).toEqual([
+      'Restricted',
+      'Public',
+    ]);
+    expect(details.RegionAvailability).toMatchObject({ Regions: ['us-east-1'], Restrict: ['eu-west-1'] });
+    expect(cloud.state().products).toEqual([
+      expect.objectContaining({
         id: productId,
         title,
-        versions: [{ title: '41.1.4', amiId, deliveryOptionId: optionId, visibility: 'Restricted' }],
-      },
+        visibility: 'Draft',
+        offerId: null,
+        versions: [
+          { title: '41.1.4', amiId, deliveryOptionId: optionId, visibility: 'Restricted' },
+          expect.objectContaining({ title: '41.1.5', visibility: 'Public' }),
+        ],
+      }),
     ]);
   });
 });
+
+let tokens = 0;
+
+/** Starts a change set and lets it run to its end. */
+async function settle(catalog: CatalogPort, clock: ManualClock, changes: Change[]) {
+  tokens += 1;
+  const { changeSetId } = await catalog.startChangeSet({
+    changes,
+    changeSetName: `set ${tokens}`,
+    clientRequestToken: `token-${tokens}`,
+  });
+  clock.advance(changeSetSeconds * 1000);
+  return catalog.describeChangeSet(changeSetId);
+}

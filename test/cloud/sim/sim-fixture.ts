@@ -12,13 +12,18 @@ export const marketplaceAccounts = ['679593333241', '684062674729'];
 export const accessRole = `arn:aws:iam::${internal}:role/AWSMarketplaceAmiIngestion`;
 
 export function simConfig(
-  overrides: { faults?: Partial<SimConfig['faults']>; latency?: Partial<SimConfig['latency']> } = {},
+  overrides: {
+    faults?: Partial<SimConfig['faults']>;
+    latency?: Partial<SimConfig['latency']>;
+    marketplace?: Partial<SimConfig['marketplace']>;
+  } = {},
 ): SimConfig {
   const base = configSchema.shape.cloud.parse(undefined).sim;
   return {
     ...base,
     latency: { ...base.latency, ...overrides.latency },
     faults: { ...base.faults, ...overrides.faults },
+    marketplace: { ...base.marketplace, ...overrides.marketplace },
   };
 }
 
@@ -105,7 +110,7 @@ export function addVersion(
 
 /** CreateProduct and the metadata a new product needs, plus its first version. */
 export function newProductChanges(title: string, versionTitle: string, amiId: string): Change[] {
-  const ref = '$CreateProductChange.Entity.Identifier';
+  const ref = productRef;
   return [
     {
       ChangeType: 'CreateProduct',
@@ -143,3 +148,79 @@ export function newProductChanges(title: string, versionTitle: string, amiId: st
 
 /** Moves the clock past the default PREPARING + APPLYING phases. */
 export const changeSetSeconds = 120 + 900;
+
+export const productRef = '$CreateProductChange.Entity.Identifier';
+export const offerRef = '$CreateOfferChange.Entity.Identifier';
+export const instanceTypes = ['t3.small', 'm6i.large'];
+
+function offerChange(ChangeType: string, Identifier: string, DetailsDocument: unknown): Change {
+  return { ChangeType, Entity: { Type: 'Offer@1.0', Identifier }, DetailsDocument };
+}
+
+/** One metered `Hrs` dimension per instance type, as AWS's reference change sets price AMI products. */
+export function addDimensions(product: string, types = instanceTypes): Change {
+  return {
+    ChangeType: 'AddDimensions',
+    Entity: { Type: 'AmiProduct@1.0', Identifier: product },
+    DetailsDocument: types.map((t) => ({ Key: t, Name: t, Description: t, Unit: 'Hrs', Types: ['Metered'] })),
+  };
+}
+
+/** A free price card: 0.00 per hour for every instance type. */
+export function pricingTerms(offer: string, types = instanceTypes): Change {
+  return offerChange('UpdatePricingTerms', offer, {
+    PricingModel: 'Usage',
+    Terms: [
+      {
+        Type: 'UsageBasedPricingTerm',
+        CurrencyCode: 'USD',
+        RateCards: [{ RateCard: types.map((t) => ({ DimensionKey: t, Price: '0.00' })) }],
+      },
+    ],
+  });
+}
+
+/** CreateOffer for `product` and its name, free pricing, EULA and refund policy. */
+export function offerChanges(product: string, types = instanceTypes): Change[] {
+  return [
+    {
+      ChangeType: 'CreateOffer',
+      ChangeName: 'CreateOfferChange',
+      Entity: { Type: 'Offer@1.0' },
+      DetailsDocument: { ProductId: product },
+    },
+    offerChange('UpdateInformation', offerRef, { Name: 'Fedora Cloud Base', Description: 'Free of charge' }),
+    pricingTerms(offerRef, types),
+    offerChange('UpdateLegalTerms', offerRef, {
+      Terms: [{ Type: 'LegalTerm', Documents: [{ Type: 'StandardEula', Version: '2022-07-14' }] }],
+    }),
+    offerChange('UpdateSupportTerms', offerRef, {
+      Terms: [{ Type: 'SupportTerm', RefundPolicy: 'Fedora is free of charge: there is nothing to refund.' }],
+    }),
+  ];
+}
+
+export const releaseProduct = (product: string): Change => ({
+  ChangeType: 'ReleaseProduct',
+  Entity: { Type: 'AmiProduct@1.0', Identifier: product },
+  DetailsDocument: {},
+});
+
+export const releaseOffer = (offer: string): Change => offerChange('ReleaseOffer', offer, {});
+
+export const updateVisibility = (product: string, TargetVisibility: string): Change => ({
+  ChangeType: 'UpdateVisibility',
+  Entity: { Type: 'AmiProduct@1.0', Identifier: product },
+  DetailsDocument: { TargetVisibility },
+});
+
+/** A new product released as Limited with a free offer, in one change set (AWS's reference order). */
+export function limitedListingChanges(title: string, versionTitle: string, amiId: string): Change[] {
+  return [
+    ...newProductChanges(title, versionTitle, amiId),
+    addDimensions(productRef),
+    releaseProduct(productRef),
+    ...offerChanges(productRef),
+    releaseOffer(offerRef),
+  ];
+}

@@ -1,23 +1,34 @@
 /**
- * How each AmiProduct@1.0 change type alters a product's DetailsDocument. Handlers work on a draft
- * copy and return the ErrorDetailList entries for rules the change breaks; the caller applies the
- * drafts only when no change of the set has errors (change sets are all-or-nothing).
+ * How each AmiProduct@1.0 change type alters a product. Handlers work on a draft copy and return the
+ * ErrorDetailList entries for rules the change breaks; the caller applies the drafts only when no change
+ * of the set has errors (change sets are all-or-nothing). Rules that span the whole set (an offer priced
+ * for every instance type before release, ...) are in catalog-lifecycle.ts.
  */
 import type { AmiProductDetails, ChangeSetError } from '../ports.js';
 import type { Partition } from '../../core/model/partition.js';
 import { amiSourceErrors, ingestionImage, type IngestionRules } from './catalog-rules.js';
 import { isKnownInstanceType } from './instance-types-fixture.js';
 import { partitionOfRegion } from './regions-fixture.js';
-import { isoTime, nextId, type SimProduct, type WorldState } from './world-state.js';
+import { isoTime, nextId, type SimChangeSet, type SimProduct, type WorldState } from './world-state.js';
+
+/** What AWS decides per seller account rather than per request. */
+export interface SellerSettings {
+  /** AWS Marketplace enabled this seller for GovCloud; otherwise only a representative can add it. */
+  govCloudEnabled: boolean;
+}
 
 export interface ApplyContext {
   state: WorldState;
   at: number;
   rules: IngestionRules;
+  seller: SellerSettings;
+  changeSet: SimChangeSet;
+  /** The entity as it was before the set started; undefined when the set creates it. */
+  before?: SimProduct;
 }
 
 type Details = Record<string, unknown>;
-type Handler = (product: SimProduct, details: Details, ctx: ApplyContext) => ChangeSetError[];
+export type ProductHandler = (product: SimProduct, details: Details, ctx: ApplyContext) => ChangeSetError[];
 type Version = NonNullable<AmiProductDetails['Versions']>[number];
 
 export function newProduct(
@@ -42,6 +53,7 @@ export function newProduct(
       RegionAvailability: { Regions: [], Restrict: [] },
       SupportInformation: {},
       Compatibility: { AvailableInstanceTypes: [], RestrictedInstanceTypes: [] },
+      Dimensions: [],
     },
   };
 }
@@ -60,7 +72,7 @@ function allDeliveryOptions(product: SimProduct) {
   );
 }
 
-const updateInformation: Handler = (product, d) => {
+const updateInformation: ProductHandler = (product, d) => {
   const description = (product.details.Description ??= {});
   const promo = (product.details.PromotionalResources ??= {});
   if (typeof d.ProductTitle === 'string') description.ProductTitle = d.ProductTitle;
@@ -87,20 +99,29 @@ const updateInformation: Handler = (product, d) => {
   return [];
 };
 
-const addRegions: Handler = (product, d, ctx) => {
+const addRegions: ProductHandler = (product, d, ctx) => {
   const regions = strings(d.Regions);
   const unknown = regions.filter(
     (r) => partitionOfRegion(r) === undefined && !ctx.rules.external?.regions.has(r),
   );
   if (unknown.length > 0)
     return [{ code: 'INVALID_REGION', message: `Unknown region(s): ${unknown.join(', ')}` }];
+  // "GovCloud regions can't be enabled using the API": a Marketplace representative does it.
+  const govCloud = regions.filter((r) => partitionOfRegion(r) === 'aws-us-gov');
+  if (govCloud.length > 0 && !ctx.seller.govCloudEnabled)
+    return [
+      {
+        code: 'INVALID_REGION',
+        message: `GovCloud region(s) ${govCloud.join(', ')} cannot be enabled through the Catalog API; contact your AWS Marketplace representative`,
+      },
+    ];
   const availability = (product.details.RegionAvailability ??= {});
   availability.Regions = addAll(availability.Regions, regions);
   availability.Restrict = without(availability.Restrict, regions);
   return [];
 };
 
-const restrictRegions: Handler = (product, d) => {
+const restrictRegions: ProductHandler = (product, d) => {
   const regions = strings(d.Regions);
   const availability = (product.details.RegionAvailability ??= {});
   const absent = regions.filter((r) => !(availability.Regions ?? []).includes(r));
@@ -113,13 +134,13 @@ const restrictRegions: Handler = (product, d) => {
   return [];
 };
 
-const updateFutureRegionSupport: Handler = (product, d) => {
+const updateFutureRegionSupport: ProductHandler = (product, d) => {
   const support = (d.FutureRegionSupport as { SupportedRegions?: unknown } | undefined)?.SupportedRegions;
   (product.details.RegionAvailability ??= {}).FutureRegionSupport = strings(support)[0];
   return [];
 };
 
-const addInstanceTypes: Handler = (product, d, ctx) => {
+const addInstanceTypes: ProductHandler = (product, d, ctx) => {
   const types = strings(d.InstanceTypes);
   const unknown = types.filter((t) => !isKnownInstanceType(t) && !ctx.rules.external?.instanceTypes.has(t));
   if (unknown.length > 0)
@@ -130,7 +151,7 @@ const addInstanceTypes: Handler = (product, d, ctx) => {
   return [];
 };
 
-const restrictInstanceTypes: Handler = (product, d) => {
+const restrictInstanceTypes: ProductHandler = (product, d) => {
   const types = strings(d.InstanceTypes);
   const compat = (product.details.Compatibility ??= {});
   const absent = types.filter((t) => !(compat.AvailableInstanceTypes ?? []).includes(t));
@@ -173,7 +194,7 @@ const securityGroups = (groups: AmiOptionDetails['SecurityGroups']) =>
     CidrIps: [...(g.IpRanges ?? [])],
   }));
 
-const addDeliveryOptions: Handler = (product, d, ctx) => {
+const addDeliveryOptions: ProductHandler = (product, d, ctx) => {
   const version = (d.Version ?? {}) as { VersionTitle?: string; ReleaseNotes?: string };
   const options = Array.isArray(d.DeliveryOptions) ? d.DeliveryOptions : [];
   const title = version.VersionTitle ?? '';
@@ -184,8 +205,6 @@ const addDeliveryOptions: Handler = (product, d, ctx) => {
       message: `Version title "${title}" already exists in product ${product.productId}; version titles must be unique`,
     });
   }
-  if (options.length !== 1)
-    errors.push({ code: 'INVALID_INPUT', message: 'Exactly one delivery option is required per version' });
   const option = optionDetails(options[0]);
   const source = option.AmiSource ?? {};
   errors.push(...amiSourceErrors(ctx.state, ctx.rules, source.AmiId ?? '', source.AccessRoleArn));
@@ -234,7 +253,7 @@ const addDeliveryOptions: Handler = (product, d, ctx) => {
   return [];
 };
 
-const updateDeliveryOptions: Handler = (product, d) => {
+const updateDeliveryOptions: ProductHandler = (product, d) => {
   const options = Array.isArray(d.DeliveryOptions) ? (d.DeliveryOptions as Array<{ Id?: string }>) : [];
   const errors: ChangeSetError[] = [];
   for (const requested of options) {
@@ -260,7 +279,7 @@ const updateDeliveryOptions: Handler = (product, d) => {
   return errors;
 };
 
-const restrictDeliveryOptions: Handler = (product, d) => {
+const restrictDeliveryOptions: ProductHandler = (product, d, ctx) => {
   const ids = strings(d.DeliveryOptionIds);
   const known = allDeliveryOptions(product);
   const missing = ids.filter((id) => !known.some(({ option }) => option.Id === id));
@@ -272,26 +291,46 @@ const restrictDeliveryOptions: Handler = (product, d) => {
       },
     ];
   }
+  // At least one version stays available while the product is listed: a product is retired with
+  // UpdateVisibility Restricted instead. Versions added by the same set do not count yet.
+  const liveBefore = allDeliveryOptions(ctx.before ?? product)
+    .filter(({ option }) => option.Visibility !== 'Restricted' && option.Id !== undefined)
+    .map(({ option }) => option.Id as string);
+  if (
+    product.details.Description?.Visibility !== 'Restricted' &&
+    liveBefore.length > 0 &&
+    liveBefore.every((id) => ids.includes(id))
+  ) {
+    return [
+      {
+        code: 'LAST_PUBLIC_VERSION',
+        message: `Delivery option(s) ${ids.join(', ')} would leave product ${product.productId} without a public version; restrict the product (UpdateVisibility Restricted) instead`,
+      },
+    ];
+  }
   for (const { option } of known)
     if (option.Id !== undefined && ids.includes(option.Id)) option.Visibility = 'Restricted';
   return [];
 };
 
-const updateVisibility: Handler = (product, d) => {
+const updateVisibility: ProductHandler = (product, d, ctx) => {
   const description = (product.details.Description ??= {});
   if (description.Visibility === 'Draft') {
     return [
       {
         code: 'INVALID_STATE',
-        message: `Product ${product.productId} is a draft; release it before changing visibility`,
+        message: `Product ${product.productId} is a draft; release it (ReleaseProduct) before changing visibility`,
       },
     ];
   }
+  const review = ctx.changeSet.visibilityReview;
+  if (d.TargetVisibility === 'Public' && review && !review.approved)
+    return [{ code: 'VISIBILITY_REQUEST_REJECTED', message: review.reason }];
   description.Visibility = String(d.TargetVisibility);
   return [];
 };
 
-const releaseProduct: Handler = (product) => {
+const releaseProduct: ProductHandler = (product) => {
   const description = (product.details.Description ??= {});
   if (description.Visibility !== 'Draft') {
     return [{ code: 'INVALID_STATE', message: `Product ${product.productId} is already released` }];
@@ -301,12 +340,49 @@ const releaseProduct: Handler = (product) => {
 };
 
 /** The entity itself is created by the caller (`newProduct`); the handler only sets its optional title. */
-const createProduct: Handler = (product, d) => {
+const createProduct: ProductHandler = (product, d) => {
   if (typeof d.ProductTitle === 'string') (product.details.Description ??= {}).ProductTitle = d.ProductTitle;
   return [];
 };
 
-export const changeHandlers: Record<string, Handler> = {
+interface Dimension {
+  Key?: string;
+  Name?: string;
+  Description?: string;
+  Unit?: string;
+  Types?: string[];
+}
+
+/** The DetailsDocument of the dimension change types is a list. */
+const dimensionItems = (d: unknown): Dimension[] => (Array.isArray(d) ? (d as Dimension[]) : []);
+
+const addDimensions: ProductHandler = (product, d) => {
+  const dimensions = (product.details.Dimensions ??= []);
+  const items = dimensionItems(d);
+  const taken = items.filter((item) => dimensions.some((x) => x.Key === item.Key)).map((x) => x.Key);
+  if (taken.length > 0)
+    return [{ code: 'DUPLICATE_DIMENSION', message: `Dimension key(s) ${taken.join(', ')} already exist` }];
+  for (const item of items) dimensions.push(structuredClone(item));
+  return [];
+};
+
+const restrictDimensions: ProductHandler = (product, d) => {
+  const keys = dimensionItems(d).map((item) => item.Key);
+  const dimensions = product.details.Dimensions ?? [];
+  const missing = keys.filter((key) => !dimensions.some((x) => x.Key === key));
+  if (missing.length > 0)
+    return [{ code: 'INVALID_DIMENSION', message: `Dimension key(s) ${missing.join(', ')} do not exist` }];
+  product.details.Dimensions = dimensions.filter((x) => !keys.includes(x.Key));
+  return [];
+};
+
+const updateTargeting: ProductHandler = (product, d) => {
+  const accounts = (d.PositiveTargeting as { BuyerAccounts?: unknown } | undefined)?.BuyerAccounts;
+  product.details.Targeting = { PositiveTargeting: { BuyerAccounts: strings(accounts) } };
+  return [];
+};
+
+export const productChangeHandlers: Record<string, ProductHandler> = {
   CreateProduct: createProduct,
   UpdateInformation: updateInformation,
   AddRegions: addRegions,
@@ -319,4 +395,7 @@ export const changeHandlers: Record<string, Handler> = {
   RestrictDeliveryOptions: restrictDeliveryOptions,
   UpdateVisibility: updateVisibility,
   ReleaseProduct: releaseProduct,
+  AddDimensions: addDimensions,
+  RestrictDimensions: restrictDimensions,
+  UpdateTargeting: updateTargeting,
 };
