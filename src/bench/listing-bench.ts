@@ -101,6 +101,7 @@ export function listingBenchInput(products = benchProducts, versions = benchVers
       productId,
       metadata: newest,
       regions,
+      representativeRegions: newest.representativeRegions,
       futureRegionSupport: newest.futureRegionSupport,
       instanceTypes: instanceTypes[arch],
       versions: listings,

@@ -49,6 +49,11 @@ const partitionSchema = z.strictObject({
     /** Accounts that need launch and createVolume permission: Marketplace ingestion and scanning. */
     shareWithAccounts: z.array(accountId).min(1).default(['679593333241', '684062674729']),
     accessRoleArn: roleArn,
+    /**
+     * GovCloud regions go into API change sets only once AWS Marketplace has enabled the seller account
+     * for them; until then they stay in the load form, for a Marketplace representative to enable.
+     */
+    govCloudThroughApi: z.boolean().default(false),
   }),
   endpoints: endpointsSchema.default({}),
 });

@@ -5,6 +5,8 @@
 import type { AmiProductDetails, Change } from '../cloud/ports.js';
 import { InternalError } from '../core/errors.js';
 import type { ProductListing } from '../core/model/listing.js';
+import { availableInstanceTypes, futureRegionSupportDiffers, sameLogo } from './entity-reading.js';
+import { apiRegions } from './regions.js';
 import { amiProductEntityType, validateChange, type ValidationIssue } from './validate.js';
 
 export const createProductChangeName = 'CreateProduct';
@@ -91,8 +93,12 @@ export function informationDiff(
 ): Array<{ field: keyof UpdateInformationDocument; from: unknown; to: unknown }> {
   const want = informationDocument(desired);
   const have = currentInformation(current);
+  const same = (field: keyof UpdateInformationDocument) =>
+    field === 'LogoUrl'
+      ? sameLogo(have.LogoUrl, want.LogoUrl)
+      : sameJson(want[field], have[field] ?? (Array.isArray(want[field]) ? [] : undefined));
   return (Object.keys(want) as Array<keyof UpdateInformationDocument>)
-    .filter((field) => !sameJson(want[field], have[field] ?? (Array.isArray(want[field]) ? [] : undefined)))
+    .filter((field) => !same(field))
     .map((field) => ({ field, from: have[field], to: want[field] }));
 }
 
@@ -102,7 +108,7 @@ export function regionsAdded(desired: string[], current: AmiProductDetails): str
 }
 
 export function instanceTypesAdded(desired: string[], current: AmiProductDetails): string[] {
-  const have = new Set(current.Compatibility?.AvailableInstanceTypes ?? []);
+  const have = new Set(availableInstanceTypes(current));
   return desired.filter((t) => !have.has(t));
 }
 
@@ -151,6 +157,7 @@ export const addDeliveryOptions = (id: string, listing: ProductListing) =>
 /** A new product with its first version, in one change set. */
 export function newProductChanges(listing: ProductListing): Change[] {
   const id = createdProductRef;
+  const regions = apiRegions(listing);
   return [
     {
       ChangeType: 'CreateProduct',
@@ -159,7 +166,7 @@ export function newProductChanges(listing: ProductListing): Change[] {
       DetailsDocument: { ProductTitle: listing.productTitle },
     },
     updateInformation(id, informationDocument(listing)),
-    addRegions(id, listing.regions),
+    ...(regions.length > 0 ? [addRegions(id, regions)] : []),
     updateFutureRegionSupport(id, listing.futureRegionSupport),
     addInstanceTypes(id, listing.instanceTypes),
     addDeliveryOptions(id, listing),
@@ -193,9 +200,9 @@ export function newVersionChanges(listing: ProductListing, current: AmiProductDe
     const full = informationDocument(listing);
     changes.push(updateInformation(id, Object.fromEntries(info.map((d) => [d.field, full[d.field]]))));
   }
-  const regions = regionsAdded(listing.regions, current);
+  const regions = regionsAdded(apiRegions(listing), current);
   if (regions.length > 0) changes.push(addRegions(id, regions));
-  if (current.RegionAvailability?.FutureRegionSupport !== listing.futureRegionSupport)
+  if (futureRegionSupportDiffers(current, listing.futureRegionSupport))
     changes.push(updateFutureRegionSupport(id, listing.futureRegionSupport));
   const types = instanceTypesAdded(listing.instanceTypes, current);
   if (types.length > 0) changes.push(addInstanceTypes(id, types));

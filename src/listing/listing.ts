@@ -10,6 +10,7 @@ import type { Config, PartitionConfig, ProductConfig } from '../config/schema.js
 import type { ImageAge } from '../core/model/image-age.js';
 import type { ImageRequest } from '../core/model/image-request.js';
 import type { ProductListing } from '../core/model/listing.js';
+import { representativeRegions } from './regions.js';
 import {
   imageFactsOf,
   imageValues,
@@ -128,6 +129,7 @@ export function buildListing(args: BuildListingArgs): ProductListing {
     manufacturer: listing.manufacturer,
     sku: skuFor(facts),
     regions: [...args.regions],
+    representativeRegions: representativeRegions(args.regions, settings.marketplace.govCloudThroughApi),
     futureRegionSupport: listing.futureRegionSupport,
     instanceTypes: [...args.instanceTypes],
     // A prerelease's title says so: it can never pass for (or collide with) a GA version.

@@ -19,6 +19,8 @@ import {
 } from './change-set.js';
 import { formatAge, type ImageAge } from '../core/model/image-age.js';
 import type { ProductListing } from '../core/model/listing.js';
+import { availableInstanceTypes, futureRegionSupportDiffers } from './entity-reading.js';
+import { apiRegions } from './regions.js';
 import { amiProductEntityType } from './validate.js';
 
 export interface DesiredProduct {
@@ -26,6 +28,8 @@ export interface DesiredProduct {
   metadata: ProductMetadata;
   regions: string[];
   futureRegionSupport: 'All' | 'US' | 'None';
+  /** The part of `regions` only a Marketplace representative can enable: never in a change set. */
+  representativeRegions: string[];
   instanceTypes: string[];
   /**
    * Every version published for the product (each listing carries its title, AMI and image age), oldest
@@ -64,7 +68,8 @@ export type PlanDiffKind =
   | 'instance-types-restricted'
   | 'version-added'
   | 'version-restricted'
-  | 'visibility';
+  | 'visibility'
+  | 'needs-representative';
 
 export interface PlanDiff {
   kind: PlanDiffKind;
@@ -99,6 +104,7 @@ export function desiredProductOf(listing: ProductListing): DesiredProduct {
     ...(listing.productId ? { productId: listing.productId } : {}),
     metadata: listing,
     regions: [...listing.regions],
+    representativeRegions: [...listing.representativeRegions],
     futureRegionSupport: listing.futureRegionSupport,
     instanceTypes: [...listing.instanceTypes],
     versions: [listing],
@@ -146,8 +152,10 @@ export function planProduct(
   }
 
   const haveRegions = details.RegionAvailability?.Regions ?? [];
-  const regionsToAdd = desired.regions.filter((r) => !haveRegions.includes(r));
+  const regionsToAdd = apiRegions(desired).filter((r) => !haveRegions.includes(r));
   const regionsToRestrict = haveRegions.filter((r) => !desired.regions.includes(r));
+  const waiting = desired.representativeRegions.filter((r) => !haveRegions.includes(r));
+  if (waiting.length > 0) plan.diff.push({ kind: 'needs-representative', to: waiting });
   if (regionsToAdd.length > 0) {
     plan.changes.push(addRegions(id, regionsToAdd));
     plan.diff.push({ kind: 'regions-added', to: regionsToAdd });
@@ -156,8 +164,8 @@ export function planProduct(
     plan.changes.push(change('RestrictRegions', id, { Regions: regionsToRestrict }));
     plan.diff.push({ kind: 'regions-restricted', from: regionsToRestrict });
   }
-  const future = details.RegionAvailability?.FutureRegionSupport;
-  if (future !== desired.futureRegionSupport) {
+  const future = details.RegionAvailability?.FutureRegionSupport ?? undefined;
+  if (futureRegionSupportDiffers(details, desired.futureRegionSupport)) {
     plan.changes.push(updateFutureRegionSupport(id, desired.futureRegionSupport));
     plan.diff.push({
       kind: 'metadata',
@@ -167,7 +175,7 @@ export function planProduct(
     });
   }
 
-  const haveTypes = details.Compatibility?.AvailableInstanceTypes ?? [];
+  const haveTypes = availableInstanceTypes(details);
   const typesToAdd = desired.instanceTypes.filter((t) => !haveTypes.includes(t));
   const typesToRestrict = haveTypes.filter((t) => !desired.instanceTypes.includes(t));
   if (typesToAdd.length > 0) {
@@ -280,6 +288,8 @@ function newProductPlan(desired: DesiredProduct, productTitle: string, keepVersi
   const first = retention.entries.find((e) => e.decision === 'add');
   const version = desired.versions.find((v) => v.versionTitle === first?.versionTitle) as ProductListing;
   const info = informationDocument(desired.metadata);
+  const regions = apiRegions(desired);
+  const waiting = desired.representativeRegions;
   return {
     productTitle,
     changes: [
@@ -290,14 +300,15 @@ function newProductPlan(desired: DesiredProduct, productTitle: string, keepVersi
         DetailsDocument: { ProductTitle: productTitle },
       },
       updateInformation(ref, info),
-      addRegions(ref, desired.regions),
+      ...(regions.length > 0 ? [addRegions(ref, regions)] : []),
       updateFutureRegionSupport(ref, desired.futureRegionSupport),
       addInstanceTypes(ref, desired.instanceTypes),
       addDeliveryOptions(ref, version),
     ],
     diff: [
       ...Object.entries(info).map(([field, to]) => ({ kind: 'metadata' as const, field, to })),
-      { kind: 'regions-added', to: desired.regions },
+      ...(regions.length > 0 ? [{ kind: 'regions-added' as const, to: regions }] : []),
+      ...(waiting.length > 0 ? [{ kind: 'needs-representative' as const, to: waiting }] : []),
       { kind: 'metadata', field: 'FutureRegionSupport', to: desired.futureRegionSupport },
       { kind: 'instance-types-added', to: desired.instanceTypes },
       { kind: 'version-added', field: version.versionTitle, to: version.amiId },
@@ -328,6 +339,8 @@ function diffLine(d: PlanDiff): string {
       return `- version ${d.field} (delivery options ${listText(d.from)})`;
     case 'visibility':
       return `! visibility: ${d.from ?? '(unset)'} -> ${String(d.to)}`;
+    case 'needs-representative':
+      return `? GovCloud: needs a Marketplace representative (${listText(d.to)}; see the load form)`;
   }
 }
 
@@ -358,8 +371,10 @@ export function formatPlan(plans: ProductPlan[]): string {
         p.retention.length > 1
           ? ['  versions, newest first (by compose date and respin):', ...p.retention.map(retentionLine)]
           : [];
-      if (p.changes.length === 0) return [`${name}: up to date`, ...order].join('\n');
-      const head = `${name}: ${p.changes.length} change${p.changes.length === 1 ? '' : 's'} (${p.changes.map((c) => c.ChangeType).join(', ')})`;
+      const head =
+        p.changes.length === 0
+          ? `${name}: up to date`
+          : `${name}: ${p.changes.length} change${p.changes.length === 1 ? '' : 's'} (${p.changes.map((c) => c.ChangeType).join(', ')})`;
       return [head, ...p.diff.map((d) => `  ${diffLine(d)}`), ...order].join('\n');
     })
     .join('\n');

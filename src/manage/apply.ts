@@ -14,7 +14,7 @@ import { findProductId, type DesiredProductState } from './desired-state.js';
 import { deprecationDelayMs, planOne, type Deprecation, type ManageDeps } from './plan.js';
 
 export interface ApplyOptions {
-  /** Start each change set with Intent VALIDATE first; apply only if it succeeds. */
+  /** Start each change set that only adds a version with Intent VALIDATE first; apply only if it succeeds. */
   validateFirst?: boolean;
   /** Start change sets and return without following them. */
   detach?: boolean;
@@ -162,7 +162,10 @@ export async function applyOne(
       result.deprecated.push(...(await deprecate(deps, plan.deprecations, result.warnings)));
     if (plan.changes.length === 0) return result;
 
-    const intents: Array<'VALIDATE' | 'APPLY'> = options.validateFirst ? ['VALIDATE', 'APPLY'] : ['APPLY'];
+    // AWS offers Intent VALIDATE only for sets that add versions; the others are applied directly.
+    const validatable = plan.changes.every((c) => c.ChangeType === 'AddDeliveryOptions');
+    const intents: Array<'VALIDATE' | 'APPLY'> =
+      options.validateFirst && validatable ? ['VALIDATE', 'APPLY'] : ['APPLY'];
     for (const intent of intents) {
       const { changeSetId, changeSetName, adopted } = await startOrAdopt(deps, plan, state, intent);
       if (options.detach && intent === 'APPLY') {

@@ -160,6 +160,7 @@ async function desiredProductOfJobs(
       ...(productId ? { productId } : {}),
       metadata,
       regions: [...metadata.regions],
+      representativeRegions: [...metadata.representativeRegions],
       futureRegionSupport: metadata.futureRegionSupport,
       instanceTypes: [...metadata.instanceTypes],
       versions,

@@ -198,13 +198,14 @@ describe('newVersionChanges', () => {
     });
   });
 
-  it('adds only the missing regions and instance types, and fixes future region support', () => {
+  it('adds only the missing regions (GovCloud left to a representative) and instance types, and fixes future region support', () => {
     const current = describedAs(existing);
     current.RegionAvailability = { Regions: ['us-east-1'], FutureRegionSupport: 'None' };
     current.Compatibility = { AvailableInstanceTypes: ['t3.small', 'm5.large'] };
     const { changes } = newVersionChanges(existing, current);
+    expect(existing.representativeRegions).toEqual(['us-gov-west-1']);
     expect(changes.map((c) => [c.ChangeType, c.DetailsDocument])).toEqual([
-      ['AddRegions', { Regions: ['eu-west-1', 'us-gov-west-1'] }],
+      ['AddRegions', { Regions: ['eu-west-1'] }],
       ['UpdateFutureRegionSupport', { FutureRegionSupport: { SupportedRegions: ['All'] } }],
       ['AddInstanceTypes', { InstanceTypes: ['c5.large', 't3.micro'] }],
       ['AddDeliveryOptions', expect.anything()],

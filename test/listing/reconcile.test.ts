@@ -85,8 +85,13 @@ describe('planProduct: a new product', () => {
   it('converges: planning against the result is empty', () => {
     const plan = planProduct(desired, created(desired), opts);
     expect(plan.changes).toEqual([]);
-    expect(plan.diff).toEqual([]);
-    expect(formatPlan([plan])).toBe(`prod-abcdefghijklm "${desired.metadata.productTitle}": up to date`);
+    expect(plan.diff).toEqual([{ kind: 'needs-representative', to: ['us-gov-west-1'] }]);
+    expect(formatPlan([plan])).toBe(
+      [
+        `prod-abcdefghijklm "${desired.metadata.productTitle}": up to date`,
+        '  ? GovCloud: needs a Marketplace representative (us-gov-west-1; see the load form)',
+      ].join('\n'),
+    );
   });
 
   it('does not create a product past end of life', () => {
@@ -115,6 +120,7 @@ describe('planProduct: an existing product', () => {
       ...desiredProductOf(first),
       metadata: { ...first, shortDescription: 'New short description' },
       regions: ['us-east-1', 'ap-southeast-5'],
+      representativeRegions: [],
       instanceTypes: [...instanceTypes.filter((t) => t !== 'c5.large'), 'c7i.large'],
       futureRegionSupport: 'US',
     };
@@ -122,7 +128,7 @@ describe('planProduct: an existing product', () => {
     expect(plan.changes.map((c) => [c.ChangeType, c.DetailsDocument])).toEqual([
       ['UpdateInformation', { ShortDescription: 'New short description' }],
       ['AddRegions', { Regions: ['ap-southeast-5'] }],
-      ['RestrictRegions', { Regions: ['eu-west-1', 'us-gov-west-1'] }],
+      ['RestrictRegions', { Regions: ['eu-west-1'] }],
       ['UpdateFutureRegionSupport', { FutureRegionSupport: { SupportedRegions: ['US'] } }],
       ['AddInstanceTypes', { InstanceTypes: ['c7i.large'] }],
       ['RestrictInstanceTypes', { InstanceTypes: ['c5.large'] }],
@@ -140,7 +146,7 @@ describe('planProduct: an existing product', () => {
     expect(text).toContain('6 changes');
     expect(text).toContain('~ ShortDescription:');
     expect(text).toContain('+ regions: ap-southeast-5');
-    expect(text).toContain('- regions: eu-west-1, us-gov-west-1');
+    expect(text).toContain('- regions: eu-west-1');
     expect(text).toContain('- instance types: c5.large');
     const after = entity(applyChanges(base.details, plan.changes, now));
     expect(planProduct(desired, after, opts)).toMatchObject({ changes: [], diff: [] });

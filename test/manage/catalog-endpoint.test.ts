@@ -58,6 +58,11 @@ describe('plan and apply against the local Catalog API endpoint', () => {
     expect(result?.changeSets.map((c) => c.status)).toEqual(['SUCCEEDED']);
     const after = await planAll(deps, await desiredOf(h));
     expect(after[0]?.changes).toEqual([]);
+    // What came over the wire is AWS's rewritten form, read as what was sent.
+    const shown = (await deps.catalog.describeEntity(after[0]?.productId ?? '')).details;
+    expect(shown.PromotionalResources?.LogoUrl).toMatch(/^https:\/\/awsmp-logos\./);
+    expect(shown.RegionAvailability?.FutureRegionSupport).toBeNull();
+    expect(shown.Compatibility).toBeUndefined();
   });
 
   it('creates a missing product in one change set, then has nothing left to do', async () => {

@@ -4,7 +4,15 @@ import { listingPartition } from '../../src/config/partitions.js';
 import { applyAll } from '../../src/manage/apply.js';
 import { planAll } from '../../src/manage/plan.js';
 import { formatPlan } from '../../src/listing/reconcile.js';
+import { availableInstanceTypes } from '../../src/listing/entity-reading.js';
 import type { Harness } from '../pipeline/harness.js';
+import {
+  addDimensions,
+  offerChanges,
+  offerRef,
+  releaseOffer,
+  releaseProduct as release,
+} from '../cloud/sim/sim-fixture.js';
 import { desiredOf, manageDeps, publishedHarness } from './helpers.js';
 
 let h: Harness | undefined;
@@ -24,22 +32,26 @@ async function imagesById(harness: Harness) {
   return new Map(images.map((i) => [i.imageId, i]));
 }
 
-/** Drafts cannot change visibility: release the product first, as a seller does once it is reviewed. */
+/** Drafts cannot change visibility: release the product first, with a free offer for its instance types. */
 async function releaseProduct(harness: Harness, productId: string): Promise<void> {
   const deps = manageDeps(harness);
+  const types = availableInstanceTypes((await deps.catalog.describeEntity(productId)).details);
   const { changeSetId } = await deps.catalog.startChangeSet({
     changes: [
-      {
-        ChangeType: 'ReleaseProduct',
-        Entity: { Type: 'AmiProduct@1.0', Identifier: productId },
-        DetailsDocument: {},
-      },
+      addDimensions(productId, types),
+      release(productId),
+      ...offerChanges(productId, types),
+      releaseOffer(offerRef),
     ],
     changeSetName: 'release',
     clientRequestToken: 'release-token',
   });
-  while ((await deps.catalog.describeChangeSet(changeSetId)).status !== 'SUCCEEDED')
+  let described = await deps.catalog.describeChangeSet(changeSetId);
+  while (described.status === 'PREPARING' || described.status === 'APPLYING') {
     harness.clock.advance(60_000);
+    described = await deps.catalog.describeChangeSet(changeSetId);
+  }
+  expect(described.status, JSON.stringify(described.changes.flatMap((c) => c.errors))).toBe('SUCCEEDED');
 }
 
 describe('retirement', () => {
@@ -53,6 +65,7 @@ describe('retirement', () => {
     const plans = await planAll(deps, await desiredOf(h));
     expect(plans[0]?.changes.map((c) => c.ChangeType)).toEqual(['RestrictDeliveryOptions']);
     expect(plans[0]?.diff).toEqual([
+      { kind: 'needs-representative', to: ['us-gov-east-1', 'us-gov-west-1'] },
       expect.objectContaining({ kind: 'version-restricted', field: oldest.data.versionTitle }),
     ]);
     expect(plans[0]?.deprecations.map((d) => d.imageId).sort()).toEqual(

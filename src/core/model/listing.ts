@@ -32,7 +32,10 @@ export interface ProductListing {
   sku: string;
 
   // Availability
+  /** Every region the product should be offered in (the load form lists them all). */
   regions: string[];
+  /** The part of `regions` only a Marketplace representative can enable (never sent in AddRegions). */
+  representativeRegions: string[];
   futureRegionSupport: 'All' | 'US' | 'None';
   instanceTypes: string[];
 
