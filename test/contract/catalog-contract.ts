@@ -3,10 +3,17 @@
  * directly, and the aws adapter's Catalog client over HTTP against the served simulation.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CatalogPort, ChangeSetStatus } from '../../src/cloud/ports.js';
+import type { CatalogPort, Change, ChangeSetDescription, ChangeSetStatus } from '../../src/cloud/ports.js';
 import type { SimCloud } from '../../src/cloud/sim/index.js';
 import { CloudError } from '../../src/core/errors.js';
-import { addVersion, marketplaceAccounts, newProductChanges } from '../cloud/sim/sim-fixture.js';
+import {
+  addVersion,
+  limitedListingChanges,
+  marketplaceAccounts,
+  newProductChanges,
+  productRef,
+  releaseProduct,
+} from '../cloud/sim/sim-fixture.js';
 
 export interface CatalogContractEnv {
   catalog: CatalogPort;
@@ -147,6 +154,107 @@ export function runCatalogContract(name: string, makeEnv: () => Promise<CatalogC
       const byEntity = await env.catalog.listChangeSets({ entityId: productId });
       expect(byEntity.map((s) => s.changeSetId)).toEqual([added, created]);
       expect(await env.catalog.listChangeSets({ changeSetName: 'no such change set' })).toEqual([]);
+    });
+
+    /** Starts a set and returns it once it has ended. */
+    async function settled(changes: Change[], token: string) {
+      const { changeSetId } = await env.catalog.startChangeSet({
+        changes,
+        changeSetName: token,
+        clientRequestToken: token,
+      });
+      await env.advance(env.prepareMs + env.applyMs + 200);
+      return env.catalog.describeChangeSet(changeSetId);
+    }
+
+    const codes = (d: ChangeSetDescription) => d.changes.flatMap((c) => c.errors.map((e) => e.code));
+
+    it('releases a product with its free offer in one set; the offer reads back by product', async () => {
+      const amiId = await env.listableAmi(image('1.4'));
+      const done = await settled(
+        limitedListingChanges('Fedora 41 limited', '41.1.4', amiId),
+        'contract-limited',
+      );
+      expect(done.status, JSON.stringify(codes(done))).toBe('SUCCEEDED');
+      const productId = done.changes.find((c) => c.changeType === 'CreateProduct')?.entity.identifier ?? '';
+      const offerId = done.changes.find((c) => c.changeType === 'CreateOffer')?.entity.identifier ?? '';
+      expect((await env.catalog.describeEntity(productId)).details.Description?.Visibility).toBe('Limited');
+      const offer = await env.catalog.describeEntity(offerId, 'Offer@1.0');
+      expect(offer).toMatchObject({
+        entityType: 'Offer@1.0',
+        details: { ProductId: productId, State: 'Released' },
+      });
+      expect(await env.catalog.listEntities({ entityType: 'Offer', productId })).toEqual([
+        expect.objectContaining({ entityId: offerId, entityType: 'Offer', productId, state: 'Released' }),
+      ]);
+      await expect(env.catalog.describeEntity(productId, 'Offer@1.0')).rejects.toMatchObject({
+        kind: 'not-found',
+      });
+    });
+
+    it('fails a release without a priced offer with CLIENT_ERROR', async () => {
+      const amiId = await env.listableAmi(image('1.4'));
+      const failed = await settled(
+        [...newProductChanges('Fedora 41 unpriced', '41.1.4', amiId), releaseProduct(productRef)],
+        'contract-unpriced',
+      );
+      expect(failed).toMatchObject({ status: 'FAILED', failureCode: 'CLIENT_ERROR' });
+      expect(codes(failed)).toEqual(['OFFER_REQUIRED']);
+      expect(
+        await env.catalog.listEntities({ entityType: 'AmiProduct', productTitle: 'Fedora 41 unpriced' }),
+      ).toEqual([]);
+    });
+
+    it('fails GovCloud regions in AddRegions with CLIENT_ERROR: only a Marketplace representative adds them', async () => {
+      const { productId } = await createProduct('Fedora 41 GovCloud');
+      const failed = await settled(
+        [
+          {
+            ChangeType: 'AddRegions',
+            Entity: { Type: 'AmiProduct@1.0', Identifier: productId },
+            DetailsDocument: { Regions: ['us-gov-east-1'] },
+          },
+        ],
+        'contract-govcloud',
+      );
+      expect(failed).toMatchObject({ status: 'FAILED', failureCode: 'CLIENT_ERROR' });
+      expect(failed.changes[0]?.errors).toEqual([
+        { code: 'INVALID_REGION', message: expect.stringContaining('Marketplace representative') },
+      ]);
+    });
+
+    it('refuses at once Intent VALIDATE for a set that does more than add versions, and a DetailsDocument AWS refuses', async () => {
+      const { productId } = await createProduct('Fedora 41 validate');
+      const validate = env.catalog.startChangeSet({
+        changes: [releaseProduct(productId)],
+        changeSetName: 'validate release',
+        clientRequestToken: 'contract-validate-release',
+        intent: 'VALIDATE',
+      });
+      await expect(validate).rejects.toMatchObject({ kind: 'validation', awsCode: 'ValidationException' });
+      const error = (await validate.catch((e: unknown) => e)) as CloudError;
+      expect(error.details.map((d) => d.field)).toEqual(['Intent']);
+
+      const amiId = await env.listableAmi(image('1.5'));
+      const tooLong = (await env.catalog
+        .startChangeSet({
+          changes: [addVersion(productId, 'v'.repeat(65), amiId)],
+          changeSetName: 'too long',
+          clientRequestToken: 'contract-too-long',
+        })
+        .catch((e: unknown) => e)) as CloudError;
+      expect(tooLong).toBeInstanceOf(CloudError);
+      expect(tooLong.details).toEqual([
+        {
+          code: 'FieldValidationFailed',
+          message: 'must NOT have more than 64 characters',
+          field: 'Details.Version.VersionTitle',
+          changeType: 'AddDeliveryOptions',
+          entityType: 'AmiProduct@1.0',
+          entityId: productId,
+        },
+      ]);
+      expect(await env.catalog.listChangeSets({ entityId: productId })).toHaveLength(1);
     });
   });
 }

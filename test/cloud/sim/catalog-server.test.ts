@@ -18,6 +18,7 @@ import type { SimCloud } from '../../../src/cloud/sim/index.js';
 import {
   addVersion,
   changeSetSeconds,
+  limitedListingChanges,
   listableAmi,
   makeSim,
   newProductChanges,
@@ -186,5 +187,88 @@ describe('Catalog API server over the simulated Marketplace, driven by the AWS S
     );
     expect(second.ChangeSetSummaryList).toHaveLength(1);
     expect(second.NextToken).toBeUndefined();
+  });
+
+  it('answers malformed changes with a ValidationException that names the field, and the Details string rules', async () => {
+    const amiId = await listableAmi(cloud, clock);
+    const [create, info] = newProductChanges(title, '41.1.4', amiId);
+    const cases = [
+      // Details and DetailsDocument together.
+      { ...create!, Details: '{}' },
+      // A Details string must hold an object: the dimension list needs DetailsDocument.
+      {
+        ChangeType: 'AddDimensions',
+        Entity: { Type: 'AmiProduct@1.0', Identifier: 'prod-aaaaaaaaaaaaa' },
+        Details: JSON.stringify([{ Key: 't3.small' }]),
+      },
+    ];
+    for (const change of cases) {
+      const refused = await client
+        .send(new StartChangeSetCommand({ Catalog, ChangeSet: [change as never] }))
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ValidationException);
+    }
+    const shape = (await client
+      .send(
+        new StartChangeSetCommand({
+          Catalog,
+          ChangeSet: sdkChanges([create!, { ...info!, DetailsDocument: { ProductTitle: 'T'.repeat(73) } }]),
+        }),
+      )
+      .catch((e: unknown) => e)) as ValidationException;
+    expect(shape).toBeInstanceOf(ValidationException);
+    expect(shape.ValidationExceptionFieldList).toEqual([
+      {
+        Reason: 'FieldValidationFailed',
+        EntityType: 'AmiProduct@1.0',
+        EntityId: '$CreateProductChange.Entity.Identifier',
+        ChangeType: 'UpdateInformation',
+        Field: 'Details.ProductTitle',
+        Message: 'must NOT have more than 72 characters',
+      },
+    ]);
+    // The same change as a Details string is accepted.
+    const asString = await client.send(
+      new StartChangeSetCommand({
+        Catalog,
+        ChangeSet: [create!, info!].map(({ DetailsDocument, ...c }) => ({
+          ...c,
+          Details: JSON.stringify(DetailsDocument),
+        })),
+      }),
+    );
+    expect(asString.ChangeSetId).toBeDefined();
+  });
+
+  it('lists and describes offers', async () => {
+    const amiId = await listableAmi(cloud, clock);
+    const { ChangeSetId } = await client.send(
+      new StartChangeSetCommand({
+        Catalog,
+        ChangeSet: sdkChanges(limitedListingChanges(title, '41.1.4', amiId)),
+      }),
+    );
+    clock.advance(changeSetSeconds * 1000);
+    const done = await client.send(new DescribeChangeSetCommand({ Catalog, ChangeSetId }));
+    expect(done.Status).toBe('SUCCEEDED');
+    const productId = done.ChangeSet?.find((c) => c.ChangeType === 'CreateProduct')?.Entity?.Identifier;
+    const listed = await client.send(
+      new ListEntitiesCommand({
+        Catalog,
+        EntityType: 'Offer',
+        EntityTypeFilters: { OfferFilters: { ProductId: { ValueList: [productId ?? ''] } } },
+      }),
+    );
+    const offerId = listed.EntitySummaryList?.[0]?.EntityId ?? '';
+    expect(listed.EntitySummaryList?.[0]).toMatchObject({
+      EntityType: 'Offer',
+      Name: 'Fedora Cloud Base',
+      OfferSummary: { ProductId: productId, State: 'Released' },
+    });
+    const offer = await client.send(new DescribeEntityCommand({ Catalog, EntityId: offerId }));
+    expect(offer).toMatchObject({
+      EntityType: 'Offer@1.0',
+      DetailsDocument: { Id: offerId, State: 'Released' },
+    });
   });
 });
