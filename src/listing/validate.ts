@@ -1,7 +1,8 @@
 /**
  * Marketplace Catalog API validation for AmiProduct@1.0 change sets, done locally so that a bad
- * listing is reported with the field and the limit before anything is submitted (and so that the
- * simulated Marketplace rejects exactly what the real one would).
+ * listing is reported with the field and the limit before anything is submitted. It must never accept
+ * what AWS's published shapes refuse; where it is stricter, the README lists the rule
+ * (test/listing/validate-differential.test.ts checks both).
  *
  * The limits and patterns come from AWS's published DetailsDocument shapes (see
  * shared/reference/marketplace-amiproduct-shapes.md); they are written as one declarative table per
@@ -76,9 +77,9 @@ const amiIdPattern = {
   re: /^ami-([a-zA-Z0-9]{8}|[a-zA-Z0-9]{17})$/,
   says: 'must be an AMI id (ami- and 8 or 17 characters)',
 };
-// The shapes only show the commercial partition; the GovCloud and China partitions use their own ARN prefix.
+// AWS's shape accepts commercial-partition roles only: the Marketplace lives in the commercial partition.
 const roleArnPattern = {
-  re: /^arn:aws(-us-gov|-cn)?:iam::\d{12}:role\/[a-zA-Z_0-9+=,.@\-/]+$/,
+  re: /^arn:aws:iam::\d{12}:role\/[a-zA-Z_0-9+=,.@\-/]+$/,
   says: 'must be an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)',
 };
 const userNamePattern = {

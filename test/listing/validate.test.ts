@@ -178,18 +178,15 @@ describe('validateChange: AddDeliveryOptions', () => {
     ]);
   });
 
-  it('accepts GovCloud role ARNs and both AMI id lengths', () => {
-    expect(
+  it("accepts both AMI id lengths; refuses a role outside the commercial partition, as AWS's shape does", () => {
+    const withRole = (AccessRoleArn: string) =>
       validateChange(
-        amiChange(
-          'AddDeliveryOptions',
-          deliveryOptions(
-            {},
-            { AmiId: 'ami-12345678', AccessRoleArn: 'arn:aws-us-gov:iam::111122223333:role/r' },
-          ),
-        ),
-      ),
-    ).toEqual([]);
+        amiChange('AddDeliveryOptions', deliveryOptions({}, { AmiId: 'ami-12345678', AccessRoleArn })),
+      );
+    expect(withRole('arn:aws:iam::111122223333:role/r')).toEqual([]);
+    expect(
+      rulesAt(withRole('arn:aws-us-gov:iam::111122223333:role/r'), `${detailsPath}.AmiSource.AccessRoleArn`),
+    ).toEqual(['must be an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)']);
   });
 
   it('checks the recommended instance type pattern', () => {
