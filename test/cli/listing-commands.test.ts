@@ -54,10 +54,12 @@ describe('listing commands on the sandbox', () => {
     for (const p of plans) {
       expect(p.productId).toMatch(/^prod-/);
       expect(p.changes).toEqual([]);
-      expect(p.diff).toEqual([]);
+      // GovCloud is left to a Marketplace representative: reported, never in a change set.
+      expect(p.diff).toEqual([{ kind: 'needs-representative', to: ['us-gov-east-1', 'us-gov-west-1'] }]);
     }
     const human = await runIn(() => import('../../src/cli/commands/plan.js'), {});
     expect(human.stdout).toMatch(/up to date/);
+    expect(human.stdout).toMatch(/GovCloud: needs a Marketplace representative/);
 
     const apply = await runIn(() => import('../../src/cli/commands/apply.js'), { json: true });
     expect(apply.code).toBe(0);
