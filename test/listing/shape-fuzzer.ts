@@ -6,6 +6,8 @@
  */
 import RandExp from 'randexp';
 
+export { seededRandom } from '../../src/cloud/sim/faults.js';
+
 export interface Schema {
   type?: string;
   properties?: Record<string, Schema>;
@@ -30,18 +32,6 @@ export interface Mutation {
   at: string;
   /** The mutated copy (made on demand: a document has many possible mutations). */
   apply(): unknown;
-}
-
-/** mulberry32: small, fast and good enough for test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Path = Array<string | number>;

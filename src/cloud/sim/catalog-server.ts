@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { CloudError, type CloudErrorDetail, type CloudErrorKind } from '../../core/errors.js';
-import type { CatalogPort, Change, ChangeSetStatus, ChangeSetSummary } from '../ports.js';
+import type { CatalogPort, Change, ChangeSetStatus, ChangeSetSummary, EntitySummary } from '../ports.js';
 
 export interface CatalogServerOptions {
   catalog: CatalogPort;
@@ -298,15 +298,7 @@ export async function startCatalogServer(
     const { items: pageItems, next } = page(items, b.MaxResults, b.NextToken, 50);
     return {
       EntitySummaryList: pageItems.map((e) => ({
-        ...(e.name ? { Name: e.name } : {}),
-        EntityType: e.entityType,
-        EntityId: e.entityId,
-        ...(options.sellerAccount
-          ? {
-              EntityArn: `arn:aws:aws-marketplace:us-east-1:${options.sellerAccount}:AWSMarketplace/AmiProduct/${e.entityId}`,
-            }
-          : {}),
-        LastModifiedDate: e.lastModifiedDate,
+        ...entitySummary(e),
         ...(e.visibility ? { Visibility: e.visibility } : {}),
         AmiProductSummary: {
           ...(e.name ? { ProductTitle: e.name } : {}),
@@ -316,6 +308,21 @@ export async function startCatalogServer(
       ...(next ? { NextToken: next } : {}),
     };
   });
+
+  /** The fields every EntitySummary has; the ARN needs the seller account. */
+  function entitySummary(e: EntitySummary) {
+    return {
+      ...(e.name ? { Name: e.name } : {}),
+      EntityType: e.entityType,
+      EntityId: e.entityId,
+      ...(options.sellerAccount
+        ? {
+            EntityArn: `arn:aws:aws-marketplace:us-east-1:${options.sellerAccount}:AWSMarketplace/${e.entityType}/${e.entityId}`,
+          }
+        : {}),
+      LastModifiedDate: e.lastModifiedDate,
+    };
+  }
 
   async function listOffers(b: Body) {
     const filters = ((b.EntityTypeFilters as Body | undefined)?.OfferFilters ?? {}) as Record<
@@ -333,15 +340,7 @@ export async function startCatalogServer(
     const { items: pageItems, next } = page(items, b.MaxResults, b.NextToken, 50);
     return {
       EntitySummaryList: pageItems.map((e) => ({
-        ...(e.name ? { Name: e.name } : {}),
-        EntityType: e.entityType,
-        EntityId: e.entityId,
-        ...(options.sellerAccount
-          ? {
-              EntityArn: `arn:aws:aws-marketplace:us-east-1:${options.sellerAccount}:AWSMarketplace/Offer/${e.entityId}`,
-            }
-          : {}),
-        LastModifiedDate: e.lastModifiedDate,
+        ...entitySummary(e),
         OfferSummary: {
           ...(e.name ? { Name: e.name } : {}),
           ...(e.productId ? { ProductId: e.productId } : {}),

@@ -7,7 +7,6 @@ import { entityDetailsViolations } from '../../../src/cloud/catalog-shapes.js';
 import type { SimConfig } from '../../../src/config/schema.js';
 import type { CatalogPort, Change, ChangeSetDescription } from '../../../src/cloud/ports.js';
 import type { ManualClock } from '../../../src/core/clock.js';
-import { CloudError } from '../../../src/core/errors.js';
 import {
   addDimensions,
   addVersion,
@@ -21,6 +20,7 @@ import {
   offerRef,
   pricingTerms,
   productRef,
+  rejection,
   releaseOffer,
   releaseProduct,
   simConfig,
@@ -54,15 +54,6 @@ async function settle(
 
 const errorCodes = (d: ChangeSetDescription) =>
   d.changes.flatMap((c) => c.errors.map((e) => `${c.changeType}:${e.code}`));
-
-async function rejection(promise: Promise<unknown>): Promise<CloudError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CloudError);
-  return error as CloudError;
-}
 
 async function setup(marketplace: Partial<SimConfig['marketplace']> = {}) {
   const { cloud, clock } = makeSim({ sim: simConfig({ marketplace }) });

@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { CloudError } from '../../../src/core/errors.js';
 import type { CatalogPort, Change } from '../../../src/cloud/ports.js';
 import type { ManualClock } from '../../../src/core/clock.js';
-import { addVersion, changeSetSeconds, listableAmi, makeSim, newProductChanges } from './sim-fixture.js';
+import {
+  addVersion,
+  changeSetSeconds,
+  listableAmi,
+  makeSim,
+  newProductChanges,
+  rejection,
+} from './sim-fixture.js';
 
 const title = 'Fedora 41 Cloud Base Images (x86_64) HVM';
-
-async function rejection(promise: Promise<unknown>): Promise<CloudError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CloudError);
-  return error as CloudError;
-}
 
 async function createProduct(
   catalog: CatalogPort,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloudError } from '../../../src/core/errors.js';
-import { fedora, internal, makeSim, marketplaceAccounts, simConfig } from './sim-fixture.js';
+import { fedora, internal, makeSim, marketplaceAccounts, rejection, simConfig } from './sim-fixture.js';
 
 const name = 'Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.4';
 
@@ -17,15 +16,6 @@ function copyRequest(
     tags: { 'fedora:compose': '41-1.4' },
     ...overrides,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CloudError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CloudError);
-  return error as CloudError;
 }
 
 describe('simulated EC2', () => {

@@ -1,5 +1,7 @@
 /** A simulated cloud with sandbox-like accounts, and helpers that bring an AMI to a listable state. */
+import { expect } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
+import { CloudError } from '../../../src/core/errors.js';
 import { configSchema } from '../../../src/config/schema.js';
 import type { SimConfig } from '../../../src/config/schema.js';
 import type { Change } from '../../../src/cloud/ports.js';
@@ -223,4 +225,14 @@ export function limitedListingChanges(title: string, versionTitle: string, amiId
     ...offerChanges(productRef),
     releaseOffer(offerRef),
   ];
+}
+
+/** The CloudError a call fails with (the test fails when it does not). */
+export async function rejection(promise: Promise<unknown>): Promise<CloudError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CloudError);
+  return error as CloudError;
 }
