@@ -95,7 +95,7 @@ export const makespanSection: BenchSection = {
           label: 'store queries (1 image)',
           value: sumCounts(single.storeCalls),
           unit: 'calls',
-          note: 'dueJobs+nextWakeAt+saves...',
+          note: 'claims, outlooks, releases, saves...',
         },
         { label: `store queries (${benchImages} images)`, value: sumCounts(many.storeCalls), unit: 'calls' },
         { label: `event-loop delay max (${benchImages})`, value: many.loopDelayMs.max, unit: 'ms' },

@@ -298,6 +298,11 @@ export const configSchema = z
         ssmCheckRegions: z.array(region).default(['us-east-1', 'eu-west-1']),
         /** Looks at an alias that does not resolve yet before publishing anyway, with the gap recorded. */
         ssmCheckAttempts: z.number().int().min(1).default(10),
+        /**
+         * How long a worker holds a job (and a product lock) without renewing it, in wall-clock seconds.
+         * Renewed every third of it while a stage runs; a worker that dies loses its jobs after this long.
+         */
+        leaseSeconds: z.number().min(0.1).max(3600).default(30),
       })
       .default({
         concurrency: 16,
@@ -306,6 +311,7 @@ export const configSchema = z
         retry: { maxAttempts: 10, baseDelaySeconds: 2, maxDelaySeconds: 600 },
         ssmCheckRegions: ['us-east-1', 'eu-west-1'],
         ssmCheckAttempts: 10,
+        leaseSeconds: 30,
       }),
     store: storeSchema.default({ driver: 'sqlite' }),
     /** The message bus `listen` consumes and announces on (see bus-schema.ts); optional, additive. */

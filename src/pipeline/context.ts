@@ -7,6 +7,7 @@ import type { JobStore } from '../store/store.js';
 import type { AwsArch } from '../core/arch.js';
 import type { Job } from '../core/model/job.js';
 import { Semaphore } from './semaphore.js';
+import { newWorkerId } from './worker.js';
 
 /** Everything a stage may use; built once per process. */
 export interface PipelineContext {
@@ -25,6 +26,8 @@ export interface PipelineContext {
   onTerminal?: (job: Job) => Promise<void>;
   /** Called after every persisted step of any job (metrics); must not throw. */
   onStep?: (step: JobStep) => void;
+  /** This process's worker id: the holder of its job leases and product locks (worker.ts). */
+  worker: string;
 }
 
 /** One persisted step: the job as the stage found it and as it was saved. */
@@ -38,11 +41,13 @@ export function createPipelineContext(
   parts: Pick<
     PipelineContext,
     'config' | 'cloud' | 'store' | 'clock' | 'logger' | 'outputDir' | 'onTerminal' | 'onStep'
-  >,
+  > &
+    Partial<Pick<PipelineContext, 'worker'>>,
 ): PipelineContext {
   const slots = new Map<string, Semaphore>();
   return {
     ...parts,
+    worker: parts.worker ?? newWorkerId(),
     copySlots: (region) => {
       let slot = slots.get(region);
       if (!slot) slots.set(region, (slot = new Semaphore(parts.config.pipeline.copiesPerRegion)));

@@ -1,7 +1,9 @@
 import type { ManualClock } from '../core/clock.js';
 import type { PipelineContext } from './context.js';
 import { isTerminal, type Job } from '../core/model/job.js';
+import type { WorkOutlook } from '../store/store.js';
 import { runStage } from './runner.js';
+import { isGoneLocalHolder } from './worker.js';
 
 export interface SchedulerOptions {
   /** Sandbox: when every job waits, jump this clock to the next wake-up instead of sleeping. */
@@ -24,8 +26,16 @@ export interface SettleOptions {
 }
 
 /**
- * Drives jobs through their stages with bounded concurrency. Each job runs stage after stage until it
- * must wait; waiting jobs cost nothing until their persisted wake-up time.
+ * While another worker holds jobs, a sandbox scheduler looks again this often (wall time) instead of
+ * jumping its virtual clock past work that is still running elsewhere.
+ */
+const busyLookMs = 100;
+
+/**
+ * Drives jobs through their stages with bounded concurrency. Jobs come from the store by lease
+ * (JobStore.claimDue), so several schedulers, in one process or many, never run the same job at once;
+ * each job runs stage after stage until it must wait, then goes back to the store. Waiting jobs cost
+ * nothing until their persisted wake-up time, and whichever worker is free then takes them.
  */
 export class Scheduler {
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -37,11 +47,14 @@ export class Scheduler {
    * run stops and settle() rejects with it: no job can make progress until the cause is fixed.
    */
   private failure: { error: unknown } | undefined;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly ctx: PipelineContext,
     private readonly options: SchedulerOptions = {},
-  ) {}
+  ) {
+    this.leaseMs = ctx.config.pipeline.leaseSeconds * 1000;
+  }
 
   /** New work arrived (listen mode): look at the store again now. */
   wake(): void {
@@ -52,36 +65,45 @@ export class Scheduler {
   /** Runs until the selected jobs are all terminal (or, with `detach`, until none is due). */
   async settle(options: SettleOptions = {}): Promise<void> {
     const { store, clock } = this.ctx;
-    for (;;) {
-      if (options.signal?.aborted || this.failure) break;
-      // Only as many as there are free slots, and none already running: rows are parsed, so keep them few.
-      const free = this.ctx.config.pipeline.concurrency - this.inFlight.size;
-      this.startDue(await store.dueJobs(clock.now(), free, [...this.inFlight.keys()]));
-      if (this.inFlight.size > 0) {
-        // Running jobs wake the loop when they stop; only the others' stored times need a timer.
-        await this.nextEvent(await store.nextWakeAt(options.ids, [...this.inFlight.keys()]), options.signal);
-        continue;
+    // A killed process on this machine left leases behind: its jobs need not wait for them to expire.
+    await store.releaseGoneHolders(isGoneLocalHolder);
+    const renewal = setInterval(() => void this.renewLeases(), this.leaseMs / 3);
+    renewal.unref();
+    try {
+      for (;;) {
+        if (options.signal?.aborted || this.failure) break;
+        const free = this.ctx.config.pipeline.concurrency - this.inFlight.size;
+        if (free > 0) this.start(await store.claimDue(this.ctx.worker, clock.now(), this.leaseMs, free));
+        // What runs now is what the outlook leaves out; a job that ends meanwhile has called wake().
+        const running = [...this.inFlight.keys()];
+        const outlook = await store.outlook(options.ids, running);
+        if (running.length > 0) {
+          // Running jobs wake the loop when they stop; only the others' stored times need a timer.
+          await this.nextEvent(this.lookAgainIn(outlook), options.signal);
+          continue;
+        }
+        if (outlook.dueAt === undefined && outlook.heldUntil === undefined) {
+          if (!options.forever) break; // everything selected is terminal
+          await this.nextEvent(this.lookAgainIn(outlook), options.signal);
+          continue;
+        }
+        if (outlook.dueAt !== undefined && outlook.dueAt.getTime() <= clock.now().getTime()) continue;
+        if (options.detach) break;
+        if (outlook.busyUntil === undefined && this.options.virtualClock && outlook.dueAt) {
+          this.options.virtualClock.advanceTo(outlook.dueAt);
+        } else {
+          await this.nextEvent(this.lookAgainIn(outlook), options.signal);
+        }
       }
-      const wake = await store.nextWakeAt(options.ids);
-      if (!wake) {
-        if (!options.forever) break; // everything selected is terminal
-        await this.nextEvent(undefined, options.signal);
-        continue;
-      }
-      if (wake.getTime() <= clock.now().getTime()) continue;
-      if (options.detach) break;
-      if (this.options.virtualClock) this.options.virtualClock.advanceTo(wake);
-      else await this.nextEvent(wake, options.signal);
+    } finally {
+      clearInterval(renewal);
     }
     await Promise.all(this.inFlight.values());
     if (this.failure) throw this.failure.error;
   }
 
-  private startDue(due: Job[]): void {
-    const limit = this.ctx.config.pipeline.concurrency;
-    for (const job of due) {
-      if (this.inFlight.size >= limit) return;
-      if (this.inFlight.has(job.id)) continue;
+  private start(claimed: Job[]): void {
+    for (const job of claimed) {
       const run = this.runJob(job)
         .catch((error: unknown) => {
           this.failure ??= { error };
@@ -94,23 +116,65 @@ export class Scheduler {
     }
   }
 
-  /** One job, stage after stage, for as long as it has work due now. */
+  /** One job, stage after stage, for as long as it has work due now; then back to the store. */
   private async runJob(job: Job): Promise<void> {
-    let current: Job | undefined = job;
-    while (
-      current &&
-      !isTerminal(current.state) &&
-      current.nextRunAt.getTime() <= this.ctx.clock.now().getTime()
-    ) {
-      const previous: Job = current;
-      const result = await runStage(previous, this.ctx);
-      current = result?.job;
-      if (result) this.options.onStep?.(result.job, previous, result.note);
+    try {
+      let current: Job | undefined = job;
+      while (
+        current &&
+        !isTerminal(current.state) &&
+        current.nextRunAt.getTime() <= this.ctx.clock.now().getTime()
+      ) {
+        const previous: Job = current;
+        const result = await runStage(previous, this.ctx);
+        current = result?.job;
+        if (result) this.options.onStep?.(result.job, previous, result.note);
+      }
+    } finally {
+      // An unreleased lease only delays the job until it expires; it never loses it.
+      await this.ctx.store
+        .releaseJob(this.ctx.worker, job.id)
+        .catch((error: unknown) =>
+          this.ctx.logger.warn({ job: job.id, err: String(error) }, 'lease release failed'),
+        );
     }
   }
 
-  /** Resolves when an in-flight job finishes, `wake()` is called, the wake time passes, or on abort. */
-  private async nextEvent(wake: Date | undefined, signal: AbortSignal | undefined): Promise<void> {
+  /** Keeps the leases of running jobs alive; a lost one is logged (its steps are idempotent either way). */
+  private async renewLeases(): Promise<void> {
+    const ids = [...this.inFlight.keys()];
+    if (ids.length === 0) return;
+    try {
+      const held = new Set(await this.ctx.store.renewLeases(this.ctx.worker, ids, this.leaseMs));
+      for (const id of ids.filter((i) => !held.has(i) && this.inFlight.has(i)))
+        this.ctx.logger.warn(
+          { job: id, worker: this.ctx.worker },
+          'lease lost: another worker may run this job',
+        );
+    } catch (error) {
+      this.ctx.logger.warn({ err: String(error) }, 'lease renewal failed; will try again');
+    }
+  }
+
+  /**
+   * Wall milliseconds until the loop should look at the store by itself; undefined when only an event
+   * (a job finishing, wake(), abort) can change anything. Another worker's lease is looked at when it
+   * would expire (that worker may have died), in the sandbox every `busyLookMs`; a stored wake-up time
+   * needs a timer only on real time (virtual time jumps instead).
+   */
+  private lookAgainIn(outlook: WorkOutlook): number | undefined {
+    const delays: number[] = [];
+    if (outlook.busyUntil) {
+      const untilExpiry = Math.min(this.leaseMs, outlook.busyUntil.getTime() - Date.now());
+      delays.push(this.options.virtualClock ? Math.min(busyLookMs, untilExpiry) : untilExpiry);
+    }
+    if (outlook.dueAt && !this.options.virtualClock)
+      delays.push(outlook.dueAt.getTime() - this.ctx.clock.now().getTime());
+    return delays.length > 0 ? Math.max(0, Math.min(...delays)) : undefined;
+  }
+
+  /** Resolves when an in-flight job finishes, `wake()` is called, `delayMs` passes, or on abort. */
+  private async nextEvent(delayMs: number | undefined, signal: AbortSignal | undefined): Promise<void> {
     if (this.wakePending) {
       this.wakePending = false;
       return;
@@ -125,10 +189,7 @@ export class Scheduler {
       };
       this.wakeUp = done;
       signal?.addEventListener('abort', done, { once: true });
-      // Virtual time never sleeps: in-flight work finishing is the only event worth waiting for.
-      if (wake && !this.options.virtualClock) {
-        timer = setTimeout(done, Math.max(0, wake.getTime() - this.ctx.clock.now().getTime()));
-      }
+      if (delayMs !== undefined) timer = setTimeout(done, delayMs);
     });
   }
 }

@@ -95,6 +95,19 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
         await db.schema.createIndex('intake_outcome').on('intake').column('outcome').execute();
       },
     },
+    '0004-leases-and-locks': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        // A job is held by at most one worker at a time; jobs written before leases have no holder.
+        await db.schema.alterTable('jobs').addColumn('lease_owner', 'text').execute();
+        await db.schema.alterTable('jobs').addColumn('lease_until', 'bigint').execute();
+        await db.schema
+          .createTable('locks')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('owner', 'text', (c) => c.notNull())
+          .addColumn('until', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

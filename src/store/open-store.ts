@@ -5,10 +5,11 @@ import { redactUrl } from '../core/redact.js';
 import { ConfigError, InternalError, StateError } from '../core/errors.js';
 import { asStateError, stateErrorOf } from '../core/state-errors.js';
 import type { Database as SqliteDatabaseHandle } from 'better-sqlite3';
+import type { Clock } from '../core/clock.js';
 import type { Database, StoreDialect } from './schema.js';
-import { SqlJobStore } from './sql-job-store.js';
+import { SqlJobStore, type SqlJobStoreOptions } from './sql-job-store.js';
 import type { JobStore } from './store.js';
-import { writeLockFor, type WriteLock } from './write-lock.js';
+import { writeLockFor } from './write-lock.js';
 
 export const sqliteFileName = 'fedora-marketplace.db';
 
@@ -23,6 +24,8 @@ export interface OpenStoreOptions {
    * memory instead of failing, and its schema is checked, not migrated.
    */
   readOnly?: boolean;
+  /** Wall-clock time for leases and locks (tests); default the system clock. */
+  wallClock?: Clock;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface OpenStoreOptions {
  * Database drivers are imported on demand: commands that never touch the store start without them.
  */
 export async function openStore(opts: OpenStoreOptions): Promise<JobStore> {
-  if (opts.driver === 'postgres') return openPostgres(opts.url);
+  if (opts.driver === 'postgres') return openPostgres(opts.url, opts.wallClock);
   const file = resolve(join(opts.stateDir, sqliteFileName));
   if (opts.readOnly && !writable(opts.stateDir)) return openSqliteReadOnly(file);
   try {
@@ -38,7 +41,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<JobStore> {
   } catch (error) {
     throw asStateError(error, opts.stateDir);
   }
-  return openSqlite(file);
+  return openSqlite(file, opts.wallClock);
 }
 
 function writable(dir: string): boolean {
@@ -50,8 +53,8 @@ function writable(dir: string): boolean {
   }
 }
 
-async function openPostgres(url: string | undefined): Promise<JobStore> {
-  const store = await connectPostgres(url);
+async function openPostgres(url: string | undefined, wallClock: Clock | undefined): Promise<JobStore> {
+  const store = await connectPostgres(url, wallClock);
   try {
     await store.migrate();
   } catch (error) {
@@ -68,7 +71,7 @@ async function openPostgres(url: string | undefined): Promise<JobStore> {
   return store;
 }
 
-async function openSqlite(file: string): Promise<JobStore> {
+async function openSqlite(file: string, wallClock: Clock | undefined): Promise<JobStore> {
   const { default: SqliteDatabase } = await import('better-sqlite3');
   let database: InstanceType<typeof SqliteDatabase>;
   try {
@@ -80,6 +83,7 @@ async function openSqlite(file: string): Promise<JobStore> {
   const store = sqliteJobStore(database, file, {
     writeLock: writeLockFor(file),
     durable: durableSqliteWrite(database),
+    ...(wallClock ? { wallClock } : {}),
   });
   try {
     await store.migrate();
@@ -143,7 +147,7 @@ async function openSqliteReadOnly(file: string): Promise<JobStore> {
 export function sqliteJobStore(
   database: SqliteDatabaseHandle,
   file: string,
-  options: { writeLock?: WriteLock; durable?: <T>(write: () => Promise<T>) => Promise<T> } = {},
+  options: Pick<SqlJobStoreOptions, 'writeLock' | 'durable' | 'wallClock'> = {},
 ): SqlJobStore {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   const lock = options.writeLock ?? ((fn) => fn());
@@ -152,6 +156,9 @@ export function sqliteJobStore(
     // A write that fails because the disk is full or the directory read-only says so, with the path.
     writeLock: (fn) => lock(fn).catch((error: unknown) => Promise.reject(asStateError(error, file))),
     ...(options.durable ? { durable: options.durable } : {}),
+    ...(options.wallClock ? { wallClock: options.wallClock } : {}),
+    // A SQLite file is only shared by processes of this machine.
+    localHolders: true,
   });
 }
 
@@ -182,7 +189,7 @@ export function configureSqlite(database: { pragma(source: string): unknown }): 
   database.pragma('foreign_keys = ON');
 }
 
-async function connectPostgres(url: string | undefined): Promise<SqlJobStore> {
+async function connectPostgres(url: string | undefined, wallClock?: Clock): Promise<SqlJobStore> {
   if (!url) {
     throw new ConfigError('the PostgreSQL store needs a connection URL', [
       { field: 'store.url', rule: 'required when store.driver is postgres', hint: 'set store.url' },
@@ -194,7 +201,7 @@ async function connectPostgres(url: string | undefined): Promise<SqlJobStore> {
   // next query reports any lasting failure.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new SqlJobStore(db, { dialect: 'postgres' });
+  return new SqlJobStore(db, { dialect: 'postgres', ...(wallClock ? { wallClock } : {}) });
 }
 
 function errorMessage(error: unknown): string {

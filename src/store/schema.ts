@@ -5,6 +5,8 @@ import type { ColumnType, Generated } from 'kysely';
  * rows are read through `Number()` so both dialects map to the same values.
  */
 export type EpochMs = ColumnType<number | string, number, number>;
+/** Epoch milliseconds that may be absent (a job nobody holds). */
+export type NullableEpochMs = ColumnType<number | string | null, number | null, number | null>;
 /** Auto-incremented row ids; only used for ordering, never exposed. */
 export type RowId = Generated<number | string>;
 
@@ -29,6 +31,17 @@ export interface JobsTable {
   version: number;
   created_at: EpochMs;
   updated_at: EpochMs;
+  /** The worker running the job now, if any (see JobStore.claimDue). */
+  lease_owner: string | null;
+  /** Wall-clock end of the lease; a worker that stops renewing it loses the job then. */
+  lease_until: NullableEpochMs;
+}
+
+/** Named locks with an expiry, e.g. one per product around "look, then start a change set". */
+export interface LocksTable {
+  name: string;
+  owner: string;
+  until: EpochMs;
 }
 
 export interface JobEventsTable {
@@ -57,6 +70,7 @@ export interface Database {
   jobs: JobsTable;
   job_events: JobEventsTable;
   intake: IntakeTable;
+  locks: LocksTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

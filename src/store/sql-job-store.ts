@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { ImageRequest } from '../core/model/image-request.js';
 import {
   isTerminal,
@@ -12,7 +13,7 @@ import {
 import { migrateToLatest, schemaIsCurrent } from './migrations.js';
 import type { Database, IntakeTable, JobsTable, StoreDialect } from './schema.js';
 import { StaleJobError } from './store.js';
-import type { IntakeRecord, IntakeRef, JobFilter, JobStore, StoreSummary } from './store.js';
+import type { IntakeRecord, IntakeRef, JobFilter, JobStore, StoreSummary, WorkOutlook } from './store.js';
 import type { WriteLock } from './write-lock.js';
 
 /**
@@ -27,6 +28,13 @@ export interface SqlJobStoreOptions {
   writeLock?: WriteLock;
   /** Makes a write durable against power loss before it returns (intake writes precede bus acks). */
   durable?: <T>(write: () => Promise<T>) => Promise<T>;
+  /** Wall-clock time for leases and locks; tests pass a manual one. Default: the system clock. */
+  wallClock?: Clock;
+  /**
+   * Every holder of a lease or lock runs on this machine (SQLite), so releaseGoneHolders may end the
+   * leases of processes that no longer exist.
+   */
+  localHolders?: boolean;
 }
 
 /**
@@ -37,6 +45,8 @@ export class SqlJobStore implements JobStore {
   private readonly dialect: StoreDialect;
   private readonly writeLock: WriteLock;
   private readonly durable: <T>(write: () => Promise<T>) => Promise<T>;
+  private readonly wallClock: Clock;
+  private readonly localHolders: boolean;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -45,6 +55,8 @@ export class SqlJobStore implements JobStore {
     this.dialect = options.dialect;
     this.writeLock = options.writeLock ?? ((fn) => fn());
     this.durable = options.durable ?? ((write) => write());
+    this.wallClock = options.wallClock ?? systemClock;
+    this.localHolders = options.localHolders === true;
   }
 
   async migrate(): Promise<void> {
@@ -178,33 +190,149 @@ export class SqlJobStore implements JobStore {
     await sql`select 1`.execute(this.db);
   }
 
-  async dueJobs(now: Date, limit: number, exclude?: string[]): Promise<Job[]> {
+  async claimDue(worker: string, now: Date, leaseMs: number, limit = 1): Promise<Job[]> {
     if (limit <= 0) return [];
-    let query = this.db
+    const wallNow = this.wallClock.now().getTime();
+    let claimable = this.db
       .selectFrom('jobs')
-      .selectAll()
+      .select('id')
       .where('state', 'not in', terminalStates)
-      .where('next_run_at', '<=', now.getTime());
-    if (exclude && exclude.length > 0) query = query.where('id', 'not in', exclude);
-    const rows = await query
+      .where('next_run_at', '<=', now.getTime())
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', wallNow)]))
       .orderBy('next_run_at')
       .orderBy('created_at')
       .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map(jobFromRow);
+      .limit(limit);
+    // PostgreSQL: rows another claimer has locked are skipped, not waited for, and the rest are locked until
+    // this statement commits. SQLite: the statement runs under the database's single write lock.
+    if (this.dialect === 'postgres') claimable = claimable.forUpdate().skipLocked();
+    const rows = await this.writeLock(() =>
+      this.db
+        .updateTable('jobs')
+        .set({ lease_owner: worker, lease_until: wallNow + leaseMs })
+        .where('id', 'in', claimable)
+        .returningAll()
+        .execute(),
+    );
+    return rows.map(jobFromRow).sort(byDueThenAge);
   }
 
-  async nextWakeAt(ids?: string[], exclude?: string[]): Promise<Date | undefined> {
-    if (ids?.length === 0) return undefined;
+  async renewLeases(worker: string, ids: string[], leaseMs: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const until = this.wallClock.now().getTime() + leaseMs;
+    const rows = await this.writeLock(() =>
+      this.db
+        .updateTable('jobs')
+        .set({ lease_until: until })
+        .where('lease_owner', '=', worker)
+        .where('id', 'in', ids)
+        .returning('id')
+        .execute(),
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async releaseJob(worker: string, id: string): Promise<void> {
+    await this.writeLock(() =>
+      this.db
+        .updateTable('jobs')
+        .set({ lease_owner: null, lease_until: null })
+        .where('id', '=', id)
+        .where('lease_owner', '=', worker)
+        .execute(),
+    );
+  }
+
+  async outlook(ids?: string[], exclude?: string[]): Promise<WorkOutlook> {
+    const wallNow = this.wallClock.now().getTime();
     let query = this.db
       .selectFrom('jobs')
-      .select((eb) => eb.fn.min('next_run_at').as('at'))
+      .select((eb) => {
+        const held = eb('lease_until', '>', wallNow);
+        const free = eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', wallNow)]);
+        const selected = ids ? eb('id', 'in', ids.length > 0 ? ids : ['']) : eb.lit(true);
+        return [
+          eb.fn
+            .min(
+              eb
+                .case()
+                .when(eb.and([selected, free]))
+                .then(eb.ref('next_run_at'))
+                .end(),
+            )
+            .as('due_at'),
+          eb.fn
+            .min(
+              eb
+                .case()
+                .when(eb.and([selected, held]))
+                .then(eb.ref('lease_until'))
+                .end(),
+            )
+            .as('held_until'),
+          eb.fn.min(eb.case().when(held).then(eb.ref('lease_until')).end()).as('busy_until'),
+        ];
+      })
       .where('state', 'not in', terminalStates);
-    if (ids) query = query.where('id', 'in', ids);
     if (exclude && exclude.length > 0) query = query.where('id', 'not in', exclude);
     const row = await query.executeTakeFirst();
-    return row?.at === null || row?.at === undefined ? undefined : new Date(Number(row.at));
+    const outlook: WorkOutlook = {};
+    if (row?.due_at != null) outlook.dueAt = new Date(Number(row.due_at));
+    if (row?.held_until != null) outlook.heldUntil = new Date(Number(row.held_until));
+    if (row?.busy_until != null) outlook.busyUntil = new Date(Number(row.busy_until));
+    return outlook;
+  }
+
+  async tryLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const wallNow = this.wallClock.now().getTime();
+    // Insert, or take over a lock that expired (or that this owner already holds): never one that is live.
+    const taken = await this.writeLock(() =>
+      this.db
+        .insertInto('locks')
+        .values({ name, owner, until: wallNow + ttlMs })
+        .onConflict((oc) =>
+          oc
+            .column('name')
+            .doUpdateSet((eb) => ({ owner: eb.ref('excluded.owner'), until: eb.ref('excluded.until') }))
+            .where((eb) => eb.or([eb('locks.until', '<=', wallNow), eb('locks.owner', '=', owner)])),
+        )
+        .returning('owner')
+        .executeTakeFirst(),
+    );
+    return taken !== undefined;
+  }
+
+  async unlock(name: string, owner: string): Promise<void> {
+    await this.writeLock(() =>
+      this.db.deleteFrom('locks').where('name', '=', name).where('owner', '=', owner).execute(),
+    );
+  }
+
+  async releaseGoneHolders(isGone: (holder: string) => boolean): Promise<number> {
+    if (!this.localHolders) return 0;
+    const wallNow = this.wallClock.now().getTime();
+    const leased = await this.db
+      .selectFrom('jobs')
+      .select('lease_owner as holder')
+      .distinct()
+      .where('lease_until', '>', wallNow)
+      .execute();
+    const locked = await this.db.selectFrom('locks').select('owner as holder').distinct().execute();
+    const gone = [...new Set([...leased, ...locked].map((r) => r.holder))].filter(
+      (holder): holder is string => holder !== null && isGone(holder),
+    );
+    if (gone.length === 0) return 0;
+    return this.writeLock(() =>
+      this.db.transaction().execute(async (trx) => {
+        const jobs = await trx
+          .updateTable('jobs')
+          .set({ lease_owner: null, lease_until: null })
+          .where('lease_owner', 'in', gone)
+          .executeTakeFirst();
+        const locks = await trx.deleteFrom('locks').where('owner', 'in', gone).executeTakeFirst();
+        return Number(jobs.numUpdatedRows) + Number(locks.numDeletedRows);
+      }),
+    );
   }
 
   async events(jobId: string): Promise<JobEvent[]> {
@@ -303,6 +431,14 @@ export class SqlJobStore implements JobStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+function byDueThenAge(a: Job, b: Job): number {
+  return (
+    a.nextRunAt.getTime() - b.nextRunAt.getTime() ||
+    a.createdAt.getTime() - b.createdAt.getTime() ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
 }
 
 function intakeRow(record: IntakeRecord): Insertable<IntakeTable> {

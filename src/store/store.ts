@@ -23,6 +23,16 @@ export interface IntakeRef {
   digest?: string;
 }
 
+/** See JobStore.outlook. */
+export interface WorkOutlook {
+  /** Earliest nextRunAt among the selected jobs no worker holds: when one is next due. */
+  dueAt?: Date;
+  /** Earliest lease end among the selected jobs another worker holds: they are not done, and not ours. */
+  heldUntil?: Date;
+  /** Earliest lease end among every job another worker holds: some worker is busy until at least then. */
+  busyUntil?: Date;
+}
+
 export interface JobFilter {
   states?: JobState[];
   ids?: string[];
@@ -73,10 +83,34 @@ export interface JobStore {
   /** Resolves when the database answers a trivial query (readiness). */
   ping(): Promise<void>;
 
-  /** Non-terminal jobs whose nextRunAt is at or before `now`, oldest first. */
-  dueJobs(now: Date, limit: number, exclude?: string[]): Promise<Job[]>;
-  /** The earliest nextRunAt among non-terminal jobs (optionally among `ids`, leaving out `exclude`), if any. */
-  nextWakeAt(ids?: string[], exclude?: string[]): Promise<Date | undefined>;
+  /**
+   * Hands up to `limit` due jobs to `worker` and to no other worker: non-terminal, nextRunAt at or before
+   * `now`, and not held under a live lease. Each is held for `leaseMs` of wall-clock time (leases measure
+   * whether a worker is alive, so they never follow the sandbox's virtual clock). Oldest due first.
+   */
+  claimDue(worker: string, now: Date, leaseMs: number, limit?: number): Promise<Job[]>;
+  /** Extends the leases `worker` still holds among `ids`; returns the ids it still holds. */
+  renewLeases(worker: string, ids: string[], leaseMs: number): Promise<string[]>;
+  /** Gives a job back: it waits (its nextRunAt says until when), it ended, or another worker changed it. */
+  releaseJob(worker: string, id: string): Promise<void>;
+  /**
+   * What is left to wait for among the non-terminal jobs (optionally among `ids`), leaving out `exclude`
+   * (the caller's own running jobs).
+   */
+  outlook(ids?: string[], exclude?: string[]): Promise<WorkOutlook>;
+
+  /**
+   * Takes the named lock for `owner` for `ttlMs` of wall-clock time, unless another owner holds it
+   * unexpired: one statement, so two workers can never both get it. True when `owner` holds it now.
+   */
+  tryLock(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lock if `owner` still holds it. */
+  unlock(name: string, owner: string): Promise<void>;
+  /**
+   * Ends at once the leases and locks of holders `isGone` says no longer exist, instead of waiting for
+   * them to expire. Only where every worker shares this machine (SQLite); elsewhere it does nothing.
+   */
+  releaseGoneHolders(isGone: (holder: string) => boolean): Promise<number>;
 
   /** The job's events in the order they were written. */
   events(jobId: string): Promise<JobEvent[]>;

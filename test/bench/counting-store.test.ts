@@ -4,12 +4,15 @@ import type { JobStore } from '../../src/store/store.js';
 
 describe('countingStore', () => {
   it('counts each method call by name and passes results through', async () => {
-    const inner = { nextWakeAt: async () => new Date(5), dueJobs: async () => [] } as unknown as JobStore;
+    const inner = {
+      outlook: async () => ({ dueAt: new Date(5) }),
+      claimDue: async () => [],
+    } as unknown as JobStore;
     const counts: Record<string, number> = {};
     const store = countingStore(inner, counts);
-    expect(await store.nextWakeAt()).toEqual(new Date(5));
-    await store.dueJobs(new Date(0), 1);
-    await store.dueJobs(new Date(0), 1);
-    expect(counts).toEqual({ nextWakeAt: 1, dueJobs: 2 });
+    expect(await store.outlook()).toEqual({ dueAt: new Date(5) });
+    await store.claimDue('w', new Date(0), 1000);
+    await store.claimDue('w', new Date(0), 1000);
+    expect(counts).toEqual({ outlook: 1, claimDue: 2 });
   });
 });

@@ -111,47 +111,6 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
     });
   });
 
-  describe('scheduling', () => {
-    it('returns due non-terminal jobs, earliest first, up to the limit', async () => {
-      const store = await open();
-      const at = (ms: number) => new Date(t0 + ms);
-      const late = job({ nextRunAt: at(3_000) });
-      const early = job({ nextRunAt: at(1_000) });
-      const middle = job({ nextRunAt: at(2_000), state: 'await' });
-      const future = job({ nextRunAt: at(100_000) });
-      const done = job({ nextRunAt: at(0), state: 'published' });
-      for (const j of [late, early, middle, future, done]) await store.createJob(j, event('created', j.id));
-
-      const due = await store.dueJobs(at(10_000), 10);
-      expect(due.map((j) => j.id)).toEqual([early.id, middle.id, late.id]);
-      expect((await store.dueJobs(at(10_000), 2)).map((j) => j.id)).toEqual([early.id, middle.id]);
-      expect((await store.dueJobs(at(2_000), 10)).map((j) => j.id)).toEqual([early.id, middle.id]);
-      expect(await store.dueJobs(at(999), 10)).toEqual([]);
-      // Jobs already running are left out, and a limit of 0 asks for nothing.
-      expect((await store.dueJobs(at(10_000), 10, [early.id])).map((j) => j.id)).toEqual([
-        middle.id,
-        late.id,
-      ]);
-      expect(await store.dueJobs(at(10_000), 0)).toEqual([]);
-    });
-
-    it('reports the earliest wake-up among non-terminal jobs, optionally among given ids', async () => {
-      const store = await open();
-      expect(await store.nextWakeAt()).toBeUndefined();
-      const failed = job({ nextRunAt: new Date(t0), state: 'failed' });
-      const soon = job({ nextRunAt: new Date(t0 + 5_000) });
-      const later = job({ nextRunAt: new Date(t0 + 9_000), state: 'submit' });
-      for (const j of [failed, soon, later]) await store.createJob(j, event('created', j.id));
-
-      expect(await store.nextWakeAt()).toEqual(new Date(t0 + 5_000));
-      expect(await store.nextWakeAt([later.id, failed.id])).toEqual(new Date(t0 + 9_000));
-      expect(await store.nextWakeAt([failed.id])).toBeUndefined();
-      expect(await store.nextWakeAt([])).toBeUndefined();
-      // Jobs being worked on are left out: the scheduler only needs a timer for the others.
-      expect(await store.nextWakeAt(undefined, [soon.id])).toEqual(new Date(t0 + 9_000));
-    });
-  });
-
   it('lists jobs by state, id, release and limit, oldest first', async () => {
     const store = await open();
     const a = job({ createdAt: new Date(t0 + 1) });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../src/core/clock.js';
 import {
   configureSqlite,
   durableSqliteWrite,
@@ -16,6 +17,7 @@ import { StaleJobError } from '../../src/store/store.js';
 import type { JobStore } from '../../src/store/store.js';
 import { event, job, request, t0 } from './fixtures.js';
 import { jobStoreSuite } from './job-store-suite.js';
+import { leaseSuite } from './lease-suite.js';
 
 const opened: JobStore[] = [];
 const dirs: string[] = [];
@@ -26,8 +28,8 @@ function tempDir(): string {
   return dir;
 }
 
-async function open(stateDir: string): Promise<JobStore> {
-  const store = await openStore({ driver: 'sqlite', stateDir });
+async function open(stateDir: string, wallClock?: ManualClock): Promise<JobStore> {
+  const store = await openStore({ driver: 'sqlite', stateDir, ...(wallClock ? { wallClock } : {}) });
   opened.push(store);
   return store;
 }
@@ -39,6 +41,13 @@ afterEach(async () => {
 
 describe('SQLite JobStore', () => {
   jobStoreSuite(() => open(tempDir()));
+  leaseSuite(
+    async (wallClock) => {
+      const dir = tempDir();
+      return [await open(dir, wallClock), await open(dir, wallClock)];
+    },
+    { localHolders: true },
+  );
 
   it('creates the state directory and a WAL database holding the store tables', async () => {
     const stateDir = join(tempDir(), 'nested', 'state');

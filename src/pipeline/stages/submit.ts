@@ -13,7 +13,8 @@ import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
 import { pollAt } from '../poll.js';
 import { plannedChanges } from '../planned-changes.js';
-import { Semaphore } from '../semaphore.js';
+import { productLockName, withLock } from '../../store/locks.js';
+import { holderOf } from '../worker.js';
 
 /**
  * submit: start the change set that adds this version (and creates the product when it does not exist
@@ -24,19 +25,22 @@ import { Semaphore } from '../semaphore.js';
 export async function submitStage(job: Job, ctx: PipelineContext): Promise<StepOutcome> {
   const listing = job.data.listing;
   if (!listing) return fail('internal: submit reached without a listing; run the job again from describe');
-  // Look-then-start must not interleave for one product: two images of one release and architecture would
-  // both see "no product" and both create it.
-  return productLock(ctx, listing.productTitle).use(() => submitLocked(job, listing, ctx));
-}
-
-const productLocks = new WeakMap<PipelineContext['store'], Map<string, Semaphore>>();
-
-function productLock(ctx: PipelineContext, productTitle: string): Semaphore {
-  let locks = productLocks.get(ctx.store);
-  if (!locks) productLocks.set(ctx.store, (locks = new Map()));
-  let lock = locks.get(productTitle);
-  if (!lock) locks.set(productTitle, (lock = new Semaphore(1)));
-  return lock;
+  // Look-then-start must not interleave for one product, in this process or any other worker: two images
+  // of one release and architecture would both see "no product" and both create it.
+  const locked = await withLock(
+    ctx.store,
+    {
+      name: productLockName(listing.productTitle),
+      holder: holderOf(ctx.worker, job.id),
+      ttlMs: ctx.config.pipeline.leaseSeconds * 1000,
+    },
+    () => submitLocked(job, listing, ctx),
+  );
+  if (locked.held) return locked.value;
+  return wait(
+    new Date(ctx.clock.now().getTime() + ctx.config.pipeline.pollSeconds.image * 1000),
+    `product "${listing.productTitle}" is being submitted by another job; waiting for it`,
+  );
 }
 
 async function submitLocked(job: Job, listing: ProductListing, ctx: PipelineContext): Promise<StepOutcome> {
