@@ -1,3 +1,4 @@
+import type { ChangeSetDescription } from '../../cloud/ports.js';
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
@@ -22,8 +23,8 @@ export async function awaitStage(job: Job, ctx: PipelineContext): Promise<StepOu
     return wait(pollAt(ctx, 'changeSet', job), `change set ${id} is ${status}`, { changeSetStatus: status });
   }
   if (status === 'SUCCEEDED') {
-    const created = described.changes.find((c) => c.changeType === 'CreateProduct')?.entity.identifier;
-    const productId = job.data.productId ?? created;
+    // A set adopted after a crash may be the only record of the product: its changes name it.
+    const productId = job.data.productId ?? productOf(described);
     // The version is live: its SSM alias is checked next (stages/ssm.ts).
     return advance(
       productId ? 'ssm' : 'published',
@@ -60,5 +61,15 @@ export async function awaitStage(job: Job, ctx: PipelineContext): Promise<StepOu
       changeSetStatus: status,
       changeSetErrors: errors,
     },
+  );
+}
+
+/** The product a change set worked on: the one it created, else the product its changes name. */
+function productOf(described: ChangeSetDescription): string | undefined {
+  const created = described.changes.find((c) => c.changeType === 'CreateProduct')?.entity.identifier;
+  return (
+    created ??
+    described.changes.find((c) => c.entity.identifier?.startsWith('prod-'))?.entity.identifier ??
+    undefined
   );
 }
