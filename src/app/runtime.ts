@@ -97,7 +97,7 @@ export function assembleRuntime(parts: Omit<Runtime, 'ctx' | 'close' | 'telemetr
 }
 
 export function simStateFile(stateDir: string): string {
-  return join(stateDir, 'sandbox-cloud.json');
+  return join(stateDir, 'sandbox-cloud.db');
 }
 
 /** The store alone, for commands that only read it (status): they work on a read-only state directory. */
@@ -123,6 +123,9 @@ export async function openStoreReader(options: CommonOptions): Promise<StoreRead
   return { config, stateDir, store, close: () => store.close() };
 }
 
+/** Crash tests only: the simulated cloud kills the process right after this call (`17`, `ec2.copyImage:2`). */
+export const simCrashVariable = 'FEDORA_MARKETPLACE_SIM_CRASH_AFTER';
+
 export async function openRuntime(options: CommonOptions): Promise<Runtime> {
   const { config, source } = loadConfig(options.config);
   const stateDir = resolveStateDir(options);
@@ -140,7 +143,8 @@ export async function openRuntime(options: CommonOptions): Promise<Runtime> {
   let clock: Clock = systemClock;
   let virtualClock: ManualClock | undefined;
   if (config.cloud.adapter === 'sim') {
-    const { createSimCloud, readSimClock } = await import('../cloud/sim/index.js');
+    const { createSimCloud, readSimClock, parseCrashPoint } = await import('../cloud/sim/index.js');
+    const crashAt = process.env[simCrashVariable];
     const stateFile = simStateFile(stateDir);
     virtualClock = new ManualClock(readSimClock(stateFile) ?? Date.now());
     clock = virtualClock;
@@ -150,6 +154,7 @@ export async function openRuntime(options: CommonOptions): Promise<Runtime> {
       fedoraOwner: config.fedora.ownerAccount,
       partitions: simPartitions(config),
       stateFile,
+      ...(crashAt ? { crashAfter: parseCrashPoint(crashAt, simCrashVariable) } : {}),
     });
     cloud = sim;
   } else {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simStateFile } from '../../src/app/runtime.js';
 import { createSimCloud } from '../../src/cloud/sim/index.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -135,7 +136,7 @@ describe('bad input: exit 3, a clear error, no job, a recorded rejection', () =>
       sim: loadConfig().config.cloud.sim,
       fedoraOwner: fedoraAccount,
       partitions: {},
-      stateFile: join(state.dir, 'sandbox-cloud.json'),
+      stateFile: simStateFile(state.dir),
     });
     sim.seedImage({
       region: 'us-east-1',

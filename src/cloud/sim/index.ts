@@ -15,6 +15,7 @@ import { createChangeSetSettler } from './catalog-settle.js';
 import type { ExternalEc2Facts, IngestionRules } from './catalog-rules.js';
 import { SimEc2, toPublicImage } from './ec2.js';
 import { CallGate } from './faults.js';
+import { crashingClients, type CrashPoint } from './crash-hook.js';
 import { partitionOfRegion } from './regions-fixture.js';
 import { sandboxState, type SandboxState } from './sandbox-state.js';
 import { findMarketplaceAmi, SimSsm } from './ssm.js';
@@ -23,6 +24,7 @@ import { SimWorld } from './world.js';
 import type { SimImage, WorldState } from './world-state.js';
 
 export { readSimClock } from './persistence.js';
+export { parseCrashPoint, type CrashPoint } from './crash-hook.js';
 export type { SandboxState } from './sandbox-state.js';
 
 export interface SimPartitionAccounts {
@@ -46,6 +48,8 @@ export interface SimCloudOptions {
    * changes against; default: this simulated EC2. `sandbox serve` points it at moto.
    */
   externalEc2?: Partial<Record<Partition, ExternalEc2Facts>>;
+  /** Crash-test hook: the process kills itself right after this call (crash-hook.ts). */
+  crashAfter?: CrashPoint;
 }
 
 export interface SeedImageSpec {
@@ -105,6 +109,7 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
   );
   const gate = new CallGate(options.sim);
   const clients = new Map<Partition, PartitionClients>();
+  const crashCount = { calls: 0 };
 
   return {
     clients(partition) {
@@ -128,8 +133,9 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
         internalSts: new SimSts(gate, partition, accounts.internalAccount),
         sellerSts: new SimSts(gate, partition, accounts.sellerAccount),
       };
-      clients.set(partition, built);
-      return built;
+      const used = options.crashAfter ? crashingClients(built, options.crashAfter, crashCount) : built;
+      clients.set(partition, used);
+      return used;
     },
 
     seedImage(spec) {
@@ -154,7 +160,10 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
     callCounts: () => gate.callCounts(),
     resolveMarketplaceAmi: (amiId) => world.read((state) => findMarketplaceAmi(state, amiId)),
     flush: () => world.flush(),
-    close: async () => world.flush(),
+    close: async () => {
+      world.flush();
+      world.close();
+    },
   };
 }
 

@@ -1,76 +1,145 @@
 /**
- * Durable simulated world: loaded once, written atomically (temp file, fsync, rename, fsync of the
- * directory) before a mutating call returns, so a process killed right after a call loses nothing.
+ * The simulated world on disk, shared by every process that uses one state directory (publish, resume,
+ * listen, apply, sandbox serve): a SQLite file holding the world as one JSON row with a generation
+ * number. Each call reads and writes the world inside one IMMEDIATE transaction, so two processes never
+ * work on stale copies or overwrite each other's changes; the JSON is parsed again only when another
+ * process changed it. WAL with synchronous=NORMAL: a process killed right after a call loses nothing.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { ConfigError } from '../../core/errors.js';
 import { emptyWorld, type WorldState } from './world-state.js';
 
-export function loadWorld(stateFile: string | undefined, clockMs: number): WorldState {
-  if (stateFile === undefined || !existsSync(stateFile)) return emptyWorld(clockMs);
-  return parseWorld(stateFile);
-}
+export class WorldFile {
+  private readonly db: Database.Database;
+  private cached: { generation: number; state: WorldState } | undefined;
 
-function parseWorld(stateFile: string): WorldState {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(stateFile, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(
-      'The simulated cloud state file cannot be read',
-      [
-        {
-          field: stateFile,
-          rule: 'must be a JSON file written by the simulated cloud',
-          hint: 'delete it to start a fresh sandbox',
-        },
-      ],
-      { cause: error },
-    );
+  constructor(
+    private readonly file: string,
+    /** The clock of a world that does not exist yet. */
+    private readonly startMs: () => number,
+  ) {
+    this.db = openWorldFile(file, false);
   }
-  if (typeof parsed !== 'object' || parsed === null || (parsed as { version?: unknown }).version !== 1) {
-    throw new ConfigError('The simulated cloud state file has an unknown format', [
-      { field: stateFile, rule: 'must contain "version": 1', hint: 'delete it to start a fresh sandbox' },
-    ]);
-  }
-  const world = parsed as WorldState;
-  world.offers ??= {};
-  return world;
-}
 
-export function saveWorld(stateFile: string, world: WorldState): void {
-  const dir = dirname(stateFile);
-  mkdirSync(dir, { recursive: true });
-  const temp = join(dir, `.${basename(stateFile)}.${process.pid}.tmp`);
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(world));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+  /**
+   * Runs `use` on the current world while holding the file's write lock. `use` calls `save` for every
+   * change it wants kept (also when it fails halfway: what it changed in memory must reach the file).
+   */
+  transact<T>(use: (state: WorldState, save: () => void) => T): T {
+    this.guard(() => this.db.exec('BEGIN IMMEDIATE'));
+    try {
+      const state = this.guard(() => this.load());
+      return use(state, () => this.guard(() => this.save(state)));
+    } catch (error) {
+      // The cached copy may hold changes that never reached the file: read the file again next time.
+      this.cached = undefined;
+      throw error;
+    } finally {
+      this.db.exec('COMMIT');
+    }
   }
-  renameSync(temp, stateFile);
-  // The rename itself must reach the disk too.
-  const dirFd = openSync(dir, 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
+
+  close(): void {
+    this.db.close();
+  }
+
+  private load(): WorldState {
+    const row = this.db.prepare('select generation from world where id = 1').get() as
+      { generation: number } | undefined;
+    if (row === undefined) {
+      this.cached = { generation: 0, state: emptyWorld(this.startMs()) };
+    } else if (row.generation !== this.cached?.generation) {
+      const { state } = this.db.prepare('select state from world where id = 1').get() as { state: string };
+      this.cached = { generation: row.generation, state: parseWorld(state, this.file) };
+    }
+    return this.cached.state;
+  }
+
+  private save(state: WorldState): void {
+    const generation = (this.cached?.generation ?? 0) + 1;
+    this.db
+      .prepare(
+        `insert into world (id, generation, clock_ms, state) values (1, ?, ?, ?)
+         on conflict (id) do update set generation = excluded.generation, clock_ms = excluded.clock_ms,
+           state = excluded.state`,
+      )
+      .run(generation, state.clockMs, JSON.stringify(state));
+    this.cached = { generation, state };
+  }
+
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw unreadable(this.file, error);
+    }
   }
 }
 
 /** The simulated time persisted by the last run, so the next CLI command continues the same timeline. */
 export function readSimClock(stateFile: string): number | undefined {
   if (!existsSync(stateFile)) return undefined;
-  return parseWorld(stateFile).clockMs;
+  const db = openWorldFile(stateFile, true);
+  try {
+    const row = db.prepare('select clock_ms from world where id = 1').get() as
+      { clock_ms: number } | undefined;
+    return row?.clock_ms;
+  } catch (error) {
+    throw unreadable(stateFile, error);
+  } finally {
+    db.close();
+  }
+}
+
+function openWorldFile(file: string, readonly: boolean): Database.Database {
+  try {
+    const db = new Database(file, { readonly });
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(
+        `create table if not exists world (
+           id integer primary key check (id = 1),
+           generation integer not null,
+           clock_ms integer not null,
+           state text not null
+         )`,
+      );
+    }
+    // Other processes hold the write lock for one simulated call at a time: wait for them.
+    db.pragma('busy_timeout = 10000');
+    return db;
+  } catch (error) {
+    throw unreadable(file, error);
+  }
+}
+
+function parseWorld(text: string, file: string): WorldState {
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || (parsed as { version?: unknown }).version !== 1) {
+    throw new ConfigError('The simulated cloud state file has an unknown format', [
+      {
+        field: file,
+        rule: 'must hold a world with "version": 1',
+        hint: 'delete it to start a fresh sandbox',
+      },
+    ]);
+  }
+  return parsed as WorldState;
+}
+
+function unreadable(file: string, error: unknown): ConfigError {
+  if (error instanceof ConfigError) return error;
+  return new ConfigError(
+    `The simulated cloud state file cannot be used: ${error instanceof Error ? error.message : String(error)}`,
+    [
+      {
+        field: file,
+        rule: 'must be a SQLite file written by the simulated cloud, readable and writable',
+        hint: 'delete it to start a fresh sandbox',
+      },
+    ],
+    { cause: error },
+  );
 }

@@ -103,7 +103,6 @@ export interface WorldState {
   copyTokens: Record<string, CopyTokenRecord>;
   changeSets: Record<string, SimChangeSet>;
   products: Record<string, SimProduct>;
-  /** Absent in state files written before offers were simulated. */
   offers: Record<string, SimOffer>;
 }
 

@@ -1,62 +1,74 @@
 /**
- * Owns the world state: settles every time-driven transition up to `clock.now()` before a call looks
- * at it (no timers), and persists after mutations and whenever simulated time has moved.
+ * Owns the world state: settles every time-driven transition up to now before a call looks at it (no
+ * timers), and persists after mutations and whenever simulated time has moved. With a state file the
+ * world is shared with every other process on it (persistence.ts), and so is simulated time: it never
+ * goes back, and a virtual clock behind the world's catches up with it.
  */
-import type { Clock } from '../../core/clock.js';
-import { loadWorld, saveWorld } from './persistence.js';
-import type { SimChangeSet, WorldState } from './world-state.js';
+import { ManualClock, type Clock } from '../../core/clock.js';
+import { WorldFile } from './persistence.js';
+import { emptyWorld, type SimChangeSet, type WorldState } from './world-state.js';
 
 /** Applies (or fails) a change set whose APPLYING phase ended; called in chronological order. */
 export type ChangeSetSettler = (state: WorldState, changeSet: SimChangeSet) => void;
 
+type Operation<T> = (state: WorldState, nowMs: number) => T;
+
 export class SimWorld {
-  readonly state: WorldState;
+  /** The world of an in-memory simulation (no state file). */
+  private readonly memory: WorldState | undefined;
+  private readonly file: WorldFile | undefined;
 
   constructor(
     private readonly clock: Clock,
-    private readonly stateFile: string | undefined,
+    stateFile: string | undefined,
     private readonly settleChangeSet: ChangeSetSettler,
   ) {
-    this.state = loadWorld(stateFile, clock.now().getTime());
-  }
-
-  nowMs(): number {
-    return this.clock.now().getTime();
+    if (stateFile === undefined) this.memory = emptyWorld(clock.now().getTime());
+    else this.file = new WorldFile(stateFile, () => clock.now().getTime());
   }
 
   /** Runs a read-only operation against the world as of now. */
-  read<T>(operation: (state: WorldState, nowMs: number) => T): T {
-    const now = this.nowMs();
-    this.settle(now);
-    const result = operation(this.state, now);
-    if (now !== this.state.clockMs) this.persist(now);
-    return result;
+  read<T>(operation: Operation<T>): T {
+    return this.access(operation, false);
   }
 
   /** Runs a mutation and makes it durable before returning. */
-  mutate<T>(operation: (state: WorldState, nowMs: number) => T): T {
-    const now = this.nowMs();
-    this.settle(now);
+  mutate<T>(operation: Operation<T>): T {
+    return this.access(operation, true);
+  }
+
+  /** Persists the current simulated time. */
+  flush(): void {
+    this.access(() => undefined, false);
+  }
+
+  close(): void {
+    this.file?.close();
+  }
+
+  private access<T>(operation: Operation<T>, mutates: boolean): T {
+    if (this.memory) return this.run(this.memory, operation, mutates, () => undefined);
+    return (this.file as WorldFile).transact((state, save) => this.run(state, operation, mutates, save));
+  }
+
+  private run<T>(state: WorldState, operation: Operation<T>, mutates: boolean, save: () => void): T {
+    const now = Math.max(this.clock.now().getTime(), state.clockMs);
+    // Another process moved simulated time on: this process's virtual clock follows.
+    if (this.clock instanceof ManualClock) this.clock.advanceTo(now);
+    this.settle(state, now);
+    const moved = now !== state.clockMs;
+    state.clockMs = now;
     try {
-      return operation(this.state, now);
+      return operation(state, now);
     } finally {
-      this.persist(now);
+      if (mutates || moved) save();
     }
   }
 
-  flush(): void {
-    this.persist(this.nowMs());
-  }
-
-  private persist(now: number): void {
-    this.state.clockMs = now;
-    if (this.stateFile !== undefined) saveWorld(this.stateFile, this.state);
-  }
-
   /** Image copies finish and change sets complete in the order they would have in real time. */
-  private settle(now: number): void {
+  private settle(state: WorldState, now: number): void {
     const events: Array<{ at: number; order: number; run: () => void }> = [];
-    for (const image of Object.values(this.state.images)) {
+    for (const image of Object.values(state.images)) {
       if (image.state === 'pending' && image.settlesAt !== undefined && image.settlesAt <= now) {
         events.push({
           at: image.settlesAt,
@@ -71,12 +83,12 @@ export class SimWorld {
         });
       }
     }
-    for (const changeSet of Object.values(this.state.changeSets)) {
+    for (const changeSet of Object.values(state.changeSets)) {
       if ((changeSet.status === 'PREPARING' || changeSet.status === 'APPLYING') && changeSet.endAt <= now) {
         events.push({
           at: changeSet.endAt,
           order: 1 + changeSet.seq,
-          run: () => this.settleChangeSet(this.state, changeSet),
+          run: () => this.settleChangeSet(state, changeSet),
         });
       }
     }

@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
+import { ConfigError } from '../../../src/core/errors.js';
 import { readSimClock } from '../../../src/cloud/sim/index.js';
 import { changeSetSeconds, listableAmi, makeSim, newProductChanges } from './sim-fixture.js';
 
@@ -14,7 +15,7 @@ describe('simulated cloud persistence', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('lets a second instance on the same state file continue the same world and timeline', async () => {
-    const stateFile = join(dir, 'cloud.json');
+    const stateFile = join(dir, 'cloud.db');
     expect(readSimClock(stateFile)).toBeUndefined();
     const first = makeSim({ stateFile });
     const amiId = await listableAmi(first.cloud, first.clock);
@@ -26,7 +27,7 @@ describe('simulated cloud persistence', () => {
     // No close(): every mutation must already be on disk, as after a SIGKILL.
     const savedAt = readSimClock(stateFile);
     expect(savedAt).toBe(first.clock.now().getTime());
-    expect(readdirSync(dir)).toEqual(['cloud.json']);
+    expect(readdirSync(dir)).toContain('cloud.db');
 
     const clock = new ManualClock(savedAt);
     const second = makeSim({ stateFile, clock });
@@ -43,5 +44,49 @@ describe('simulated cloud persistence', () => {
     const third = makeSim({ stateFile, clock: new ManualClock(readSimClock(stateFile)) });
     expect(third.cloud.state().changeSets[0]).toMatchObject({ id: changeSetId, status: 'SUCCEEDED' });
     expect(third.cloud.state().products).toHaveLength(1);
+  });
+
+  it('shares one world between instances: no write is lost, and time never goes back', async () => {
+    const stateFile = join(dir, 'shared.db');
+    const a = makeSim({ stateFile, clock: new ManualClock(Date.UTC(2026, 0, 1)) });
+    const b = makeSim({ stateFile, clock: new ManualClock(Date.UTC(2026, 0, 1)) });
+    // Interleaved writes, as two processes on one sandbox make them: each sees the other's.
+    for (let n = 0; n < 5; n++) {
+      a.cloud.seedImage({ region: 'us-east-1', name: `a-${n}`, architecture: 'x86_64' });
+      b.cloud.seedImage({ region: 'us-east-1', name: `b-${n}`, architecture: 'x86_64' });
+    }
+    const names = (cloud: typeof a.cloud) =>
+      cloud
+        .state()
+        .images.map((i) => i.name)
+        .sort();
+    expect(names(a.cloud)).toHaveLength(10);
+    expect(names(b.cloud)).toEqual(names(a.cloud));
+
+    // A copy started by one instance finishes on the shared timeline: the other's virtual clock, behind,
+    // catches up instead of taking the world back in time.
+    const amiId = await listableAmi(a.cloud, a.clock, 'Fedora-Cloud-Base-AmazonEC2.x86_64-41-1.9');
+    const [image] = await b.cloud
+      .clients('aws')
+      .ec2.describeImages('us-east-1', { owners: ['self'], imageIds: [amiId] });
+    expect(image?.state).toBe('available');
+    expect(b.clock.now().getTime()).toBe(a.clock.now().getTime());
+    await a.cloud.close();
+    await b.cloud.close();
+  });
+
+  it('refuses a state file it cannot read, with the file and the fix', () => {
+    const stateFile = join(dir, 'not-a-world.db');
+    writeFileSync(stateFile, 'this is not a database, it is a text file that is long enough to be read');
+    let error: unknown;
+    try {
+      makeSim({ stateFile }).cloud.state();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).describe()).toMatch(
+      new RegExp(`not-a-world\\.db.*Fix: delete it to start a fresh sandbox`),
+    );
   });
 });
