@@ -4,7 +4,7 @@
  * the command so tests can run it in-process and close its connection from the broker side.
  */
 import type { Logger } from 'pino';
-import { InternalError, UsageError, isAppError } from '../core/errors.js';
+import { ConfigError, InternalError, UsageError, isAppError } from '../core/errors.js';
 import { publishAnnouncement } from '../intake/amqp/announcement.js';
 import type { BusConfig } from '../config/bus-config.js';
 import { busConfigFrom } from '../config/bus-schema.js';
@@ -71,6 +71,36 @@ export function busSettings(
   }
   bus = { ...bus, queue: { ...bus.queue, name: stableQueueName(bus.queue.name, runtime.stateDir) } };
   return { bus, ...(clientProperties ? { clientProperties } : {}) };
+}
+
+/**
+ * listen acknowledges every message it takes in, so on the simulated cloud real announcements would be
+ * used up without anything being published. The simulation must therefore be chosen on purpose: by
+ * `cloud.adapter: sim` in the configuration file, or by `--sandbox`.
+ */
+export function checkListenCloud(runtime: Pick<Runtime, 'sim' | 'adapterExplicit'>, sandbox: boolean): void {
+  if (sandbox && !runtime.sim) {
+    throw new UsageError(
+      '--sandbox asks for the simulated cloud, but the configuration says cloud.adapter: aws',
+      {
+        field: '--sandbox',
+        hint: 'drop --sandbox to publish for real, or use a configuration with cloud.adapter: sim',
+      },
+    );
+  }
+  if (runtime.sim && !runtime.adapterExplicit && !sandbox) {
+    throw new ConfigError(
+      'listen refuses to consume the message bus against the simulated cloud by default',
+      [
+        {
+          field: 'cloud.adapter',
+          value: '(not set: the simulated cloud is the default)',
+          rule: 'listen acknowledges every message it takes; on the simulation those messages would be used up and nothing would reach AWS',
+          hint: 'set cloud.adapter: aws in a configuration file (see examples/fedora.yaml) to publish for real; to run listen on the simulation on purpose, pass --sandbox or set cloud.adapter: sim',
+        },
+      ],
+    );
+  }
 }
 
 /** Records the announcement; a job changed meanwhile keeps its newer state (the flag only avoids a repeat). */

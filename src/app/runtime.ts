@@ -52,6 +52,8 @@ export function createLogger(options: CommonOptions): Logger {
 export interface Runtime {
   config: Config;
   configSource: string;
+  /** The configuration file names cloud.adapter itself (see LoadedConfig). */
+  adapterExplicit?: boolean;
   stateDir: string;
   store: JobStore;
   cloud: Cloud;
@@ -127,7 +129,7 @@ export async function openStoreReader(options: CommonOptions): Promise<StoreRead
 export const simCrashVariable = 'FEDORA_MARKETPLACE_SIM_CRASH_AFTER';
 
 export async function openRuntime(options: CommonOptions): Promise<Runtime> {
-  const { config, source } = loadConfig(options.config);
+  const { config, source, adapterExplicit } = loadConfig(options.config);
   const stateDir = resolveStateDir(options);
   prepareStateDir(stateDir);
   const logger = createLogger(options);
@@ -165,6 +167,7 @@ export async function openRuntime(options: CommonOptions): Promise<Runtime> {
   return assembleRuntime({
     config,
     configSource: source,
+    adapterExplicit,
     stateDir,
     store,
     cloud,

@@ -89,7 +89,11 @@ common(
       '--http <address>',
       `serve health, metrics, the API and the dashboard on ADDR:PORT (default http.listen, ${defaultHttpAddress})`,
     )
-    .option('--no-http', 'run without the HTTP server'),
+    .option('--no-http', 'run without the HTTP server')
+    .option(
+      '--sandbox',
+      'run on the simulated cloud on purpose (needed unless the configuration file says cloud.adapter: sim)',
+    ),
 ).action((opts) => runCommand(() => import('./commands/listen.js'), opts));
 
 common(

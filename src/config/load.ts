@@ -11,6 +11,8 @@ export interface LoadedConfig {
   /** The file it came from, or `(embedded sandbox)`. */
   source: string;
   sandbox: boolean;
+  /** The file itself names `cloud.adapter` (the embedded sandbox and a file without it use the default). */
+  adapterExplicit: boolean;
 }
 
 export const embeddedSource = '(embedded sandbox)';
@@ -25,10 +27,22 @@ const maxAliasCount = 100;
 
 /** Reads and validates a config file; with no file, the embedded sandbox configuration. */
 export function loadConfig(file?: string): LoadedConfig {
-  if (!file)
-    return { config: parseConfig(sandboxConfig, embeddedSource), source: embeddedSource, sandbox: true };
-  const config = parseConfig(readYaml(file), file);
-  return { config, source: file, sandbox: config.cloud.adapter === 'sim' };
+  if (!file) {
+    return {
+      config: parseConfig(sandboxConfig, embeddedSource),
+      source: embeddedSource,
+      sandbox: true,
+      adapterExplicit: false,
+    };
+  }
+  const input = readYaml(file);
+  const config = parseConfig(input, file);
+  return {
+    config,
+    source: file,
+    sandbox: config.cloud.adapter === 'sim',
+    adapterExplicit: (input as { cloud?: { adapter?: unknown } } | null)?.cloud?.adapter !== undefined,
+  };
 }
 
 function readYaml(file: string): unknown {

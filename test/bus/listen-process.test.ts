@@ -1,8 +1,9 @@
 /** `listen` as users run it: the built CLI as a child process, stopped with SIGTERM. */
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/core/errors.js';
 import { collect, runJson, spawnCli, type CliResult, type JobJson } from '../helpers/cli.js';
 import { ensureRabbit, rabbitUrl } from '../helpers/rabbit.js';
 import { ListenBus, officialBody, tempDir, until } from './bus-harness.js';
@@ -37,6 +38,34 @@ afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   for (const bus of buses.splice(0)) await bus.close();
 });
+
+/** A fedora-messaging TOML for `bus`, as an operator already has one (no fedora-marketplace config). */
+function writeToml(bus: ListenBus, dir: string): string {
+  const queue = bus.config.queue.name as string;
+  const toml = join(dir, 'fedora-messaging.toml');
+  writeFileSync(
+    toml,
+    [
+      `amqp_url = "${rabbitUrl}"`,
+      `topic_prefix = "${bus.config.topicPrefix}"`,
+      '[client_properties]',
+      'app = "fedora-marketplace test"',
+      `[queues."${queue}"]`,
+      'durable = true',
+      'auto_delete = false',
+      'exclusive = false',
+      'arguments = {}',
+      '[[bindings]]',
+      `queue = "${queue}"`,
+      `exchange = "${bus.config.exchange}"`,
+      `routing_keys = ${JSON.stringify(bus.config.routingKeys)}`,
+      '[qos]',
+      'prefetch_count = 5',
+      '',
+    ].join('\n'),
+  );
+  return toml;
+}
 
 const intakeLines = (text: string) => text.split('\n').filter((l) => l.includes('"msg":"intake"'));
 
@@ -88,29 +117,8 @@ describe('listen (child process)', () => {
     await bus.open();
     const stateDir = tempDir('toml');
     const queue = bus.config.queue.name as string;
-    const toml = join(stateDir, 'fedora-messaging.toml');
-    writeFileSync(
-      toml,
-      [
-        `amqp_url = "${rabbitUrl}"`,
-        `topic_prefix = "${bus.config.topicPrefix}"`,
-        '[client_properties]',
-        'app = "fedora-marketplace test"',
-        `[queues."${queue}"]`,
-        'durable = true',
-        'auto_delete = false',
-        'exclusive = false',
-        'arguments = {}',
-        '[[bindings]]',
-        `queue = "${queue}"`,
-        `exchange = "${bus.config.exchange}"`,
-        `routing_keys = ${JSON.stringify(bus.config.routingKeys)}`,
-        '[qos]',
-        'prefetch_count = 5',
-        '',
-      ].join('\n'),
-    );
-    const child = startListen(['--bus-config', toml, '--intake-only', '--no-http'], stateDir);
+    const toml = writeToml(bus, stateDir);
+    const child = startListen(['--bus-config', toml, '--intake-only', '--no-http', '--sandbox'], stateDir);
     children.push(child.process);
     const id = await bus.publish(officialBody(3000));
     await until(
@@ -126,5 +134,29 @@ describe('listen (child process)', () => {
     expect(jobs).toHaveLength(1);
     // --intake-only stores the job without running it.
     expect(jobs[0]?.state).toBe('verify');
+  }, 60_000);
+
+  it('refuses to consume on the simulated cloud unless it was chosen, and says why and how', async () => {
+    const bus = newBus();
+    await bus.open();
+    const stateDir = tempDir('refuse');
+    await bus.publish(officialBody(3100));
+    const refused = await collect(
+      spawnCli(['listen', '--bus-config', writeToml(bus, stateDir)], { stateDir }),
+    );
+    expect(refused.code).toBe(ExitCode.config);
+    expect(refused.stderr).toMatch(/field: cloud\.adapter/);
+    expect(refused.stderr).toMatch(/acknowledges every message/);
+    expect(refused.stderr).toMatch(/cloud\.adapter: aws.*--sandbox/);
+    // Nothing was taken from the queue.
+    expect(await bus.queueDepth()).toBe(1);
+
+    // A configuration file without cloud.adapter is refused the same way.
+    const config = join(stateDir, 'no-adapter.yaml');
+    writeFileSync(config, readFileSync(bus.writeConfig(stateDir), 'utf8').replace(/^cloud:\n(  .*\n)*/m, ''));
+    expect(readFileSync(config, 'utf8')).not.toMatch(/adapter/);
+    const again = await collect(spawnCli(['listen', '--config', config], { stateDir }));
+    expect(again.code, again.stderr).toBe(ExitCode.config);
+    expect(await bus.queueDepth()).toBe(1);
   }, 60_000);
 });

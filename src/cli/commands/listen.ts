@@ -7,7 +7,7 @@
  * process stays up for new deliveries. With `cloud.adapter: aws` the system clock is used.
  */
 import { redactUrl } from '../../core/redact.js';
-import { busSettings, startListener, type Listener } from '../../app/bus-service.js';
+import { busSettings, checkListenCloud, startListener, type Listener } from '../../app/bus-service.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
 import { startWebServer, type WebServer } from '../../web/server.js';
 import { listenHttpAddress } from '../http-option.js';
@@ -22,11 +22,13 @@ interface ListenOptions extends CommonOptions {
   announce?: boolean;
   /** `--http ADDR:PORT`, or false for `--no-http`. */
   http?: string | false;
+  sandbox?: boolean;
 }
 
 export async function run(options: ListenOptions): Promise<number> {
   const runtime = await openRuntime(options);
   try {
+    checkListenCloud(runtime, options.sandbox === true);
     // A service logs what it does; -v adds debug detail.
     if (!options.verbose) runtime.logger.level = 'info';
     const { bus, clientProperties } = busSettings(runtime, options.busConfig);
