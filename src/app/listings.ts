@@ -3,7 +3,8 @@
  * product (configuration + published versions + live AWS facts) and the clients to act on it.
  */
 import { desiredProducts, type DesiredProductState } from '../manage/desired-state.js';
-import { cleanupCandidates, deleteCandidates, type CleanupCandidate } from '../manage/cleanup.js';
+import { deleteCandidates, planCleanup, type CleanupPlan } from '../manage/cleanup.js';
+import { UsageError } from '../core/errors.js';
 import { applyAll, type ApplyOptions, type ProductApplyResult } from '../manage/apply.js';
 import { planAll, type ManageDeps, type ManagedPlan } from '../manage/plan.js';
 import { loadFormListings } from '../manage/desired-state.js';
@@ -38,28 +39,41 @@ function manageDeps(runtime: Runtime): ManageDeps {
 
 /**
  * Mirrored images no live version uses, past the grace period, in every region anything was mirrored
- * to; deleted (image and snapshots) when `delete` is set.
+ * to, and the images kept with the reason; deleted (image and snapshots) when `delete` is set. Deleting
+ * needs a store that knows this tool's jobs: an empty one usually means the wrong state directory.
  */
 export async function cleanUp(
   runtime: Runtime,
   options: { graceDays: number; delete: boolean },
-): Promise<CleanupCandidate[]> {
+): Promise<CleanupPlan> {
   const { partition, settings } = listingPartition(runtime.config);
   const clients = runtime.cloud.clients(partition);
   const jobs = await runtime.store.listJobs();
-  const regions = [
-    settings.baseRegion,
-    ...settings.mirrorRegions,
-    ...jobs.flatMap((j) => Object.keys(j.data.mirroredAmis)),
-  ];
-  const candidates = await cleanupCandidates(
+  if (options.delete && jobs.length === 0) {
+    throw new UsageError('cleanup --yes deletes nothing when the store has no jobs at all', {
+      field: '--yes',
+      rule: 'the store must hold the jobs that published the images; an empty one usually means the wrong --state-dir or store.url',
+      hint: 'run cleanup against the state directory or store.url that published the images; without --yes it lists what it would delete and what it keeps',
+    });
+  }
+  const plan = await planCleanup(
     { ec2: clients.ec2, catalog: clients.catalog, now: runtime.clock.now() },
-    jobs,
-    regions,
-    options.graceDays,
+    {
+      jobs,
+      regions: [
+        settings.baseRegion,
+        ...settings.mirrorRegions,
+        ...jobs.flatMap((j) => Object.keys(j.data.mirroredAmis)),
+      ],
+      productIds: [
+        ...Object.values(runtime.config.products).flatMap((p) => Object.values(p.productIds)),
+        ...jobs.flatMap((j) => (j.data.productId ? [j.data.productId] : [])),
+      ],
+      graceDays: options.graceDays,
+    },
   );
-  if (options.delete) await deleteCandidates(clients.ec2, candidates);
-  return candidates;
+  if (options.delete) await deleteCandidates(clients.ec2, plan.candidates);
+  return plan;
 }
 
 /** What apply would change on each product (nothing is changed). */

@@ -1,13 +1,15 @@
 /**
  * Cleanup: mirrored AMIs (and their snapshots) that no live version uses any more, once they have been
- * retired for a grace period. Only images the internal account owns and this tool tagged are candidates;
- * an image of a job still in flight, or of a version still Public (or whose product cannot be read),
- * is never touched.
+ * retired for a grace period. Only images the internal account owns and this tool tagged are candidates.
+ * What is live is read from the Marketplace itself (every product of the seller, DescribeEntity), not
+ * only from the local store, so a fresh or another state directory cannot mistake a live version's
+ * mirrors for leftovers. Every image kept is listed with the reason.
  */
 import type { CatalogPort, Ec2Port, EntityDescription, Image } from '../cloud/ports.js';
 import { isTerminal, type Job } from '../core/model/job.js';
 
 export const tagPrefix = 'fedora-marketplace:';
+const jobTag = `${tagPrefix}job`;
 
 export interface CleanupCandidate {
   region: string;
@@ -19,67 +21,114 @@ export interface CleanupCandidate {
   job?: string;
 }
 
+export interface KeptImage {
+  region: string;
+  imageId: string;
+  name: string;
+  /** Why it stays, in words: the live version that uses it, the job still running, the grace period. */
+  reason: string;
+  job?: string;
+}
+
+export interface CleanupPlan {
+  candidates: CleanupCandidate[];
+  kept: KeptImage[];
+}
+
 export interface CleanupDeps {
   ec2: Ec2Port;
   catalog: CatalogPort;
   now: Date;
 }
 
-async function entityOf(catalog: CatalogPort, cache: Map<string, EntityDescription | undefined>, id: string) {
-  if (!cache.has(id)) cache.set(id, await catalog.describeEntity(id).catch(() => undefined));
-  return cache.get(id);
+export interface CleanupScope {
+  /** The store's jobs: those still running keep their mirrors. */
+  jobs: Job[];
+  /** Regions to look in: the configured ones and any a job mirrored to. */
+  regions: string[];
+  /** Products to read besides every product the seller lists (configured and recorded ids). */
+  productIds: string[];
+  graceDays: number;
 }
 
-/** AMI ids some job still needs: in-flight jobs, and versions that are Public or cannot be checked. */
-async function imagesInUse(catalog: CatalogPort, jobs: Job[]): Promise<Set<string>> {
-  const inUse = new Set<string>();
-  const entities = new Map<string, EntityDescription | undefined>();
-  for (const job of jobs) {
-    const amis = Object.values(job.data.mirroredAmis);
-    if (!isTerminal(job.state)) {
-      amis.forEach((a) => inUse.add(a));
-      continue;
+/** A version is live unless its product, or every one of its delivery options, is Restricted. */
+function liveVersionsOf(entity: EntityDescription) {
+  if (entity.details.Description?.Visibility === 'Restricted') return [];
+  return (entity.details.Versions ?? []).filter((v) => {
+    const options = v.DeliveryOptions ?? [];
+    return options.length === 0 || options.some((o) => o.Visibility !== 'Restricted');
+  });
+}
+
+/**
+ * AMI id -> why it is live, from every product the seller lists and every id named in configuration or
+ * the store. A product that cannot be read stops the cleanup: what it uses is unknown.
+ */
+async function liveAmis(catalog: CatalogPort, productIds: string[]): Promise<Map<string, string>> {
+  const listed = await catalog.listEntities({ entityType: 'AmiProduct' });
+  const live = new Map<string, string>();
+  for (const id of [...new Set([...listed.map((e) => e.entityId), ...productIds])].sort()) {
+    const entity = await catalog.describeEntity(id);
+    const title = entity.details.Description?.ProductTitle ?? id;
+    for (const version of liveVersionsOf(entity)) {
+      for (const source of version.Sources ?? []) {
+        if (source.Image)
+          live.set(source.Image, `version ${version.VersionTitle ?? '?'} of ${id} (${title}) is live`);
+      }
     }
-    if (job.state !== 'published') continue;
-    const entity = job.data.productId ? await entityOf(catalog, entities, job.data.productId) : undefined;
-    const version = entity?.details.Versions?.find((v) => v.VersionTitle === job.data.versionTitle);
-    const restricted =
-      entity?.details.Description?.Visibility === 'Restricted' ||
-      (version !== undefined && (version.DeliveryOptions ?? []).every((o) => o.Visibility === 'Restricted'));
-    if (!restricted) amis.forEach((a) => inUse.add(a));
   }
-  return inUse;
+  return live;
 }
 
 function tagged(image: Image): boolean {
   return Object.keys(image.tags).some((k) => k.startsWith(tagPrefix));
 }
 
-export async function cleanupCandidates(
-  deps: CleanupDeps,
-  jobs: Job[],
-  regions: string[],
-  graceDays: number,
-): Promise<CleanupCandidate[]> {
-  const inUse = await imagesInUse(deps.catalog, jobs);
-  const cutoff = deps.now.getTime() - graceDays * 86_400_000;
-  const candidates: CleanupCandidate[] = [];
-  for (const region of [...new Set(regions)].sort()) {
-    for (const image of await deps.ec2.describeImages(region, { owners: ['self'] })) {
-      if (!tagged(image) || inUse.has(image.imageId)) continue;
-      const since = image.deprecationTime ?? image.creationDate;
-      if (since === undefined || Date.parse(since) > cutoff) continue;
-      candidates.push({
-        region,
-        imageId: image.imageId,
-        name: image.name,
-        snapshotIds: [...image.snapshotIds],
-        since,
-        ...(image.tags[`${tagPrefix}job`] ? { job: image.tags[`${tagPrefix}job`] } : {}),
-      });
-    }
+/**
+ * Which tagged mirrors may go and which stay (and why). A live version names its AMI in the base region;
+ * the same image's mirrors in the other regions carry the same job tag and name, and stay with it.
+ */
+export async function planCleanup(deps: CleanupDeps, scope: CleanupScope): Promise<CleanupPlan> {
+  const live = await liveAmis(deps.catalog, scope.productIds);
+  const running = new Map<string, Job>();
+  for (const job of scope.jobs) {
+    if (isTerminal(job.state)) continue;
+    for (const ami of Object.values(job.data.mirroredAmis)) running.set(ami, job);
   }
-  return candidates;
+
+  const images: Image[] = [];
+  for (const region of [...new Set(scope.regions)].sort())
+    images.push(...(await deps.ec2.describeImages(region, { owners: ['self'] })).filter(tagged));
+  // Mirrors of one image share its job tag and its name: what makes one live makes them all live.
+  const liveBy = new Map<string, string>();
+  for (const image of images) {
+    const why = live.get(image.imageId);
+    if (!why) continue;
+    liveBy.set(`name ${image.name}`, why);
+    if (image.tags[jobTag]) liveBy.set(`job ${image.tags[jobTag]}`, why);
+  }
+
+  const cutoff = deps.now.getTime() - scope.graceDays * 86_400_000;
+  const plan: CleanupPlan = { candidates: [], kept: [] };
+  for (const image of images) {
+    const job = image.tags[jobTag];
+    const base = { region: image.region, imageId: image.imageId, name: image.name, ...(job ? { job } : {}) };
+    const since = image.deprecationTime ?? image.creationDate;
+    const runningJob = running.get(image.imageId);
+    const reason =
+      live.get(image.imageId) ??
+      liveBy.get(`name ${image.name}`) ??
+      (job ? liveBy.get(`job ${job}`) : undefined) ??
+      (runningJob ? `job ${runningJob.id} is still running (${runningJob.state})` : undefined) ??
+      (since === undefined
+        ? 'its creation date is unknown'
+        : Date.parse(since) > cutoff
+          ? `${image.deprecationTime ? 'deprecated' : 'created'} ${since.slice(0, 10)}, within the ${scope.graceDays}-day grace period`
+          : undefined);
+    if (reason) plan.kept.push({ ...base, reason });
+    else plan.candidates.push({ ...base, snapshotIds: [...image.snapshotIds], since: since as string });
+  }
+  return plan;
 }
 
 /** Deregisters each image, then deletes its snapshots (EC2 refuses to delete a snapshot an image uses). */

@@ -2,7 +2,7 @@
  * load-form, plan, apply and cleanup run in-process on the embedded sandbox (same state directory as a
  * `publish` before them), their stdout captured.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -116,7 +116,7 @@ describe('listing commands on the sandbox', () => {
     expect(isAppError(error) && error.describe()).toMatch(/release 39 has no published version/);
   });
 
-  it('cleanup is a dry run without --yes', async () => {
+  it('cleanup is a dry run without --yes, and lists what it keeps and why', async () => {
     await runIn(() => import('../../src/cli/commands/publish.js'), {
       message: [messages],
       subvariant: 'Cloud_Base',
@@ -127,15 +127,83 @@ describe('listing commands on the sandbox', () => {
       json: true,
     });
     expect(dry.code).toBe(0);
-    // Every mirror belongs to a live (Public) version: nothing may be deleted.
-    expect(JSON.parse(dry.stdout)).toEqual({ dryRun: true, graceDays: 0, images: [] });
+    // Every mirror belongs to a live (Public) version: nothing may be deleted, and each says why.
+    const plan = JSON.parse(dry.stdout) as CleanupJson;
+    expect(plan).toMatchObject({ dryRun: true, graceDays: 0, images: [] });
+    expect(plan.kept).toHaveLength(6);
+    for (const k of plan.kept)
+      expect(k.reason).toMatch(/^version 41\.1\.4 of prod-\w+ \(Fedora 41 .*\) is live$/);
     const human = await runIn(() => import('../../src/cli/commands/cleanup.js'), {
       graceDays: '0',
       yes: true,
     });
     expect(human.stdout).toMatch(/nothing to clean up/);
+    expect(human.stdout).toMatch(/kept 6 image\(s\)/);
+  });
+
+  it('cleanup --yes from a fresh state directory deletes nothing a live version uses', async () => {
+    const { isAppError } = await import('../../src/core/errors.js');
+    await runIn(() => import('../../src/cli/commands/publish.js'), {
+      message: [messages],
+      subvariant: 'Cloud_Base',
+      json: true,
+    });
+    const published = (await runIn(() => import('../../src/cli/commands/sandbox-state.js'), { json: true }))
+      .stdout;
+    const mirrors = (JSON.parse(published) as SandboxJson).images.filter((i) => i.owner === '111122223333');
+    expect(mirrors).toHaveLength(6);
+
+    // Another state directory on the same simulated cloud: its store knows none of those jobs.
+    const other = mkdtempSync(join(tmpdir(), 'fm-listing-cli-other-'));
+    try {
+      for (const file of readdirSync(stateDir).filter((f) => f.startsWith('sandbox-cloud.db')))
+        copyFileSync(join(stateDir, file), join(other, file));
+      const inOther = (load: () => Promise<{ run(options: never): Promise<number> }>, options: object) =>
+        runIn(load, { ...options, stateDir: other });
+
+      const refused = await inOther(() => import('../../src/cli/commands/cleanup.js'), {
+        graceDays: '0',
+        yes: true,
+      }).catch((e: unknown) => e);
+      expect(isAppError(refused) && refused.describe()).toMatch(/no jobs at all.*Fix: run cleanup against/);
+
+      // With a job of its own, the store is no longer empty, but still knows nothing of the first six.
+      await inOther(() => import('../../src/cli/commands/publish.js'), {
+        release: '41',
+        arch: 'x86_64',
+        sourceAmi: 'ami-0f0e0d0c0b0a09080',
+        subvariant: 'Cloud_Base',
+        json: true,
+      });
+      const cleaned = await inOther(() => import('../../src/cli/commands/cleanup.js'), {
+        graceDays: '0',
+        yes: true,
+        json: true,
+      });
+      const result = JSON.parse(cleaned.stdout) as CleanupJson;
+      expect(result.images).toEqual([]);
+      expect(result.kept.map((k) => k.imageId)).toEqual(expect.arrayContaining(mirrors.map((m) => m.id)));
+      const after = JSON.parse(
+        (await inOther(() => import('../../src/cli/commands/sandbox-state.js'), { json: true })).stdout,
+      ) as SandboxJson;
+      const left = new Set(after.images.map((i) => i.id));
+      for (const m of mirrors) expect(left.has(m.id), m.id).toBe(true);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 });
+
+interface CleanupJson {
+  dryRun: boolean;
+  graceDays: number;
+  images: Array<{ imageId: string }>;
+  kept: Array<{ imageId: string; reason: string }>;
+}
+
+interface SandboxJson {
+  images: Array<{ id: string; owner: string }>;
+}
 
 /** The column-header row: the last of the form's top rows naming `header` (display headers sit above it). */
 function findRow(sheet: ExcelJS.Worksheet, header: string): number {

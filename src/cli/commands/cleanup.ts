@@ -27,12 +27,14 @@ export async function run(options: CleanupOptions): Promise<number> {
   const graceDays = graceDaysOf(options.graceDays);
   const runtime = await openRuntime(options);
   try {
-    const candidates = await cleanUp(runtime, { graceDays, delete: options.yes === true });
+    const { candidates, kept } = await cleanUp(runtime, { graceDays, delete: options.yes === true });
     if (options.json) {
       process.stdout.write(
-        `${JSON.stringify({ dryRun: !options.yes, graceDays, images: candidates }, null, 2)}\n`,
+        `${JSON.stringify({ dryRun: !options.yes, graceDays, images: candidates, kept }, null, 2)}\n`,
       );
-    } else if (candidates.length === 0) {
+      return ExitCode.ok;
+    }
+    if (candidates.length === 0) {
       process.stdout.write(`nothing to clean up (grace period ${graceDays} days)\n`);
     } else {
       const rows = candidates.map((c) => [
@@ -47,6 +49,15 @@ export async function run(options: CleanupOptions): Promise<number> {
         options.yes
           ? `deleted ${candidates.length} image(s) and their snapshots\n`
           : `dry run: ${candidates.length} image(s) would be deleted; run again with --yes to delete them\n`,
+      );
+    }
+    if (kept.length > 0) {
+      process.stdout.write(`\nkept ${kept.length} image(s):\n`);
+      process.stdout.write(
+        `${table(
+          ['region', 'image', 'why'],
+          kept.map((k) => [k.region, k.imageId, k.reason]),
+        )}\n`,
       );
     }
     return ExitCode.ok;
