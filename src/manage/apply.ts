@@ -3,20 +3,27 @@
  * name and ClientRequestToken are derived from the changes themselves, a set of that name found on the
  * Catalog is followed instead of started again, and every start is recorded in the store's intake log
  * (source `apply`).
+ *
+ * Like a job, each product's apply is a series of short steps, and its waits are stored (JobStore
+ * `saveApply`), never held in memory: a step either looks, plans and starts a change set under the
+ * product's lock (the one the pipeline's submit takes), or looks once at the change set it follows. A
+ * restarted or detached apply continues from the stored progress.
  */
 import type { ChangeSetDescription } from '../cloud/ports.js';
 import { isOpenChangeSet, openChangeSets } from '../cloud/catalog-queries.js';
 import { CloudError } from '../core/errors.js';
-import { stableToken } from '../core/ids.js';
+import { shortHash, stableToken } from '../core/ids.js';
 import type { ProductPlan } from '../listing/reconcile.js';
 import { applyChangeSetName, createProductChangeSetName } from '../listing/change-set-names.js';
+import { holderOf, newWorkerId } from '../pipeline/worker.js';
+import { productLockName, withLock } from '../store/locks.js';
 import { findProductId, type DesiredProductState } from './desired-state.js';
 import { deprecationDelayMs, planOne, type Deprecation, type ManageDeps } from './plan.js';
 
 export interface ApplyOptions {
   /** Start each change set that only adds a version with Intent VALIDATE first; apply only if it succeeds. */
   validateFirst?: boolean;
-  /** Start change sets and return without following them. */
+  /** Start change sets and return without following them (a later apply follows them). */
   detach?: boolean;
   /** Plans per product at most (a plan adds one version at a time). */
   maxRounds?: number;
@@ -44,28 +51,44 @@ export interface ProductApplyResult {
   outcome: 'done' | 'failed' | 'pending';
 }
 
-async function sleepOrJump(deps: ManageDeps, ms: number): Promise<void> {
-  if (deps.virtualClock) deps.virtualClock.advance(ms);
-  else await new Promise((resolve) => setTimeout(resolve, ms));
+/** One product's apply between steps: what the store keeps. */
+interface ApplyProgress {
+  /** `plan`: look, plan and start; `follow`: a change set runs; the rest are ends. */
+  phase: 'plan' | 'follow' | 'done' | 'failed' | 'pending';
+  /** Change sets applied so far (a plan adds one version at a time). */
+  round: number;
+  productId?: string;
+  following?: { changeSetId: string; changeSetName: string; intent: 'VALIDATE' | 'APPLY'; adopted: boolean };
+  /** Digest of the changes a VALIDATE set accepted: the next plan with these changes is applied. */
+  validated?: string;
+  changeSets: AppliedChangeSet[];
+  deprecated: Deprecation[];
+  warnings: string[];
 }
 
-async function follow(deps: ManageDeps, changeSetId: string): Promise<ChangeSetDescription> {
-  for (;;) {
-    const described = await deps.catalog.describeChangeSet(changeSetId);
-    if (!isOpenChangeSet(described.status)) return described;
-    await sleepOrJump(deps, deps.pollSeconds * 1000);
-  }
+interface ProductRun {
+  state: DesiredProductState;
+  progress: ApplyProgress;
+  nextRunAt: Date;
+  /** Detached: its set is started, this apply leaves it (the stored progress follows it next time). */
+  left: boolean;
+  /** Another worker held the product's lock: look again at this wall-clock time. */
+  lockedUntil?: number;
 }
 
-/** One product may have one open change set (DESIGN invariant 5): wait for any other to end first. */
-async function waitForOpenChangeSets(deps: ManageDeps, state: DesiredProductState): Promise<void> {
-  const product = {
-    productId: await findProductId(deps.catalog, state),
-    creatingChangeSetName: createProductChangeSetName(state.listing),
-  };
-  while ((await openChangeSets(deps.catalog, product)).length > 0) {
-    await sleepOrJump(deps, deps.pollSeconds * 1000);
-  }
+/**
+ * How long to wait for a product lock another worker holds, in wall time: a holder keeps it for one
+ * short step, and the sandbox's virtual clock must not jump ahead of it meanwhile.
+ */
+const lockRetryMs = 200;
+
+const ended = (phase: ApplyProgress['phase']) =>
+  phase === 'done' || phase === 'failed' || phase === 'pending';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+function freshProgress(): ApplyProgress {
+  return { phase: 'plan', round: 0, changeSets: [], deprecated: [], warnings: [] };
 }
 
 async function startOrAdopt(
@@ -104,20 +127,18 @@ async function startOrAdopt(
 
 function summarize(
   described: ChangeSetDescription,
-  name: string,
-  intent: 'VALIDATE' | 'APPLY',
-  adopted: boolean,
+  following: NonNullable<ApplyProgress['following']>,
 ): AppliedChangeSet {
   return {
     changeSetId: described.changeSetId,
-    changeSetName: name,
-    intent,
+    changeSetName: following.changeSetName,
+    intent: following.intent,
     status: described.status,
     changeTypes: described.changes.map((c) => c.changeType),
     errors: described.changes.flatMap((c) =>
       c.errors.map((e) => ({ code: e.code, message: `${c.changeType}: ${e.message}` })),
     ),
-    adopted,
+    adopted: following.adopted,
   };
 }
 
@@ -139,65 +160,145 @@ async function deprecate(deps: ManageDeps, items: Deprecation[], warnings: strin
   return done;
 }
 
-/** Brings one product in line: plan, start, follow, and plan again until nothing is left. */
-export async function applyOne(
-  deps: ManageDeps,
-  state: DesiredProductState,
-  options: ApplyOptions = {},
-): Promise<ProductApplyResult> {
-  const result: ProductApplyResult = {
-    key: state.key,
-    productTitle: state.desired.metadata.productTitle,
-    changeSets: [],
-    deprecated: [],
-    warnings: [],
-    outcome: 'done',
-  };
+/**
+ * Look, plan and start, under the product's lock: nobody else (a publish's submit, another apply) can
+ * start a change set on the product between this step's look and its start. Returns when to step again.
+ */
+async function planStep(deps: ManageDeps, run: ProductRun, options: ApplyOptions, holder: string) {
+  const { state, progress } = run;
+  const later = () => new Date(deps.clock.now().getTime() + deps.pollSeconds * 1000);
   const rounds = options.maxRounds ?? state.keepVersions + 2;
-  for (let round = 0; round < rounds; round++) {
-    await waitForOpenChangeSets(deps, state);
-    const plan = await planOne(deps, state);
-    if (plan.productId) result.productId = plan.productId;
-    if (plan.deprecations.length > 0)
-      result.deprecated.push(...(await deprecate(deps, plan.deprecations, result.warnings)));
-    if (plan.changes.length === 0) return result;
-
-    // AWS offers Intent VALIDATE only for sets that add versions; the others are applied directly.
-    const validatable = plan.changes.every((c) => c.ChangeType === 'AddDeliveryOptions');
-    const intents: Array<'VALIDATE' | 'APPLY'> =
-      options.validateFirst && validatable ? ['VALIDATE', 'APPLY'] : ['APPLY'];
-    for (const intent of intents) {
-      const { changeSetId, changeSetName, adopted } = await startOrAdopt(deps, plan, state, intent);
-      if (options.detach && intent === 'APPLY') {
-        const described = await deps.catalog.describeChangeSet(changeSetId);
-        result.changeSets.push(summarize(described, changeSetName, intent, adopted));
-        result.outcome = described.status === 'SUCCEEDED' ? 'done' : 'pending';
-        return result;
-      }
-      const described = await follow(deps, changeSetId);
-      const summary = summarize(described, changeSetName, intent, adopted);
-      result.changeSets.push(summary);
-      if (described.status !== 'SUCCEEDED') {
-        result.outcome = 'failed';
-        return result;
-      }
-      if (intent === 'APPLY' && !state.desired.productId) {
-        const created = described.changes.find((c) => c.changeType === 'CreateProduct')?.entity.identifier;
-        if (created) state.desired.productId = created;
-      }
-    }
+  if (progress.round >= rounds) {
+    progress.phase = 'pending';
+    progress.warnings.push(`still not up to date after ${rounds} change sets; run apply again`);
+    return deps.clock.now();
   }
-  result.outcome = 'pending';
-  result.warnings.push(`still not up to date after ${rounds} change sets; run apply again`);
-  return result;
+  const locked = await withLock(
+    deps.store,
+    { name: productLockName(state.desired.metadata.productTitle), holder, ttlMs: deps.leaseMs },
+    async () => {
+      // One product may have one open change set (DESIGN invariant 5): wait for any other to end first.
+      const product = {
+        productId: await findProductId(deps.catalog, state),
+        creatingChangeSetName: createProductChangeSetName(state.listing),
+      };
+      if ((await openChangeSets(deps.catalog, product)).length > 0) return later();
+      const plan = await planOne(deps, state);
+      if (plan.productId) progress.productId = plan.productId;
+      if (plan.deprecations.length > 0)
+        progress.deprecated.push(...(await deprecate(deps, plan.deprecations, progress.warnings)));
+      if (plan.changes.length === 0) {
+        progress.phase = 'done';
+        return deps.clock.now();
+      }
+      const digest = shortHash(JSON.stringify(plan.changes));
+      // AWS offers Intent VALIDATE only for sets that add versions; the others are applied directly.
+      const validatable = plan.changes.every((c) => c.ChangeType === 'AddDeliveryOptions');
+      const intent =
+        options.validateFirst && validatable && progress.validated !== digest ? 'VALIDATE' : 'APPLY';
+      const started = await startOrAdopt(deps, plan, state, intent);
+      progress.phase = 'follow';
+      progress.following = { ...started, intent };
+      if (intent === 'VALIDATE') progress.validated = digest;
+      return deps.clock.now();
+    },
+  );
+  if (locked.held) {
+    delete run.lockedUntil;
+    return locked.value;
+  }
+  run.lockedUntil = Date.now() + lockRetryMs;
+  return deps.clock.now();
 }
 
+/** One look at the followed change set; when it ended, the next plan (or the end). */
+async function followStep(deps: ManageDeps, run: ProductRun, options: ApplyOptions): Promise<Date> {
+  const { progress } = run;
+  const following = progress.following as NonNullable<ApplyProgress['following']>;
+  const described = await deps.catalog.describeChangeSet(following.changeSetId);
+  // The latest look at a set replaces an earlier one (a detached apply recorded it while it ran).
+  progress.changeSets = [
+    ...progress.changeSets.filter((c) => c.changeSetId !== described.changeSetId),
+    summarize(described, following),
+  ];
+  if (isOpenChangeSet(described.status)) {
+    // Detached: what was started is recorded; the stored progress follows it next time.
+    if (options.detach && following.intent === 'APPLY') run.left = true;
+    return new Date(deps.clock.now().getTime() + deps.pollSeconds * 1000);
+  }
+  delete progress.following;
+  if (described.status !== 'SUCCEEDED') {
+    progress.phase = 'failed';
+    return deps.clock.now();
+  }
+  if (following.intent === 'APPLY') {
+    progress.round += 1;
+    delete progress.validated;
+    const created = described.changes.find((c) => c.changeType === 'CreateProduct')?.entity.identifier;
+    if (created && !run.state.desired.productId) run.state.desired.productId = created;
+  }
+  progress.phase = 'plan';
+  return deps.clock.now();
+}
+
+function resultOf(run: ProductRun): ProductApplyResult {
+  const { state, progress } = run;
+  return {
+    key: state.key,
+    ...(progress.productId ? { productId: progress.productId } : {}),
+    productTitle: state.desired.metadata.productTitle,
+    changeSets: progress.changeSets,
+    deprecated: progress.deprecated,
+    warnings: progress.warnings,
+    outcome: progress.phase === 'done' ? 'done' : progress.phase === 'failed' ? 'failed' : 'pending',
+  };
+}
+
+/**
+ * Brings every product in line: plan, start, follow, and plan again until nothing is left. Products
+ * advance side by side; between steps the process waits for the earliest stored wake-up (the sandbox's
+ * virtual clock jumps to it), and with `detach` it returns once every started set is left to run.
+ */
 export async function applyAll(
   deps: ManageDeps,
   states: DesiredProductState[],
   options: ApplyOptions = {},
 ): Promise<ProductApplyResult[]> {
-  const results: ProductApplyResult[] = [];
-  for (const state of states) results.push(await applyOne(deps, state, options));
-  return results;
+  const holder = holderOf(newWorkerId(), 'apply');
+  const stored = new Map((await deps.store.listApplies(states.map((s) => s.key))).map((r) => [r.key, r]));
+  const runs: ProductRun[] = states.map((state) => {
+    const record = stored.get(state.key);
+    const progress = record?.data as ApplyProgress | undefined;
+    // An apply that ended starts over; one that was interrupted or detached continues where it was.
+    return progress && !ended(progress.phase)
+      ? { state, progress, nextRunAt: record!.nextRunAt, left: false }
+      : { state, progress: freshProgress(), nextRunAt: deps.clock.now(), left: false };
+  });
+
+  for (;;) {
+    const active = runs.filter((r) => !ended(r.progress.phase) && !r.left);
+    if (active.length === 0) break;
+    const now = deps.clock.now().getTime();
+    const wallNow = Date.now();
+    const due = active.filter((r) => r.nextRunAt.getTime() <= now && (r.lockedUntil ?? 0) <= wallNow);
+    for (const run of due) {
+      run.nextRunAt =
+        run.progress.phase === 'plan'
+          ? await planStep(deps, run, options, holderOf(holder, run.state.key))
+          : await followStep(deps, run, options);
+      await deps.store.saveApply({
+        key: run.state.key,
+        data: run.progress,
+        nextRunAt: run.nextRunAt,
+        updatedAt: deps.clock.now(),
+      });
+    }
+    if (due.length > 0) continue;
+    const locked = active.flatMap((r) => (r.lockedUntil === undefined ? [] : [r.lockedUntil]));
+    const next = Math.min(...active.map((r) => r.nextRunAt.getTime()));
+    if (locked.length > 0) await sleep(Math.min(...locked) - wallNow);
+    else if (deps.virtualClock) deps.virtualClock.advanceTo(next);
+    else await sleep(next - now);
+  }
+  return runs.map(resultOf);
 }

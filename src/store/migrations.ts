@@ -95,7 +95,7 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
         await db.schema.createIndex('intake_outcome').on('intake').column('outcome').execute();
       },
     },
-    '0004-leases-and-locks': {
+    '0004-leases-locks-applies': {
       async up(db: Kysely<unknown>): Promise<void> {
         // A job is held by at most one worker at a time; jobs written before leases have no holder.
         await db.schema.alterTable('jobs').addColumn('lease_owner', 'text').execute();
@@ -105,6 +105,14 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
           .addColumn('name', 'text', (c) => c.primaryKey())
           .addColumn('owner', 'text', (c) => c.notNull())
           .addColumn('until', 'bigint', (c) => c.notNull())
+          .execute();
+        // apply's progress per product: the change set it follows and when it looks again.
+        await db.schema
+          .createTable('applies')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('next_run_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
           .execute();
       },
     },

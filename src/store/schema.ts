@@ -44,6 +44,15 @@ export interface LocksTable {
   until: EpochMs;
 }
 
+/** apply's stored progress, one row per product (see JobStore.saveApply). */
+export interface AppliesTable {
+  key: string;
+  /** The progress as JSON text; its shape belongs to `manage/apply`. */
+  data: string;
+  next_run_at: EpochMs;
+  updated_at: EpochMs;
+}
+
 export interface JobEventsTable {
   id: RowId;
   job_id: string;
@@ -71,6 +80,7 @@ export interface Database {
   job_events: JobEventsTable;
   intake: IntakeTable;
   locks: LocksTable;
+  applies: AppliesTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

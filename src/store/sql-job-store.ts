@@ -13,7 +13,15 @@ import {
 import { migrateToLatest, schemaIsCurrent } from './migrations.js';
 import type { Database, IntakeTable, JobsTable, StoreDialect } from './schema.js';
 import { StaleJobError } from './store.js';
-import type { IntakeRecord, IntakeRef, JobFilter, JobStore, StoreSummary, WorkOutlook } from './store.js';
+import type {
+  ApplyRecord,
+  IntakeRecord,
+  IntakeRef,
+  JobFilter,
+  JobStore,
+  StoreSummary,
+  WorkOutlook,
+} from './store.js';
 import type { WriteLock } from './write-lock.js';
 
 /**
@@ -271,6 +279,11 @@ export class SqlJobStore implements JobStore {
             )
             .as('held_until'),
           eb.fn.min(eb.case().when(held).then(eb.ref('lease_until')).end()).as('busy_until'),
+          eb
+            .selectFrom('locks')
+            .select((l) => l.fn.min('until').as('until'))
+            .where('until', '>', wallNow)
+            .as('locked_until'),
         ];
       })
       .where('state', 'not in', terminalStates);
@@ -279,7 +292,8 @@ export class SqlJobStore implements JobStore {
     const outlook: WorkOutlook = {};
     if (row?.due_at != null) outlook.dueAt = new Date(Number(row.due_at));
     if (row?.held_until != null) outlook.heldUntil = new Date(Number(row.held_until));
-    if (row?.busy_until != null) outlook.busyUntil = new Date(Number(row.busy_until));
+    const busy = [row?.busy_until, row?.locked_until].filter((t) => t != null).map(Number);
+    if (busy.length > 0) outlook.busyUntil = new Date(Math.min(...busy));
     return outlook;
   }
 
@@ -332,6 +346,39 @@ export class SqlJobStore implements JobStore {
         const locks = await trx.deleteFrom('locks').where('owner', 'in', gone).executeTakeFirst();
         return Number(jobs.numUpdatedRows) + Number(locks.numDeletedRows);
       }),
+    );
+  }
+
+  async listApplies(keys: string[]): Promise<ApplyRecord[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.db.selectFrom('applies').selectAll().where('key', 'in', keys).execute();
+    return rows.map((r) => ({
+      key: r.key,
+      data: JSON.parse(r.data) as unknown,
+      nextRunAt: new Date(Number(r.next_run_at)),
+      updatedAt: new Date(Number(r.updated_at)),
+    }));
+  }
+
+  async saveApply(record: ApplyRecord): Promise<void> {
+    const row = {
+      key: record.key,
+      data: JSON.stringify(record.data),
+      next_run_at: record.nextRunAt.getTime(),
+      updated_at: record.updatedAt.getTime(),
+    };
+    await this.writeLock(() =>
+      this.db
+        .insertInto('applies')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            data: row.data,
+            next_run_at: row.next_run_at,
+            updated_at: row.updated_at,
+          }),
+        )
+        .execute(),
     );
   }
 

@@ -29,8 +29,24 @@ export interface WorkOutlook {
   dueAt?: Date;
   /** Earliest lease end among the selected jobs another worker holds: they are not done, and not ours. */
   heldUntil?: Date;
-  /** Earliest lease end among every job another worker holds: some worker is busy until at least then. */
+  /**
+   * Earliest end of a lease another worker holds on any job, or of any lock: some worker is busy until
+   * at least then.
+   */
   busyUntil?: Date;
+}
+
+/**
+ * One product's `apply` in progress: what it follows and when it looks again, stored like a job's wait
+ * so that a restarted (or detached) apply continues instead of starting over.
+ */
+export interface ApplyRecord {
+  /** The product key, `Cloud_Base/41/x86_64`. */
+  key: string;
+  /** The progress itself; `manage/apply` owns its shape. */
+  data: unknown;
+  nextRunAt: Date;
+  updatedAt: Date;
 }
 
 export interface JobFilter {
@@ -111,6 +127,11 @@ export interface JobStore {
    * them to expire. Only where every worker shares this machine (SQLite); elsewhere it does nothing.
    */
   releaseGoneHolders(isGone: (holder: string) => boolean): Promise<number>;
+
+  /** The stored progress of `apply` for these products (those that have any). */
+  listApplies(keys: string[]): Promise<ApplyRecord[]>;
+  /** Stores (or replaces) the progress of `apply` for one product. */
+  saveApply(record: ApplyRecord): Promise<void>;
 
   /** The job's events in the order they were written. */
   events(jobId: string): Promise<JobEvent[]>;

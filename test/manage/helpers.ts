@@ -29,6 +29,7 @@ export function manageDeps(h: Harness): ManageDeps {
     clock: h.clock,
     virtualClock: h.clock,
     pollSeconds: h.config.pipeline.pollSeconds.changeSet,
+    leaseMs: h.config.pipeline.leaseSeconds * 1000,
   };
 }
 

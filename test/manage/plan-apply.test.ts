@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { applyAll } from '../../src/manage/apply.js';
+import { productLockName } from '../../src/store/locks.js';
 import { planAll } from '../../src/manage/plan.js';
 import { formatPlan } from '../../src/listing/reconcile.js';
 import type { Harness } from '../pipeline/harness.js';
@@ -84,14 +85,48 @@ describe('plan and apply on the simulated Marketplace', () => {
     const [detached] = await applyAll(deps, await desiredOf(h, edited), { detach: true });
     expect(detached?.outcome).toBe('pending');
     expect(detached?.changeSets.map((c) => [c.status, c.adopted])).toEqual([['PREPARING', false]]);
+    // The wait is stored, not held: the set to follow and when to look at it again.
+    const [stored] = await h.store.listApplies(['Cloud_Base/41/x86_64']);
+    expect(stored?.data).toMatchObject({
+      phase: 'follow',
+      following: { changeSetId: detached!.changeSets[0]!.changeSetId, intent: 'APPLY' },
+    });
+    expect(stored!.nextRunAt.getTime()).toBeGreaterThan(h.clock.now().getTime());
 
+    // The detached set is stored as the one to follow: the next apply follows it to its end, finds its
+    // changes made, and starts nothing.
     const [resumed] = await applyAll(deps, await desiredOf(h, edited));
-    // It waited for the open set (one open change set per product), found its changes made, started nothing.
     expect(resumed?.outcome).toBe('done');
-    expect(resumed?.changeSets).toEqual([]);
+    expect(resumed?.changeSets.map((c) => [c.changeSetId, c.status])).toEqual([
+      [detached!.changeSets[0]!.changeSetId, 'SUCCEEDED'],
+    ]);
     expect(starts() - before).toBe(1);
     const described = await deps.catalog.describeChangeSet(detached!.changeSets[0]!.changeSetId);
     expect(described.status).toBe('SUCCEEDED');
     expect((await planAll(deps, await desiredOf(h, edited)))[0]?.changes).toEqual([]);
+  });
+
+  it('takes the product lock: while another worker holds it, apply starts nothing', async () => {
+    h = await publishedHarness([{ label: '1.4' }]);
+    const input = structuredClone(h.config) as unknown as Record<string, unknown>;
+    (input['products'] as Record<string, { shortDescription: string }>)['Cloud_Base']!.shortDescription =
+      'Locked words.';
+    const states = await desiredOf(h, parseConfig(input, 'test'));
+    const deps = manageDeps(h);
+    const starts = () => h!.sim.callCounts()['aws-marketplace:StartChangeSet'] ?? 0;
+    const before = starts();
+    const lock = productLockName(states[0]!.desired.metadata.productTitle);
+    expect(await h.store.tryLock(lock, 'another-worker f41-job', 60_000)).toBe(true);
+
+    const applying = applyAll(deps, states);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(starts()).toBe(before);
+    const [waiting] = await h.store.listApplies([states[0]!.key]);
+    expect(waiting?.data).toMatchObject({ phase: 'plan', changeSets: [] });
+
+    await h.store.unlock(lock, 'another-worker f41-job');
+    const [result] = await applying;
+    expect(result?.outcome).toBe('done');
+    expect(starts()).toBe(before + 1);
   });
 });

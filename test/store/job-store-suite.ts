@@ -185,6 +185,23 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
     });
   });
 
+  it("keeps apply's progress per product, replaced by each save", async () => {
+    const store = await open();
+    expect(await store.listApplies(['Cloud_Base/41/x86_64'])).toEqual([]);
+    const first = {
+      key: 'Cloud_Base/41/x86_64',
+      data: { phase: 'follow', changeSetId: 'cs-1' },
+      nextRunAt: new Date(t0 + 60_000),
+      updatedAt: new Date(t0),
+    };
+    await store.saveApply(first);
+    await store.saveApply({ ...first, key: 'Cloud_Base/41/arm64', data: { phase: 'done' } });
+    const replaced = { ...first, data: { phase: 'plan' }, nextRunAt: new Date(t0 + 1) };
+    await store.saveApply(replaced);
+    expect(await store.listApplies(['Cloud_Base/41/x86_64', 'Cloud_Base/42/x86_64'])).toEqual([replaced]);
+    expect(await store.listApplies([])).toEqual([]);
+  });
+
   it('returns events in the order they were written', async () => {
     const store = await open();
     const { job: stored } = await store.createJob(job(), event('created', 'one'));

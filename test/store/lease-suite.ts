@@ -81,7 +81,7 @@ export function leaseSuite(openPair: OpenPair, options: { localHolders: boolean 
 
   describe('outlook', () => {
     it('says when a free job is next due, and until when other workers hold jobs', async () => {
-      const { a, b } = await setUp();
+      const { wall, a, b } = await setUp();
       expect(await a.outlook()).toEqual({});
       const failed = job({ nextRunAt: at(0), state: 'failed' });
       const soon = job({ nextRunAt: at(5_000) });
@@ -97,6 +97,14 @@ export function leaseSuite(openPair: OpenPair, options: { localHolders: boolean 
       expect(await a.outlook([])).toEqual({ busyUntil: leaseEnd });
       // The caller's own running jobs are left out.
       expect(await b.outlook(undefined, [held.id, soon.id])).toEqual({ dueAt: at(9_000) });
+      // A live lock means some worker is busy too, and an expired one does not.
+      await a.tryLock('product X', 'w3 job', 10_000);
+      await a.tryLock('product Y', 'w3 job', 1);
+      wall.advance(1);
+      expect(await b.outlook(undefined, [held.id, soon.id])).toEqual({
+        dueAt: at(9_000),
+        busyUntil: new Date(t0 + 10_000),
+      });
     });
   });
 
