@@ -163,6 +163,26 @@ export async function migrateToLatest(
   dialect: StoreDialect,
   upTo?: string,
 ): Promise<void> {
+  if (dialect === 'postgres') return migrate(db, dialect, { inTransaction: false, upTo });
+  // Kysely's migration lock does nothing on SQLite (it assumes one process). Two processes opening a new
+  // state directory at once would both create the tables, so the whole migration holds the write lock.
+  await db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    try {
+      await migrate(connection, dialect, { inTransaction: true, upTo });
+      await sql`commit`.execute(connection);
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+async function migrate(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  options: { inTransaction: boolean; upTo: string | undefined },
+): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
   // Kysely looks for its bookkeeping table in every schema unless told which; with PostgreSQL that
   // would mistake another schema's table for ours, so pin it to the schema the connection writes to.
@@ -170,8 +190,15 @@ export async function migrateToLatest(
     dialect === 'postgres'
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined;
-  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results } = await (upTo ? migrator.migrateTo(upTo) : migrator.migrateToLatest());
+  const migrator = new Migrator({
+    db,
+    provider,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+    ...(options.inTransaction ? { disableTransactions: true } : {}),
+  });
+  const { error, results } = await (options.upTo
+    ? migrator.migrateTo(options.upTo)
+    : migrator.migrateToLatest());
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new InternalError(

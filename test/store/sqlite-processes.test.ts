@@ -15,13 +15,8 @@ const stateDir = mkdtempSync(join(tmpdir(), 'fm-store-procs-'));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 /** A worker process and a way to send it a command and read its one-line answer. */
-function startWorker(): { ask: (command: string) => Promise<string>; stop: () => void } {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [
-    '--import',
-    'tsx',
-    worker,
-    stateDir,
-  ]);
+function startWorker(dir = stateDir): { ask: (command: string) => Promise<string>; stop: () => void } {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', worker, dir]);
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
     async ask(command) {
@@ -51,5 +46,17 @@ it('lets exactly one of two processes save each job version', async () => {
   } finally {
     workers.forEach((w) => w.stop());
     await store.close();
+  }
+});
+
+it('lets several processes open a new state directory at once: each migrates it or finds it migrated', async () => {
+  const fresh = mkdtempSync(join(tmpdir(), 'fm-store-fresh-'));
+  const workers = [startWorker(fresh), startWorker(fresh), startWorker(fresh)];
+  try {
+    // A worker answers only once its store is open; one whose migration failed exits instead.
+    expect(await Promise.all(workers.map((w) => w.ask('load none')))).toEqual(['loaded', 'loaded', 'loaded']);
+  } finally {
+    workers.forEach((w) => w.stop());
+    rmSync(fresh, { recursive: true, force: true });
   }
 });
