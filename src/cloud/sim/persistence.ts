@@ -82,6 +82,9 @@ export function readSimClock(stateFile: string): number | undefined {
   if (!existsSync(stateFile)) return undefined;
   const db = openWorldFile(stateFile, true);
   try {
+    // Another process may have just created the file and not yet its table: no world yet either way.
+    const table = db.prepare("select 1 from sqlite_master where type = 'table' and name = 'world'").get();
+    if (table === undefined) return undefined;
     const row = db.prepare('select clock_ms from world where id = 1').get() as
       { clock_ms: number } | undefined;
     return row?.clock_ms;
@@ -95,6 +98,8 @@ export function readSimClock(stateFile: string): number | undefined {
 function openWorldFile(file: string, readonly: boolean): Database.Database {
   try {
     const db = new Database(file, { readonly });
+    // Other processes hold the write lock for one simulated call at a time: wait for them.
+    db.pragma('busy_timeout = 10000');
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -107,8 +112,6 @@ function openWorldFile(file: string, readonly: boolean): Database.Database {
          )`,
       );
     }
-    // Other processes hold the write lock for one simulated call at a time: wait for them.
-    db.pragma('busy_timeout = 10000');
     return db;
   } catch (error) {
     throw unreadable(file, error);
