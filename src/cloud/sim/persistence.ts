@@ -24,13 +24,16 @@ export class WorldFile {
 
   /**
    * Runs `use` on the current world while holding the file's write lock. `use` calls `save` for every
-   * change it wants kept (also when it fails halfway: what it changed in memory must reach the file).
+   * change it wants kept (also when it fails halfway: what it changed in memory must reach the file);
+   * `save('clock')` records only that simulated time moved, without writing the whole world again.
    */
-  transact<T>(use: (state: WorldState, save: () => void) => T): T {
+  transact<T>(use: (state: WorldState, save: (what: 'world' | 'clock') => void) => T): T {
     this.guard(() => this.db.exec('BEGIN IMMEDIATE'));
     try {
       const state = this.guard(() => this.load());
-      return use(state, () => this.guard(() => this.save(state)));
+      return use(state, (what) =>
+        this.guard(() => (what === 'world' ? this.save(state) : this.saveClock(state))),
+      );
     } catch (error) {
       // The cached copy may hold changes that never reached the file: read the file again next time.
       this.cached = undefined;
@@ -45,15 +48,18 @@ export class WorldFile {
   }
 
   private load(): WorldState {
-    const row = this.db.prepare('select generation from world where id = 1').get() as
-      { generation: number } | undefined;
+    const row = this.db.prepare('select generation, clock_ms from world where id = 1').get() as
+      { generation: number; clock_ms: number } | undefined;
     if (row === undefined) {
       this.cached = { generation: 0, state: emptyWorld(this.startMs()) };
     } else if (row.generation !== this.cached?.generation) {
       const { state } = this.db.prepare('select state from world where id = 1').get() as { state: string };
       this.cached = { generation: row.generation, state: parseWorld(state, this.file) };
     }
-    return this.cached.state;
+    // Time may have moved on since the world was last written in full.
+    const state = this.cached.state;
+    if (row !== undefined && row.clock_ms > state.clockMs) state.clockMs = row.clock_ms;
+    return state;
   }
 
   private save(state: WorldState): void {
@@ -66,6 +72,12 @@ export class WorldFile {
       )
       .run(generation, state.clockMs, JSON.stringify(state));
     this.cached = { generation, state };
+  }
+
+  /** Only the clock moved: other processes keep their parsed copy (the generation stays). */
+  private saveClock(state: WorldState): void {
+    if (this.cached?.generation === 0) return this.save(state);
+    this.db.prepare('update world set clock_ms = ? where id = 1').run(state.clockMs);
   }
 
   private guard<T>(work: () => T): T {

@@ -37,6 +37,12 @@ export class SimWorld {
     return this.access(operation, true);
   }
 
+  /** Looks at the world as stored, before time settles anything and without writing. */
+  peek<T>(operation: (state: WorldState) => T): T {
+    if (this.memory) return operation(this.memory);
+    return (this.file as WorldFile).transact((state) => operation(state));
+  }
+
   /** Persists the current simulated time. */
   flush(): void {
     this.access(() => undefined, false);
@@ -51,22 +57,32 @@ export class SimWorld {
     return (this.file as WorldFile).transact((state, save) => this.run(state, operation, mutates, save));
   }
 
-  private run<T>(state: WorldState, operation: Operation<T>, mutates: boolean, save: () => void): T {
+  private run<T>(
+    state: WorldState,
+    operation: Operation<T>,
+    mutates: boolean,
+    save: (what: 'world' | 'clock') => void,
+  ): T {
     const now = Math.max(this.clock.now().getTime(), state.clockMs);
     // Another process moved simulated time on: this process's virtual clock follows.
     if (this.clock instanceof ManualClock) this.clock.advanceTo(now);
-    this.settle(state, now);
+    const settled = this.settle(state, now);
     const moved = now !== state.clockMs;
     state.clockMs = now;
     try {
       return operation(state, now);
     } finally {
-      if (mutates || moved) save();
+      // A read that only let time pass writes the time, not the whole world again.
+      if (mutates || settled) save('world');
+      else if (moved) save('clock');
     }
   }
 
-  /** Image copies finish and change sets complete in the order they would have in real time. */
-  private settle(state: WorldState, now: number): void {
+  /**
+   * Image copies finish and change sets complete in the order they would have in real time. True when
+   * anything changed.
+   */
+  private settle(state: WorldState, now: number): boolean {
     const events: Array<{ at: number; order: number; run: () => void }> = [];
     for (const image of Object.values(state.images)) {
       if (image.state === 'pending' && image.settlesAt !== undefined && image.settlesAt <= now) {
@@ -94,5 +110,6 @@ export class SimWorld {
     }
     events.sort((a, b) => a.at - b.at || a.order - b.order);
     for (const event of events) event.run();
+    return events.length > 0;
   }
 }
