@@ -1,9 +1,10 @@
 /**
  * The simulated Marketplace's checks backed by another EC2 (moto, through the aws adapter) instead of
  * the simulated one: `sandbox serve` fronts a publish whose images live there. The checks run
- * synchronously while a change set settles, so AMI facts are fetched before each Catalog call for
- * every AMI a change set has named, and the lookup reads that cache. Regions and instance types that
- * EC2 offers are read once.
+ * synchronously while a change set settles, so before each Catalog call the facts of every AMI that a
+ * change set still to settle names are fetched, and the lookup reads that cache. AMIs of settled sets
+ * are not fetched again: the cost of a call stays flat however many versions were published. Regions
+ * and instance types that EC2 offers are read once.
  */
 import { CloudError } from '../../core/errors.js';
 import type { CatalogPort, Change, Ec2Port } from '../ports.js';
@@ -11,7 +12,7 @@ import type { ExternalEc2Facts, IngestionImage } from './catalog-rules.js';
 
 export interface Ec2IngestionImages {
   facts: ExternalEc2Facts;
-  /** Reads the current facts of these AMIs (and of every AMI seen before) from the EC2. */
+  /** Reads the current facts of these AMIs from the EC2 (the facts of others stay as they were). */
   refresh(amiIds?: string[]): Promise<void>;
 }
 
@@ -68,8 +69,7 @@ export function createEc2IngestionImages(options: Ec2IngestionOptions): Ec2Inges
     facts: { lookupImage: (amiId) => known.get(amiId), regions, instanceTypes },
     async refresh(amiIds = []) {
       await offered;
-      for (const id of amiIds) if (!known.has(id)) known.set(id, undefined);
-      const ids = [...known.keys()];
+      const ids = [...new Set(amiIds)];
       const facts = await Promise.all(ids.map(read));
       ids.forEach((id, i) => known.set(id, facts[i]));
     },
@@ -94,32 +94,25 @@ export function amiIdsOf(changes: Change[]): string[] {
   return ids;
 }
 
-/** A CatalogPort that refreshes the ingestion facts before every call that may settle a change set. */
-export function withIngestionRefresh(catalog: CatalogPort, images: Ec2IngestionImages): CatalogPort {
+/**
+ * A CatalogPort that refreshes the ingestion facts before every call that may settle a change set:
+ * those of the AMIs a new set names, and of those `unsettledAmis` names (sets that may settle now).
+ */
+export function withIngestionRefresh(
+  catalog: CatalogPort,
+  images: Ec2IngestionImages,
+  unsettledAmis: () => string[],
+): CatalogPort {
+  const refreshed = async <T>(call: () => Promise<T>, named: string[] = []): Promise<T> => {
+    await images.refresh([...named, ...unsettledAmis()]);
+    return call();
+  };
   return {
-    async startChangeSet(request) {
-      await images.refresh(amiIdsOf(request.changes));
-      return catalog.startChangeSet(request);
-    },
-    async describeChangeSet(changeSetId) {
-      await images.refresh();
-      return catalog.describeChangeSet(changeSetId);
-    },
-    async listChangeSets(query) {
-      await images.refresh();
-      return catalog.listChangeSets(query);
-    },
-    async describeEntity(entityId) {
-      await images.refresh();
-      return catalog.describeEntity(entityId);
-    },
-    async listEntities(query) {
-      await images.refresh();
-      return catalog.listEntities(query);
-    },
-    async cancelChangeSet(changeSetId) {
-      await images.refresh();
-      return catalog.cancelChangeSet(changeSetId);
-    },
+    startChangeSet: (request) => refreshed(() => catalog.startChangeSet(request), amiIdsOf(request.changes)),
+    describeChangeSet: (changeSetId) => refreshed(() => catalog.describeChangeSet(changeSetId)),
+    listChangeSets: (query) => refreshed(() => catalog.listChangeSets(query)),
+    describeEntity: (entityId) => refreshed(() => catalog.describeEntity(entityId)),
+    listEntities: (query) => refreshed(() => catalog.listEntities(query)),
+    cancelChangeSet: (changeSetId) => refreshed(() => catalog.cancelChangeSet(changeSetId)),
   };
 }

@@ -16,6 +16,7 @@ import type { ExternalEc2Facts, IngestionRules } from './catalog-rules.js';
 import { SimEc2, toPublicImage } from './ec2.js';
 import { CallGate } from './faults.js';
 import { crashingClients, type CrashPoint } from './crash-hook.js';
+import { amiIdsOf } from './ec2-ingestion.js';
 import { partitionOfRegion } from './regions-fixture.js';
 import { sandboxState, type SandboxState } from './sandbox-state.js';
 import { findMarketplaceAmi, SimSsm } from './ssm.js';
@@ -75,6 +76,8 @@ export interface SimCloud extends Cloud {
   state(): SandboxState;
   /** Calls per operation, keyed `service:Operation` (e.g. `ec2:CopyImage`). */
   callCounts(): Record<string, number>;
+  /** AMI ids named by change sets that have not settled yet (what the next Catalog call may judge). */
+  unsettledAmis(): string[];
   /** Which product version and region a Marketplace AMI from an SSM alias belongs to. */
   resolveMarketplaceAmi(
     amiId: string,
@@ -159,6 +162,12 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
     state: () => world.read((state, now) => sandboxState(state, now)),
     callCounts: () => gate.callCounts(),
     resolveMarketplaceAmi: (amiId) => world.read((state) => findMarketplaceAmi(state, amiId)),
+    unsettledAmis: () =>
+      world.peek((state) =>
+        Object.values(state.changeSets)
+          .filter((cs) => cs.status === 'PREPARING' || cs.status === 'APPLYING')
+          .flatMap((cs) => amiIdsOf(cs.changes)),
+      ),
     flush: () => world.flush(),
     close: async () => {
       world.flush();

@@ -44,7 +44,9 @@ function setup() {
     partitions: { aws: accounts },
     externalEc2: { aws: ingestion.facts },
   });
-  const catalog = withIngestionRefresh(marketplace.clients('aws').catalog, ingestion);
+  const catalog = withIngestionRefresh(marketplace.clients('aws').catalog, ingestion, () =>
+    marketplace.unsettledAmis(),
+  );
   return { clock, elsewhere, catalog, settle: () => clock.advance((120 + 900 + 1) * 1000) };
 }
 
@@ -101,6 +103,31 @@ describe('ingestion checks against an injected Ec2Port', () => {
     settle();
     const failed = await catalog.describeChangeSet(changeSetId);
     expect(failed.changes.flatMap((c) => c.errors.map((e) => e.code))).toContain('INVALID_AMI_ID');
+  });
+
+  it('reads again only the AMIs of change sets still to settle, however many came before', async () => {
+    const { elsewhere, catalog, settle } = setup();
+    const lookups = () => elsewhere.callCounts()['ec2:DescribeImages'] ?? 0;
+    const { changeSetId } = await catalog.startChangeSet({
+      changes: newProductChanges('Fedora 41 settled', '41.1.4', 'ami-0123456789abcdef0'),
+      changeSetName: 'settled',
+      clientRequestToken: 'settled',
+    });
+    settle();
+    await catalog.describeChangeSet(changeSetId);
+    const before = lookups();
+    // Nothing is open: a call costs no lookup at all.
+    await catalog.listEntities({ entityType: 'AmiProduct' });
+    await catalog.describeChangeSet(changeSetId);
+    expect(lookups()).toBe(before);
+    // A new set's AMI is read when it starts and on each call until it settles, and only it.
+    await catalog.startChangeSet({
+      changes: newProductChanges('Fedora 41 open', '41.1.5', 'ami-0123456789abcdef1'),
+      changeSetName: 'open',
+      clientRequestToken: 'open',
+    });
+    await catalog.listEntities({ entityType: 'AmiProduct' });
+    expect(lookups()).toBe(before + 2);
   });
 
   it('reads the AMI ids of AddDeliveryOptions changes', () => {
