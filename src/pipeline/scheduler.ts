@@ -47,6 +47,8 @@ export class Scheduler {
    * run stops and settle() rejects with it: no job can make progress until the cause is fixed.
    */
   private failure: { error: unknown } | undefined;
+  /** Stopping (abort, failure): running jobs finish their current step and go back to the store. */
+  private stopping = false;
   private readonly leaseMs: number;
 
   constructor(
@@ -95,10 +97,12 @@ export class Scheduler {
           await this.nextEvent(this.lookAgainIn(outlook), options.signal);
         }
       }
+      // On abort (or a failing store), running jobs end their current step and return to the store.
+      this.stopping = options.signal?.aborted === true || this.failure !== undefined;
+      await Promise.all(this.inFlight.values());
     } finally {
       clearInterval(renewal);
     }
-    await Promise.all(this.inFlight.values());
     if (this.failure) throw this.failure.error;
   }
 
@@ -122,6 +126,7 @@ export class Scheduler {
       let current: Job | undefined = job;
       while (
         current &&
+        !this.stopping &&
         !isTerminal(current.state) &&
         current.nextRunAt.getTime() <= this.ctx.clock.now().getTime()
       ) {
