@@ -153,7 +153,10 @@ describe('listen (child process)', () => {
 
     // A configuration file without cloud.adapter is refused the same way.
     const config = join(stateDir, 'no-adapter.yaml');
-    writeFileSync(config, readFileSync(bus.writeConfig(stateDir), 'utf8').replace(/^cloud:\n( {2}.*\n)*/m, ''));
+    writeFileSync(
+      config,
+      readFileSync(bus.writeConfig(stateDir), 'utf8').replace(/^cloud:\n( {2}.*\n)*/m, ''),
+    );
     expect(readFileSync(config, 'utf8')).not.toMatch(/adapter/);
     const again = await collect(spawnCli(['listen', '--config', config], { stateDir }));
     expect(again.code, again.stderr).toBe(ExitCode.config);

@@ -33,7 +33,9 @@ describe('cleanup of mirrored AMIs', () => {
     const before = await plan();
     expect(before.candidates).toEqual([]);
     expect(before.kept).toHaveLength(9);
-    expect(before.kept.every((k) => /^version 41\.1\.[123] of prod-\w+ \(.*\) is live$/.test(k.reason))).toBe(true);
+    expect(before.kept.every((k) => /^version 41\.1\.[123] of prod-\w+ \(.*\) is live$/.test(k.reason))).toBe(
+      true,
+    );
 
     await applyAll(deps, await desiredOf(h));
     const justRetired = await plan();
