@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { simStateFile } from '../../src/app/runtime.js';
 import { sandboxConfig } from '../../src/config/sandbox-config.js';
 import { ExitCode } from '../../src/core/errors.js';
 import {
@@ -91,7 +92,7 @@ describe('a message naming an AMI that does not exist', () => {
       sim: loadConfig(config).config.cloud.sim,
       fedoraOwner: '125523088429',
       partitions: {},
-      stateFile: join(state.dir, 'sandbox-cloud.json'),
+      stateFile: simStateFile(state.dir),
     });
     for (const m of [announcement(2), announcement(4)]) {
       sim.seedImage({
