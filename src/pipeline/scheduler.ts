@@ -80,8 +80,10 @@ export class Scheduler {
         const running = [...this.inFlight.keys()];
         const outlook = await store.outlook(options.ids, running);
         if (running.length > 0) {
-          // Running jobs wake the loop when they stop; only the others' stored times need a timer.
-          await this.nextEvent(this.lookAgainIn(outlook), options.signal);
+          // Running jobs wake the loop when they stop; only the others' stored times need a timer, and
+          // none while every slot is taken: nothing could start before a running job ends anyway.
+          const saturated = running.length >= this.ctx.config.pipeline.concurrency;
+          await this.nextEvent(saturated ? undefined : this.lookAgainIn(outlook), options.signal);
           continue;
         }
         if (outlook.dueAt === undefined && outlook.heldUntil === undefined) {
@@ -163,15 +165,16 @@ export class Scheduler {
 
   /**
    * Wall milliseconds until the loop should look at the store by itself; undefined when only an event
-   * (a job finishing, wake(), abort) can change anything. Another worker's lease is looked at when it
-   * would expire (that worker may have died), in the sandbox every `busyLookMs`; a stored wake-up time
-   * needs a timer only on real time (virtual time jumps instead).
+   * (a job finishing, wake(), abort) can change anything. While other workers hold jobs, it looks again
+   * every image poll interval (they give jobs back with waits it cannot see coming; one may have died),
+   * in the sandbox every `busyLookMs`; a stored wake-up time needs a timer only on real time (virtual
+   * time jumps instead).
    */
   private lookAgainIn(outlook: WorkOutlook): number | undefined {
     const delays: number[] = [];
     if (outlook.busyUntil) {
-      const untilExpiry = Math.min(this.leaseMs, outlook.busyUntil.getTime() - Date.now());
-      delays.push(this.options.virtualClock ? Math.min(busyLookMs, untilExpiry) : untilExpiry);
+      const look = this.options.virtualClock ? busyLookMs : this.ctx.config.pipeline.pollSeconds.image * 1000;
+      delays.push(Math.min(look, outlook.busyUntil.getTime() - Date.now()));
     }
     if (outlook.dueAt && !this.options.virtualClock)
       delays.push(outlook.dueAt.getTime() - this.ctx.clock.now().getTime());
