@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { acceptRequests } from '../app/jobs.js';
-import { assembleRuntime, createLogger, simPartitions } from '../app/runtime.js';
+import { assembleRuntime, createLogger, simPartitions, type Runtime } from '../app/runtime.js';
 import { createSimCloud } from '../cloud/sim/index.js';
 import { parseConfig } from '../config/load.js';
 import { sandboxConfig } from '../config/sandbox-config.js';
@@ -29,6 +29,11 @@ export interface PipelineRunSettings {
   pollSeconds?: { image: number; changeSet: number };
   concurrency?: number;
   copiesPerRegion?: number;
+  /**
+   * Workers: schedulers each with their own store connection and worker id, sharing the SQLite file
+   * and the simulated cloud, as several processes on one state directory would (default 1).
+   */
+  workers?: number;
 }
 
 export interface PipelineRun {
@@ -78,20 +83,25 @@ export async function runPipeline(settings: PipelineRunSettings): Promise<Pipeli
     partitions: simPartitions(config),
   });
   const storeCalls: Record<string, number> = {};
-  const rawStore = await openStore({ driver: 'sqlite', stateDir });
-  const store = countingStore(rawStore, storeCalls);
   const logger = createLogger({});
-  const runtime = assembleRuntime({
-    config,
-    configSource: '(bench)',
-    stateDir,
-    store,
-    cloud: sim,
-    sim,
-    clock,
-    ...(virtualClock ? { virtualClock } : {}),
-    logger,
-  });
+  const runtimes: Runtime[] = [];
+  for (let n = 0; n < (settings.workers ?? 1); n++) {
+    const store = countingStore(await openStore({ driver: 'sqlite', stateDir }), storeCalls);
+    runtimes.push(
+      assembleRuntime({
+        config,
+        configSource: '(bench)',
+        stateDir,
+        store,
+        cloud: sim,
+        sim,
+        clock,
+        ...(virtualClock ? { virtualClock } : {}),
+        logger,
+      }),
+    );
+  }
+  const runtime = runtimes[0] as Runtime;
 
   try {
     const requests = seedBenchImages(sim, settings.images, config.fedora.sourceRegion);
@@ -104,16 +114,19 @@ export async function runPipeline(settings: PipelineRunSettings): Promise<Pipeli
     const started = performance.now();
 
     const accepted = await acceptRequests(runtime, requests, 'bench', () => undefined);
-    const scheduler = new Scheduler(runtime.ctx, virtualClock ? { virtualClock } : {});
-    await scheduler.settle({ ids: accepted.map((j) => j.id) });
+    const ids = accepted.map((j) => j.id);
+    await Promise.all(
+      runtimes.map((r) => new Scheduler(r.ctx, virtualClock ? { virtualClock } : {}).settle({ ids })),
+    );
 
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
+    const counted = { ...storeCalls };
     loop.disable();
     const elu = performance.eventLoopUtilization(eluBefore);
     const jobs: Job[] = [];
     for (const { id } of accepted) {
-      const job = await rawStore.getJob(id);
+      const job = await runtime.store.getJob(id);
       if (job) jobs.push(job);
     }
     return {
@@ -122,12 +135,12 @@ export async function runPipeline(settings: PipelineRunSettings): Promise<Pipeli
       wallMs,
       cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 },
       calls: subtractCounts(sim.callCounts(), callsBefore),
-      storeCalls: { ...storeCalls },
+      storeCalls: counted,
       loopDelayMs: { mean: loop.mean / 1e6, max: loop.max / 1e6 },
       loopUtilization: elu.utilization,
     };
   } finally {
-    await runtime.close();
+    for (const r of runtimes) await r.close();
     await rm(stateDir, { recursive: true, force: true });
   }
 }

@@ -9,6 +9,7 @@ import { listingSection } from './listing-bench.js';
 import { callsSection, cpuSection, makespanSection } from './pipeline-sections.js';
 import type { BenchSection } from './section.js';
 import { webSection } from './web-bench.js';
+import { workersSection } from './workers-section.js';
 
 export const sections: readonly BenchSection[] = [
   cpuSection,
@@ -19,6 +20,7 @@ export const sections: readonly BenchSection[] = [
   awsMotoSection,
   busIntakeSection,
   webSection,
+  workersSection,
 ];
 
 /** The sections named on the command line (all when none is), refusing unknown names. */
