@@ -81,7 +81,7 @@ export async function startSandboxCatalog(options: SandboxCatalogOptions): Promi
   let catalog = sim.clients(partition).catalog;
   if (ingestion) {
     const { withIngestionRefresh } = await import('../cloud/sim/ec2-ingestion.js');
-    catalog = withIngestionRefresh(catalog, ingestion, () => sim.unsettledAmis());
+    catalog = withIngestionRefresh(catalog, ingestion, (withinMs) => sim.settlingAmis(withinMs));
   }
   const server = await startCatalogServer({
     catalog,

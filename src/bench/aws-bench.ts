@@ -214,7 +214,9 @@ async function publishOnMoto(
       externalEc2: { aws: ingestion.facts },
     });
     const server = await startCatalogServer({
-      catalog: withIngestionRefresh(served.clients('aws').catalog, ingestion, () => served.unsettledAmis()),
+      catalog: withIngestionRefresh(served.clients('aws').catalog, ingestion, (withinMs) =>
+        served.settlingAmis(withinMs),
+      ),
       host: '127.0.0.1',
       port: 0,
       sellerAccount: serveConfig.partitions.aws?.sellerAccount.accountId ?? '',

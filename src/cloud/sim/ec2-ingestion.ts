@@ -2,9 +2,9 @@
  * The simulated Marketplace's checks backed by another EC2 (moto, through the aws adapter) instead of
  * the simulated one: `sandbox serve` fronts a publish whose images live there. The checks run
  * synchronously while a change set settles, so before each Catalog call the facts of every AMI that a
- * change set still to settle names are fetched, and the lookup reads that cache. AMIs of settled sets
- * are not fetched again: the cost of a call stays flat however many versions were published. Regions
- * and instance types that EC2 offers are read once.
+ * change set about to settle names are fetched, and the lookup reads that cache. Other AMIs are not
+ * fetched again: the cost of a call stays flat however many versions are published or under way.
+ * Regions and instance types that EC2 offers are read once.
  */
 import { CloudError } from '../../core/errors.js';
 import type { CatalogPort, Change, Ec2Port } from '../ports.js';
@@ -95,16 +95,21 @@ export function amiIdsOf(changes: Change[]): string[] {
 }
 
 /**
+ * Facts read this long before a set's end are still the facts when it settles: a refresh takes moments.
+ */
+export const settlingWithinMs = 5_000;
+
+/**
  * A CatalogPort that refreshes the ingestion facts before every call that may settle a change set:
- * those of the AMIs a new set names, and of those `unsettledAmis` names (sets that may settle now).
+ * those of the AMIs a new set names, and of those `settlingAmis` names (sets about to settle).
  */
 export function withIngestionRefresh(
   catalog: CatalogPort,
   images: Ec2IngestionImages,
-  unsettledAmis: () => string[],
+  settlingAmis: (withinMs: number) => string[],
 ): CatalogPort {
   const refreshed = async <T>(call: () => Promise<T>, named: string[] = []): Promise<T> => {
-    await images.refresh([...named, ...unsettledAmis()]);
+    await images.refresh([...named, ...settlingAmis(settlingWithinMs)]);
     return call();
   };
   return {

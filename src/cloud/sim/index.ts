@@ -76,8 +76,11 @@ export interface SimCloud extends Cloud {
   state(): SandboxState;
   /** Calls per operation, keyed `service:Operation` (e.g. `ec2:CopyImage`). */
   callCounts(): Record<string, number>;
-  /** AMI ids named by change sets that have not settled yet (what the next Catalog call may judge). */
-  unsettledAmis(): string[];
+  /**
+   * AMI ids named by change sets that settle within `withinMs` from now: what the next Catalog calls
+   * judge (ingestion is checked when a set settles).
+   */
+  settlingAmis(withinMs: number): string[];
   /** Which product version and region a Marketplace AMI from an SSM alias belongs to. */
   resolveMarketplaceAmi(
     amiId: string,
@@ -162,12 +165,13 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
     state: () => world.read((state, now) => sandboxState(state, now)),
     callCounts: () => gate.callCounts(),
     resolveMarketplaceAmi: (amiId) => world.read((state) => findMarketplaceAmi(state, amiId)),
-    unsettledAmis: () =>
-      world.peek((state) =>
-        Object.values(state.changeSets)
-          .filter((cs) => cs.status === 'PREPARING' || cs.status === 'APPLYING')
-          .flatMap((cs) => amiIdsOf(cs.changes)),
-      ),
+    settlingAmis: (withinMs) =>
+      world.peek((state) => {
+        const horizon = Math.max(options.clock.now().getTime(), state.clockMs) + withinMs;
+        return Object.values(state.changeSets)
+          .filter((cs) => (cs.status === 'PREPARING' || cs.status === 'APPLYING') && cs.endAt <= horizon)
+          .flatMap((cs) => amiIdsOf(cs.changes));
+      }),
     flush: () => world.flush(),
     close: async () => {
       world.flush();

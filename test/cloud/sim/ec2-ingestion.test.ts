@@ -44,8 +44,8 @@ function setup() {
     partitions: { aws: accounts },
     externalEc2: { aws: ingestion.facts },
   });
-  const catalog = withIngestionRefresh(marketplace.clients('aws').catalog, ingestion, () =>
-    marketplace.unsettledAmis(),
+  const catalog = withIngestionRefresh(marketplace.clients('aws').catalog, ingestion, (withinMs) =>
+    marketplace.settlingAmis(withinMs),
   );
   return { clock, elsewhere, catalog, settle: () => clock.advance((120 + 900 + 1) * 1000) };
 }
@@ -105,8 +105,8 @@ describe('ingestion checks against an injected Ec2Port', () => {
     expect(failed.changes.flatMap((c) => c.errors.map((e) => e.code))).toContain('INVALID_AMI_ID');
   });
 
-  it('reads again only the AMIs of change sets still to settle, however many came before', async () => {
-    const { elsewhere, catalog, settle } = setup();
+  it('reads again only the AMIs of change sets about to settle, however many came before', async () => {
+    const { clock, elsewhere, catalog, settle } = setup();
     const lookups = () => elsewhere.callCounts()['ec2:DescribeImages'] ?? 0;
     const { changeSetId } = await catalog.startChangeSet({
       changes: newProductChanges('Fedora 41 settled', '41.1.4', 'ami-0123456789abcdef0'),
@@ -116,16 +116,19 @@ describe('ingestion checks against an injected Ec2Port', () => {
     settle();
     await catalog.describeChangeSet(changeSetId);
     const before = lookups();
-    // Nothing is open: a call costs no lookup at all.
+    // Nothing is about to settle: a call costs no lookup at all.
     await catalog.listEntities({ entityType: 'AmiProduct' });
     await catalog.describeChangeSet(changeSetId);
     expect(lookups()).toBe(before);
-    // A new set's AMI is read when it starts and on each call until it settles, and only it.
+    // A new set's AMI is read when it starts, and again only when the set is about to settle.
     await catalog.startChangeSet({
       changes: newProductChanges('Fedora 41 open', '41.1.5', 'ami-0123456789abcdef1'),
       changeSetName: 'open',
       clientRequestToken: 'open',
     });
+    await catalog.listEntities({ entityType: 'AmiProduct' });
+    expect(lookups()).toBe(before + 1);
+    clock.advance((120 + 900 - 2) * 1000);
     await catalog.listEntities({ entityType: 'AmiProduct' });
     expect(lookups()).toBe(before + 2);
   });
