@@ -120,10 +120,13 @@ describe('three listen workers on one PostgreSQL store and one queue', () => {
 
   it('publishes every image once although a worker is killed midway', async () => {
     for (let n = 0; n < 3; n++) {
-      const child = spawnCli(['listen', '--config', config, '--connection-name', `${bus.id}-w${n}`], {
-        stateDir: dirs.work.dir,
-        env: localCredentials,
-      });
+      const child = spawnCli(
+        ['listen', '--config', config, '--no-http', '--connection-name', `${bus.id}-w${n}`],
+        {
+          stateDir: dirs.work.dir,
+          env: localCredentials,
+        },
+      );
       workers.push({ child, done: collect(child) });
     }
     const ids: string[] = [];
