@@ -176,7 +176,7 @@ async function planStep(deps: ManageDeps, run: ProductRun, options: ApplyOptions
   const locked = await withLock(
     deps.store,
     { name: productLockName(state.desired.metadata.productTitle), holder, ttlMs: deps.leaseMs },
-    async () => {
+    async (stillHeld) => {
       // One product may have one open change set (DESIGN invariant 5): wait for any other to end first.
       const product = {
         productId: await findProductId(deps.catalog, state),
@@ -196,6 +196,8 @@ async function planStep(deps: ManageDeps, run: ProductRun, options: ApplyOptions
       const validatable = plan.changes.every((c) => c.ChangeType === 'AddDeliveryOptions');
       const intent =
         options.validateFirst && validatable && progress.validated !== digest ? 'VALIDATE' : 'APPLY';
+      // A stall past the lock's lifetime may have let another worker in: then look again.
+      if (!(await stillHeld())) return deps.clock.now();
       const started = await startOrAdopt(deps, plan, state, intent);
       progress.phase = 'follow';
       progress.following = { ...started, intent };

@@ -13,7 +13,7 @@ import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
 import { pollAt } from '../poll.js';
 import { plannedChanges } from '../planned-changes.js';
-import { productLockName, withLock } from '../../store/locks.js';
+import { productLockName, withLock, type LockCheck } from '../../store/locks.js';
 import { holderOf } from '../worker.js';
 
 /**
@@ -34,16 +34,25 @@ export async function submitStage(job: Job, ctx: PipelineContext): Promise<StepO
       holder: holderOf(ctx.worker, job.id),
       ttlMs: ctx.config.pipeline.leaseSeconds * 1000,
     },
-    () => submitLocked(job, listing, ctx),
+    (stillHeld) => submitLocked(job, listing, ctx, stillHeld),
   );
-  if (locked.held) return locked.value;
+  return locked.held ? locked.value : lockWait(ctx, listing);
+}
+
+/** Another job holds the product's lock (or took it over while this one stalled): look again soon. */
+function lockWait(ctx: PipelineContext, listing: ProductListing): StepOutcome {
   return wait(
     new Date(ctx.clock.now().getTime() + ctx.config.pipeline.pollSeconds.image * 1000),
     `product "${listing.productTitle}" is being submitted by another job; waiting for it`,
   );
 }
 
-async function submitLocked(job: Job, listing: ProductListing, ctx: PipelineContext): Promise<StepOutcome> {
+async function submitLocked(
+  job: Job,
+  listing: ProductListing,
+  ctx: PipelineContext,
+  stillHeld: LockCheck,
+): Promise<StepOutcome> {
   const { partition } = listingPartition(ctx.config);
   const catalog = ctx.cloud.clients(partition).catalog;
   const attempt = job.data.submitAttempt ?? 1;
@@ -122,6 +131,7 @@ async function submitLocked(job: Job, listing: ProductListing, ctx: PipelineCont
 
   // The product-creating set has a per-product name, so a concurrent job finds it (above) instead of creating a twin.
   const startName = productId ? name : createProductChangeSetName(listing);
+  if (!(await stillHeld())) return lockWait(ctx, listing);
   try {
     const started = await catalog.startChangeSet({
       changes: planned.changes,
