@@ -88,7 +88,7 @@ export class Scheduler {
         }
         if (outlook.dueAt === undefined && outlook.heldUntil === undefined) {
           if (!options.forever) break; // everything selected is terminal
-          await this.nextEvent(this.lookAgainIn(outlook), options.signal);
+          await this.nextEvent(this.idleLookIn(outlook), options.signal);
           continue;
         }
         if (outlook.dueAt !== undefined && outlook.dueAt.getTime() <= clock.now().getTime()) continue;
@@ -96,7 +96,10 @@ export class Scheduler {
         if (outlook.busyUntil === undefined && this.options.virtualClock && outlook.dueAt) {
           this.options.virtualClock.advanceTo(outlook.dueAt);
         } else {
-          await this.nextEvent(this.lookAgainIn(outlook), options.signal);
+          await this.nextEvent(
+            options.forever ? this.idleLookIn(outlook) : this.lookAgainIn(outlook),
+            options.signal,
+          );
         }
       }
       // On abort (or a failing store), running jobs end their current step and return to the store.
@@ -179,6 +182,15 @@ export class Scheduler {
     if (outlook.dueAt && !this.options.virtualClock)
       delays.push(outlook.dueAt.getTime() - this.ctx.clock.now().getTime());
     return delays.length > 0 ? Math.max(0, Math.min(...delays)) : undefined;
+  }
+
+  /**
+   * A service (forever) also looks at least every image poll interval: another process may store a job
+   * it never announces to this one (a worker that died between storing a job and taking it, a job woken
+   * by saving it due now).
+   */
+  private idleLookIn(outlook: WorkOutlook): number {
+    return Math.min(this.lookAgainIn(outlook) ?? Infinity, this.ctx.config.pipeline.pollSeconds.image * 1000);
   }
 
   /** Resolves when an in-flight job finishes, `wake()` is called, `delayMs` passes, or on abort. */
