@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ManualClock, systemClock, type Clock } from '../core/clock.js';
 import { createPipelineContext, type PipelineContext } from '../pipeline/context.js';
-import { listingPartition } from '../config/partitions.js';
+import { imageShareAccounts, listingPartition } from '../config/partitions.js';
 import type { JobStore } from '../store/store.js';
 import { prepareStateDir, requireStateDir } from './state-dir.js';
 
@@ -212,7 +212,10 @@ export async function openStoreView(options: CommonOptions): Promise<StoreView> 
   };
 }
 
-/** The simulated accounts mirror the configured ones, so the sandbox checks the same rules AWS would. */
+/**
+ * The simulated accounts mirror the configured ones, so the sandbox checks the same rules AWS would:
+ * the image must be readable by every account that needs it, the seller's access role included.
+ */
 export function simPartitions(config: Config) {
   const { partition, settings } = listingPartition(config);
   return {
@@ -220,7 +223,7 @@ export function simPartitions(config: Config) {
       internalAccount: settings.internalAccount.accountId,
       sellerAccount: settings.sellerAccount.accountId,
       accessRoleArns: [settings.marketplace.accessRoleArn],
-      marketplaceAccounts: settings.marketplace.shareWithAccounts,
+      marketplaceAccounts: imageShareAccounts(settings),
     },
   };
 }

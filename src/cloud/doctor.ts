@@ -1,7 +1,8 @@
 /**
  * The checks behind `fedora-marketplace doctor`: for each enabled partition, whether the configured
- * accounts, regions, access role, Catalog API and product ids are what the pipeline will need. Each
- * check reports instead of throwing, so one broken account does not hide the rest.
+ * accounts, regions, Catalog API and product ids are what the pipeline will need. Each check reports
+ * instead of throwing, so one broken account does not hide the rest. The access role is checked with the
+ * configuration itself (it must be the seller account's), so doctor refuses a wrong one before any check.
  */
 import type { Config, PartitionConfig } from '../config/schema.js';
 import { isAppError } from '../core/errors.js';
@@ -77,33 +78,6 @@ function regionChecks(
   });
 }
 
-const roleArnPattern = /^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role\/[\w+=,.@\-/]+$/;
-
-function accessRoleCheck(partition: Partition, cfg: PartitionConfig): DoctorCheck {
-  const arn = cfg.marketplace.accessRoleArn;
-  const match = roleArnPattern.exec(arn);
-  const problems: string[] = [];
-  if (!match) problems.push('is not an IAM role ARN');
-  else {
-    if (match[1] !== partition) problems.push(`is in partition ${match[1] ?? ''}, not ${partition}`);
-    if (match[2] !== cfg.internalAccount.accountId)
-      problems.push(
-        `belongs to account ${match[2] ?? ''}, not the internal account ${cfg.internalAccount.accountId}`,
-      );
-  }
-  const ok = problems.length === 0;
-  return {
-    name: `${partition}: access role ARN`,
-    ok,
-    detail: ok ? arn : `${arn} ${problems.join('; ')}`,
-    ...(ok
-      ? {}
-      : {
-          hint: `set partitions.${partition}.marketplace.accessRoleArn to arn:${partition}:iam::${cfg.internalAccount.accountId}:role/<name>; \`fedora-marketplace iam-policy\` prints its policies`,
-        }),
-  };
-}
-
 export async function runDoctorChecks(config: Config, cloud: Cloud): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   for (const partition of partitions) {
@@ -120,7 +94,6 @@ export async function runDoctorChecks(config: Config, cloud: Cloud): Promise<Doc
       .describeRegions()
       .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
     checks.push(...regionChecks(partition, cfg, regions));
-    checks.push(accessRoleCheck(partition, cfg));
     checks.push(
       await check(
         `${partition}: Catalog API reachable`,

@@ -5,6 +5,7 @@
  * collect what the adapter really sends and compare it with these documents.
  */
 import type { Config } from '../config/schema.js';
+import { imageShareAccounts } from '../config/partitions.js';
 import { ConfigError } from '../core/errors.js';
 import type { ClientHook } from './aws/client-config.js';
 import type { Partition } from '../core/model/partition.js';
@@ -25,6 +26,12 @@ export interface PolicyDocument {
 
 export interface IamPolicies {
   internalAccount: PolicyDocument;
+  /**
+   * The accounts the internal account grants launch and createVolume permission on every mirrored image
+   * and snapshot (ModifyImageAttribute, ModifySnapshotAttribute above): the Marketplace's, and the seller
+   * account when it does not hold the mirrors itself (its access role must read them).
+   */
+  sharedWith: string[];
   sellerAccount: PolicyDocument;
   accessRole: { policy: PolicyDocument; trustPolicy: PolicyDocument };
 }
@@ -180,7 +187,7 @@ export function iamPolicies(config: Config, partition: Partition): IamPolicies {
     } satisfies PolicyDocument,
   };
 
-  return { internalAccount, sellerAccount, accessRole };
+  return { internalAccount, sharedWith: imageShareAccounts(cfg), sellerAccount, accessRole };
 }
 
 /** Every action any statement of `document` allows. */

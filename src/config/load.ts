@@ -116,10 +116,13 @@ function issueContext(issue: z.core.$ZodIssue, input: unknown): ErrorContext {
     };
   }
   const value = valueAt(input, issue.path);
+  // Cross-field rules (schema.ts superRefine) carry the fix in params.hint.
+  const hint = issue.code === 'custom' ? (issue.params as { hint?: unknown } | undefined)?.hint : undefined;
   return {
     field: path || '(root)',
     ...(value !== undefined ? { value } : {}),
     rule: issue.message,
+    ...(typeof hint === 'string' ? { hint } : {}),
   };
 }
 

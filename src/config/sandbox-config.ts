@@ -18,8 +18,8 @@ export const sandboxConfig: ConfigInput = {
       internalAccount: { accountId: sandboxAccounts.internal },
       sellerAccount: { accountId: sandboxAccounts.seller },
       marketplace: {
-        shareWithAccounts: ['679593333241', '684062674729'],
-        accessRoleArn: `arn:aws:iam::${sandboxAccounts.internal}:role/AWSMarketplaceAmiIngestion`,
+        shareWithAccounts: ['679593333241', '684062674729', '264483973329'],
+        accessRoleArn: `arn:aws:iam::${sandboxAccounts.seller}:role/AWSMarketplaceAmiIngestion`,
       },
     },
   },
@@ -51,6 +51,9 @@ export const sandboxConfig: ConfigInput = {
         'Fedora is supported by its community: Ask Fedora (https://discussion.fedoraproject.org), the Fedora Cloud SIG, and Matrix #cloud:fedoraproject.org.',
       logoUrl: 'https://fedoraproject.org/assets/images/logos/fedora-black.png',
       eulaUrl: 'https://fedoraproject.org/wiki/Legal:Licenses/LicenseAgreement',
+      refundPolicy:
+        'Fedora is free of charge: there is no software fee to refund. AWS infrastructure charges are billed by AWS.',
+      visibility: 'public',
       usageInstructions:
         'Launch an instance from this image and connect with SSH as the user "fedora" using the key pair chosen at launch: ssh fedora@<instance address>. Use sudo for administration.',
       upgradeInstructions:

@@ -16,6 +16,8 @@ const roleArn = z
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
+export const defaultShareWithAccounts = ['679593333241', '684062674729', '264483973329'] as const;
+
 /** How to obtain credentials for one account; all optional: the default provider chain is used. */
 const accountSchema = z.strictObject({
   accountId,
@@ -46,8 +48,15 @@ const partitionSchema = z.strictObject({
   internalAccount: accountSchema,
   sellerAccount: accountSchema,
   marketplace: z.strictObject({
-    /** Accounts that need launch and createVolume permission: Marketplace ingestion and scanning. */
-    shareWithAccounts: z.array(accountId).min(1).default(['679593333241', '684062674729']),
+    /**
+     * Accounts that need launch and createVolume permission: Marketplace ingestion and scanning.
+     * 264483973329 joined in 2025: AMI scans failed without it (reference/marketplace-facts.md).
+     */
+    shareWithAccounts: z
+      .array(accountId)
+      .min(1)
+      .default([...defaultShareWithAccounts]),
+    /** The role the Marketplace assumes to ingest the AMI; the seller passes it, so it is the seller's. */
     accessRoleArn: roleArn,
     /**
      * GovCloud regions go into API change sets only once AWS Marketplace has enabled the seller account
@@ -84,7 +93,20 @@ const listingFields = {
   supportDescription: z.string().min(1),
   logoUrl: httpsUrl,
   videoUrl: httpsUrl.optional(),
+  /** The offer's legal terms: a custom EULA at this address (also the load form's "EULA URL"). */
   eulaUrl: httpsUrl,
+  /** The offer's support terms: the refund policy buyers read (a free listing says there is nothing to refund). */
+  refundPolicy: z.string().min(1),
+  /** The offer's description (its name is the product title). Placeholders as in title. */
+  offerDescription: z
+    .string()
+    .min(1)
+    .default('Fedora {release} {subvariantTitle} ({fedoraArch}): free of charge, no software fee.'),
+  /**
+   * How far the pipeline takes a product: `limited` (released, visible to the seller account and
+   * allow-listed buyers) or `public` (in the catalog for every buyer, after AWS's review).
+   */
+  visibility: z.enum(['limited', 'public']),
   manufacturer: z.string().min(1).default('Fedora Project'),
   operatingSystemName: z.string().min(1).default('FEDORA'),
   /** Placeholders as in title. */
@@ -329,6 +351,9 @@ export const configSchema = z
         input: aws.baseRegion,
       });
     }
+    for (const [partition, settings] of Object.entries(cfg.partitions)) {
+      if (settings) accessRoleIssue(partition, settings, ctx);
+    }
     for (const [name, product] of Object.entries(cfg.products)) {
       for (const arch of ['x86_64', 'arm64'] as const) {
         const sg = product.architectures[arch]?.securityGroups ?? product.securityGroups;
@@ -351,6 +376,34 @@ export const configSchema = z
       });
     }
   });
+
+/**
+ * The access role is named in the seller's change sets and IAM lets an account pass only its own roles
+ * (iam:PassRole), so a role of the internal account, or of another partition, is refused by AWS.
+ */
+function accessRoleIssue(
+  partition: string,
+  settings: z.infer<typeof partitionSchema>,
+  ctx: z.core.$RefinementCtx,
+): void {
+  const arn = settings.marketplace.accessRoleArn;
+  const [, arnPartition, account] = /^arn:([\w-]+):iam::(\d{12}):/.exec(arn) ?? [];
+  const seller = settings.sellerAccount.accountId;
+  if (arnPartition === partition && account === seller) return;
+  const name = arn.slice(arn.indexOf(':role/') + ':role/'.length);
+  ctx.addIssue({
+    code: 'custom',
+    path: ['partitions', partition, 'marketplace', 'accessRoleArn'],
+    message:
+      arnPartition !== partition
+        ? `must be a role of partition ${partition}, not ${arnPartition ?? '?'}`
+        : `must be a role of the seller account ${seller}, not of ${account ?? '?'}: the seller passes it in its change sets, and IAM cannot pass another account's role`,
+    input: arn,
+    params: {
+      hint: `create the role in the seller account (\`fedora-marketplace iam-policy\` prints its policies) and set arn:${partition}:iam::${seller}:role/${name}`,
+    },
+  });
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -74,7 +74,7 @@ export class ConfigError extends AppError {
     if (this.issues.length <= 1) return super.describe();
     const lines = this.issues.map(
       (i) =>
-        `  - ${i.field ?? '(root)'}: ${i.rule ?? ''}${i.value !== undefined ? ` (got ${formatValue(i.value)})` : ''}`,
+        `  - ${i.field ?? '(root)'}: ${i.rule ?? ''}${i.value !== undefined ? ` (got ${formatValue(i.value)})` : ''}${i.hint !== undefined ? `. Fix: ${i.hint}` : ''}`,
     );
     return `${this.message.replace(/\.$/, '')}:\n${lines.join('\n')}`;
   }

@@ -1,12 +1,13 @@
 /**
- * Marketplace Catalog API validation for AmiProduct@1.0 change sets, done locally so that a bad
- * listing is reported with the field and the limit before anything is submitted. It must never accept
- * what AWS's published shapes refuse; where it is stricter, the README lists the rule
+ * Marketplace Catalog API validation for AmiProduct@1.0 and Offer@1.0 change sets, done locally so that
+ * a bad listing is reported with the field and the limit before anything is submitted. It must never
+ * accept what AWS's published shapes refuse; where it is stricter, the README lists the rule
  * (test/listing/validate-differential.test.ts checks both).
  *
  * The limits and patterns come from AWS's published DetailsDocument shapes (see
  * shared/reference/marketplace-amiproduct-shapes.md); they are written as one declarative table per
- * change type, interpreted by `check` below.
+ * change type, interpreted by `check` below. Where AWS's shape leaves a field free but its
+ * documentation and reference change sets show one form (offer terms), the table asks for that form.
  */
 import type { Change } from '../cloud/ports.js';
 import { formatValue } from '../core/errors.js';
@@ -20,6 +21,8 @@ export interface ValidationIssue {
 }
 
 export const amiProductEntityType = 'AmiProduct@1.0';
+export const offerEntityType = 'Offer@1.0';
+export type ListingEntityType = typeof amiProductEntityType | typeof offerEntityType;
 export const maxChangesPerSet = 20;
 
 // ---------------------------------------------------------------- the rule language
@@ -117,6 +120,13 @@ const productIdPattern = {
   says: 'must be a product id (prod- and 13 or 25 characters, or a UUID)',
 };
 const relativePathPattern = { re: /^(?!\/)\S[\s\S]*$/, says: 'must not start with / or a space' };
+const referencePattern = /^\$([a-zA-Z]+)\.Entity\.Identifier$/;
+// CreateOffer's ProductId: an id, or a reference to the CreateProduct of the same set.
+const offerProductIdPattern = {
+  re: new RegExp(`^[a-zA-Z0-9][.a-zA-Z0-9/-]+[a-zA-Z0-9]$|${referencePattern.source}`),
+  says: 'must be a product id or $<ChangeName>.Entity.Identifier',
+};
+const pricePattern = { re: /^\d{1,9}(\.\d{1,9})?$/, says: 'must be a decimal amount such as 0.00' };
 const dimensionKeyPattern = { re: /^[A-Za-z0-9_.-]+$/, says: 'must be letters, digits, _ . or -' };
 
 const port = int(1, 65535);
@@ -154,7 +164,7 @@ const regions = obj({ Regions: req(list(str(undefined, regionPattern), 1, 100)) 
 const dimensionTypes = list(oneOf('Entitled', 'Metered', 'ExternallyMetered'), 1, 3);
 
 /** DetailsDocument rules per AmiProduct@1.0 change type. */
-const detailsRules: Record<string, Rule> = {
+const amiProductRules: Record<string, Rule> = {
   CreateProduct: obj({ ProductTitle: opt(str(72, nonBlank)) }),
   UpdateInformation: obj({
     ProductTitle: opt(str(72, nonBlank)),
@@ -256,8 +266,76 @@ const detailsRules: Record<string, Rule> = {
   RestrictDimensions: list(obj({ Key: req(str(100, dimensionKeyPattern)), Types: req(dimensionTypes) }), 1),
 };
 
-/** The AmiProduct change types this module knows. */
-export const amiProductChangeTypes: readonly string[] = Object.keys(detailsRules);
+const rateCard = obj({
+  RateCard: req(
+    list(
+      obj({ DimensionKey: req(str(100, dimensionKeyPattern)), Price: req(str(undefined, pricePattern)) }),
+      1,
+    ),
+  ),
+});
+
+/** One term per change, of the one type each UpdateXxxTerms change manages (as AWS's examples show). */
+const term = (type: string, fields: Record<string, Field>, refine?: ObjectRule['refine']) =>
+  obj({ Type: req(oneOf(type)), ...fields }, refine);
+
+const eulaDocument = obj(
+  {
+    Type: req(oneOf('CustomEula', 'StandardEula')),
+    Url: opt(str(undefined, httpsUrlPattern)),
+    Version: opt(str(undefined, nonBlank)),
+  },
+  (d) =>
+    d.Type === 'CustomEula' && d.Url === undefined
+      ? [{ field: 'Url', rule: 'is required for a CustomEula' }]
+      : d.Type === 'StandardEula' && d.Version === undefined
+        ? [{ field: 'Version', rule: 'is required for a StandardEula (e.g. 2022-07-14)' }]
+        : [],
+);
+
+/** DetailsDocument rules per Offer@1.0 change type (those of a public offer of an AMI product). */
+const offerRules: Record<string, Rule> = {
+  CreateOffer: obj({
+    ProductId: req(str(50, offerProductIdPattern)),
+    Name: opt(str(150, nonBlank)),
+  }),
+  UpdateInformation: obj({ Name: opt(str(150, nonBlank)), Description: opt(str(255, nonBlank)) }),
+  UpdatePricingTerms: obj(
+    {
+      PricingModel: req(oneOf('Byol', 'Free', 'Usage', 'Contract')),
+      Terms: req(
+        list(
+          term('UsageBasedPricingTerm', {
+            CurrencyCode: req(oneOf('USD')),
+            RateCards: req(list(rateCard, 1, 1)),
+          }),
+          1,
+          1,
+        ),
+      ),
+    },
+    (d) =>
+      d.PricingModel !== 'Usage'
+        ? [{ field: 'PricingModel', rule: 'must be Usage: an AMI product is priced per instance-hour' }]
+        : [],
+  ),
+  UpdateLegalTerms: obj({
+    Terms: req(list(term('LegalTerm', { Documents: req(list(eulaDocument, 1)) }), 1, 1)),
+  }),
+  UpdateSupportTerms: obj({
+    Terms: req(list(term('SupportTerm', { RefundPolicy: req(str(undefined, nonBlank)) }), 1, 1)),
+  }),
+  ReleaseOffer: obj({}),
+};
+
+const detailsRules: Record<ListingEntityType, Record<string, Rule>> = {
+  [amiProductEntityType]: amiProductRules,
+  [offerEntityType]: offerRules,
+};
+
+/** The change types this module knows, per entity type. */
+export const amiProductChangeTypes: readonly string[] = Object.keys(amiProductRules);
+export const offerChangeTypes: readonly string[] = Object.keys(offerRules);
 
 // ---------------------------------------------------------------- the interpreter
 
@@ -347,28 +425,39 @@ function check(rule: Rule, value: unknown, path: string, out: ValidationIssue[])
   }
 }
 
-const referencePattern = /^\$([a-zA-Z]+)\.Entity\.Identifier$/;
 const identifierPattern = /^[\w\-@]+$/;
+
+const creatingChangeTypes = ['CreateProduct', 'CreateOffer'];
+
+function isListingEntityType(type: string | undefined): type is ListingEntityType {
+  return type === amiProductEntityType || type === offerEntityType;
+}
 
 /** Every problem with one change: its envelope (type, entity, name) and its DetailsDocument. */
 export function validateChange(change: Change): ValidationIssue[] {
   const out: ValidationIssue[] = [];
-  const rule = detailsRules[change.ChangeType];
-  if (!rule)
+  const entityType = change.Entity?.Type;
+  const rules = isListingEntityType(entityType) ? detailsRules[entityType] : undefined;
+  const rule = rules?.[change.ChangeType];
+  if (!rules)
+    out.push({
+      path: 'Entity.Type',
+      value: entityType,
+      rule: `must be ${amiProductEntityType} or ${offerEntityType}`,
+    });
+  else if (!rule)
     out.push({
       path: 'ChangeType',
       value: change.ChangeType,
-      rule: `must be an AmiProduct@1.0 change type (${amiProductChangeTypes.join(', ')})`,
+      rule: `must be an ${entityType} change type (${Object.keys(rules).join(', ')})`,
     });
-  if (change.Entity?.Type !== amiProductEntityType)
-    out.push({ path: 'Entity.Type', value: change.Entity?.Type, rule: `must be ${amiProductEntityType}` });
   const id = change.Entity?.Identifier;
-  if (change.ChangeType === 'CreateProduct') {
+  if (creatingChangeTypes.includes(change.ChangeType)) {
     if (id !== undefined)
       out.push({
         path: 'Entity.Identifier',
         value: id,
-        rule: 'must be absent: CreateProduct creates the entity',
+        rule: `must be absent: ${change.ChangeType} creates the entity`,
       });
   } else if (id === undefined || id === '') {
     out.push({
@@ -388,16 +477,45 @@ export function validateChange(change: Change): ValidationIssue[] {
   return out;
 }
 
+/** The entity references of a change: its identifier, and the product a CreateOffer names. */
+function referencesOf(change: Change): Array<{ path: string; value: string }> {
+  const refs: Array<{ path: string; value: string }> = [];
+  const id = change.Entity?.Identifier;
+  if (id !== undefined) refs.push({ path: 'Entity.Identifier', value: id });
+  const productId = (change.DetailsDocument as { ProductId?: unknown } | null)?.ProductId;
+  if (change.ChangeType === 'CreateOffer' && typeof productId === 'string')
+    refs.push({ path: 'DetailsDocument.ProductId', value: productId });
+  return refs;
+}
+
+/** `Intent: VALIDATE` is offered for adding versions only ("AddDeliveryOptions" on an AMI product). */
+export function isValidatable(changes: Change[]): boolean {
+  return (
+    changes.length > 0 &&
+    changes.every((c) => c.ChangeType === 'AddDeliveryOptions' && c.Entity?.Type === amiProductEntityType)
+  );
+}
+
 /**
  * Every problem with a whole change set: its size, each change (paths prefixed `ChangeSet[i].`),
- * a change type repeated on one entity, and references to changes that do not come earlier.
+ * a change type repeated on one entity, references to changes that do not come earlier, and an
+ * intent AWS does not offer for these change types.
  */
-export function validateChangeSet(changes: Change[]): ValidationIssue[] {
+export function validateChangeSet(
+  changes: Change[],
+  intent: 'VALIDATE' | 'APPLY' = 'APPLY',
+): ValidationIssue[] {
   const out: ValidationIssue[] = [];
   if (changes.length < 1 || changes.length > maxChangesPerSet)
     out.push({
       path: 'ChangeSet',
       rule: `must hold 1 to ${maxChangesPerSet} changes (got ${changes.length})`,
+    });
+  if (intent === 'VALIDATE' && !isValidatable(changes))
+    out.push({
+      path: 'Intent',
+      value: intent,
+      rule: `AWS offers VALIDATE only for change sets that add versions (AddDeliveryOptions) and nothing else; this one has ${[...new Set(changes.map((c) => c.ChangeType))].join(', ')}`,
     });
   const names = new Set<string>();
   const seen = new Map<string, number>();
@@ -405,13 +523,15 @@ export function validateChangeSet(changes: Change[]): ValidationIssue[] {
     const prefix = `ChangeSet[${i}]`;
     for (const issue of validateChange(change)) out.push({ ...issue, path: `${prefix}.${issue.path}` });
     const id = change.Entity?.Identifier;
-    const ref = id === undefined ? undefined : referencePattern.exec(id);
-    if (ref && !names.has(ref[1] as string))
-      out.push({
-        path: `${prefix}.Entity.Identifier`,
-        value: id,
-        rule: `must reference the ChangeName of an earlier change (no earlier change is named ${ref[1]})`,
-      });
+    for (const reference of referencesOf(change)) {
+      const ref = referencePattern.exec(reference.value);
+      if (ref && !names.has(ref[1] as string))
+        out.push({
+          path: `${prefix}.${reference.path}`,
+          value: reference.value,
+          rule: `must reference the ChangeName of an earlier change (no earlier change is named ${ref[1]})`,
+        });
+    }
     if (id !== undefined) {
       const key = `${id}\u0000${change.ChangeType}`;
       const first = seen.get(key);

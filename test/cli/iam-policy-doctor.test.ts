@@ -45,8 +45,10 @@ describe('fedora-marketplace iam-policy', () => {
   it('titles each section in human output, and uses the partition asked for', async () => {
     const result = await runCli(['iam-policy'], { stateDir: state.dir });
     expect(result.code).toBe(0);
-    expect(result.stdout.match(/^## /gm)).toHaveLength(4);
+    expect(result.stdout.match(/^## /gm)).toHaveLength(5);
     expect(result.stdout).toContain('## Marketplace AMI ingestion access role: trust policy');
+    expect(result.stdout).toContain('- 264483973329\n');
+    expect(result.stdout).toContain('- 444455556666 (seller account: its access role reads the image)');
     const refused = await runCli(['iam-policy', '--partition', 'aws-cn'], { stateDir: state.dir });
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain('partitions.aws-cn');
@@ -62,7 +64,6 @@ describe('fedora-marketplace doctor on the sandbox', () => {
       ['aws: region us-east-1 enabled', true],
       ['aws: region us-east-2 enabled', true],
       ['aws: region eu-west-1 enabled', true],
-      ['aws: access role ARN', true],
       ['aws: Catalog API reachable', true],
     ]);
   });
@@ -92,4 +93,33 @@ describe('fedora-marketplace doctor on the sandbox', () => {
     expect(human.stdout).toMatch(/FAIL aws: product Cloud_Base/);
     expect(human.stdout).toContain('2 check(s) failed.');
   });
+});
+
+describe("the access role must be the seller account's", () => {
+  const file = () => join(state.dir, 'foreign-role.yaml');
+  const internalRole = 'arn:aws:iam::111122223333:role/AWSMarketplaceAmiIngestion';
+  beforeEach(() => {
+    const aws = sandboxConfig.partitions.aws!;
+    writeFileSync(
+      file(),
+      stringify({
+        ...sandboxConfig,
+        partitions: { aws: { ...aws, marketplace: { ...aws.marketplace, accessRoleArn: internalRole } } },
+      }),
+    );
+  });
+
+  it.each([['config', 'validate'], ['doctor']])(
+    '%s %s refuses a role of the internal account',
+    async (...command) => {
+      const result = await runCli([...command, '--config', file()], { stateDir: state.dir });
+      expect(result.code, result.stderr).toBe(4);
+      expect(result.stderr).toContain('field: partitions.aws.marketplace.accessRoleArn');
+      expect(result.stderr).toContain(`value: "${internalRole}"`);
+      expect(result.stderr).toContain('must be a role of the seller account 444455556666');
+      expect(result.stderr).toContain(
+        'Fix: create the role in the seller account (`fedora-marketplace iam-policy` prints its policies) and set arn:aws:iam::444455556666:role/AWSMarketplaceAmiIngestion',
+      );
+    },
+  );
 });

@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { simStateFile } from '../../src/app/runtime.js';
 import { createSimCloud } from '../../src/cloud/sim/index.js';
+import { sandboxConfig } from '../../src/config/sandbox-config.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { ExitCode } from '../../src/core/errors.js';
@@ -208,6 +210,25 @@ describe('help and config validate', () => {
         },
       );
       expect(result).toMatchObject({ valid: true, adapter: 'aws' });
+    }
+  });
+
+  it.each([
+    ['eulaUrl', "the EULA of the offer's legal terms"],
+    ['refundPolicy', 'the refund policy of its support terms'],
+    ['visibility', 'how far a product goes'],
+  ])('config validate names a missing %s (%s)', async (key) => {
+    const state = tempStateDir();
+    try {
+      const product: Record<string, unknown> = { ...sandboxConfig.products['Cloud_Base'] };
+      delete product[key];
+      const file = join(state.dir, `without-${key}.yaml`);
+      writeFileSync(file, stringify({ ...sandboxConfig, products: { Cloud_Base: product } }));
+      const result = await runCli(['config', 'validate', file], { stateDir: null });
+      expect(result.code, result.stderr).toBe(ExitCode.config);
+      expect(result.stderr).toContain(`field: products.Cloud_Base.${key}`);
+    } finally {
+      state.remove();
     }
   });
 

@@ -18,7 +18,7 @@ function govConfig(): Config {
         mirrorRegions: [],
         marketplace: {
           ...aws.marketplace,
-          accessRoleArn: 'arn:aws-us-gov:iam::111122223333:role/AWSMarketplaceAmiIngestion',
+          accessRoleArn: 'arn:aws-us-gov:iam::444455556666:role/AWSMarketplaceAmiIngestion',
         },
       },
     },
@@ -90,7 +90,7 @@ describe('iamPolicies', () => {
     const { sellerAccount } = iamPolicies(config, 'aws');
     const passRole = sellerAccount.Statement.find((s) => s.Action.includes('iam:PassRole'));
     expect(passRole).toMatchObject({
-      Resource: 'arn:aws:iam::111122223333:role/AWSMarketplaceAmiIngestion',
+      Resource: 'arn:aws:iam::444455556666:role/AWSMarketplaceAmiIngestion',
       Condition: { StringEquals: { 'iam:PassedToService': 'assets.marketplace.amazonaws.com' } },
     });
   });
@@ -109,6 +109,30 @@ describe('iamPolicies', () => {
         Principal: { Service: 'assets.marketplace.amazonaws.com' },
         Action: ['sts:AssumeRole'],
       }),
+    ]);
+  });
+
+  it('shares the mirrors with the seller account only when another account holds them', () => {
+    expect(iamPolicies(config, 'aws').sharedWith).toEqual([
+      '679593333241',
+      '684062674729',
+      '264483973329',
+      '444455556666',
+    ]);
+    const aws = sandboxConfig.partitions.aws!;
+    const oneAccount = configSchema.parse({
+      ...sandboxConfig,
+      partitions: {
+        aws: {
+          ...aws,
+          internalAccount: { accountId: '444455556666' },
+        },
+      },
+    });
+    expect(iamPolicies(oneAccount, 'aws').sharedWith).toEqual([
+      '679593333241',
+      '684062674729',
+      '264483973329',
     ]);
   });
 

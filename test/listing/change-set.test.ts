@@ -122,7 +122,7 @@ describe('newProductChanges', () => {
             AmiDeliveryOptionDetails: {
               AmiSource: {
                 AmiId: 'ami-0bbbbbbbbbbbbbbbb',
-                AccessRoleArn: 'arn:aws:iam::111122223333:role/AWSMarketplaceAmiIngestion',
+                AccessRoleArn: 'arn:aws:iam::444455556666:role/AWSMarketplaceAmiIngestion',
                 UserName: 'fedora',
                 OperatingSystemName: 'FEDORA',
                 OperatingSystemVersion: '41',

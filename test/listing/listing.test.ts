@@ -23,7 +23,7 @@ describe('buildListing', () => {
       amiId: 'ami-0bbbbbbbbbbbbbbbb',
       sourceAmiId: 'ami-0aaaaaaaaaaaaaaaa',
       mirroredAmis: mirrored,
-      accessRoleArn: 'arn:aws:iam::111122223333:role/AWSMarketplaceAmiIngestion',
+      accessRoleArn: 'arn:aws:iam::444455556666:role/AWSMarketplaceAmiIngestion',
       userName: 'fedora',
       operatingSystemName: 'FEDORA',
       operatingSystemVersion: '41',

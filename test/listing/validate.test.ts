@@ -53,24 +53,27 @@ function rulesAt(issues: { path: string; rule: string }[], path: string): string
 }
 
 describe('validateChange: the catalog examples', () => {
-  // Every upstream AmiProduct example is valid, except the ones with known sample-data defects.
+  // Every upstream AmiProduct and Offer example is valid, except the ones with known defects or forms
+  // this tool never sends (our rules are stricter there, on purpose).
   const files = readdirSync(examplesDir).filter(
-    (f) =>
-      f.endsWith('.json') &&
-      f.includes('AmiProduct') &&
-      !f.startsWith('DescribeEntity') &&
-      !f.startsWith('shapes-test'),
+    (f) => f.endsWith('.json') && !f.startsWith('DescribeEntity') && !f.startsWith('shapes-test'),
   );
+  const expectedIssues: Record<string, string[]> = {
+    // Upstream sample data: "Sample username" has a space, which the UserName pattern forbids.
+    'AddDeliveryOptions.AmiProduct.api-samples.json': [`${detailsPath}.AmiSource.UserName`],
+    // An hourly plus annual offer: two pricing terms; a free AMI product has one usage rate card.
+    'UpdatePricingTerms.Offer.hourly-annual.json': [
+      'DetailsDocument.Terms',
+      'DetailsDocument.Terms[1].Type',
+      'DetailsDocument.Terms[1].RateCards[0].Selector',
+      'DetailsDocument.Terms[1].RateCards[0].Constraints',
+    ],
+  };
   for (const file of files) {
     it(`accepts ${file}`, () => {
       const doc = JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) as { ChangeSet: Change[] };
       const issues = doc.ChangeSet.flatMap(validateChange);
-      if (file === 'AddDeliveryOptions.AmiProduct.api-samples.json') {
-        // Upstream sample data: "Sample username" has a space, which the UserName pattern forbids.
-        expect(issues.map((i) => i.path)).toEqual([`${detailsPath}.AmiSource.UserName`]);
-      } else {
-        expect(issues).toEqual([]);
-      }
+      expect(issues.map((i) => i.path)).toEqual(expectedIssues[file] ?? []);
     });
   }
 
@@ -90,12 +93,19 @@ describe('validateChange: the catalog examples', () => {
 
 describe('validateChange: envelope', () => {
   it('rejects unknown change types and entity types', () => {
-    const issues = validateChange({
-      ChangeType: 'AddThings',
-      Entity: { Type: 'Offer@1.0', Identifier: 'x' },
+    const unknownType = validateChange(amiChange('AddThings', {}));
+    expect(unknownType.map((i) => i.path)).toEqual(['ChangeType']);
+    expect(unknownType[0]?.rule).toMatch(/^must be an AmiProduct@1.0 change type \(CreateProduct, /);
+    const offerChangeOnProduct = validateChange(amiChange('ReleaseOffer', {}));
+    expect(offerChangeOnProduct.map((i) => i.path)).toEqual(['ChangeType']);
+    const unknownEntity = validateChange({
+      ChangeType: 'CreateProduct',
+      Entity: { Type: 'SaaSProduct@1.0' },
       DetailsDocument: {},
     });
-    expect(issues.map((i) => i.path)).toEqual(['ChangeType', 'Entity.Type']);
+    expect(unknownEntity).toEqual([
+      { path: 'Entity.Type', value: 'SaaSProduct@1.0', rule: 'must be AmiProduct@1.0 or Offer@1.0' },
+    ]);
   });
 
   it('requires an identifier except on CreateProduct, where it must be absent', () => {
@@ -454,6 +464,101 @@ describe('validateChange: regions, instance types, visibility, targeting, delive
   });
 });
 
+function offerChange(
+  changeType: string,
+  details: unknown,
+  identifier: string | null = 'offer-abcdefghijklm',
+): Change {
+  return {
+    ChangeType: changeType,
+    Entity: identifier === null ? { Type: 'Offer@1.0' } : { Type: 'Offer@1.0', Identifier: identifier },
+    DetailsDocument: details,
+  };
+}
+
+describe('validateChange: the offer', () => {
+  const pricing = (rates: unknown, model = 'Usage', currency = 'USD') => ({
+    PricingModel: model,
+    Terms: [{ Type: 'UsageBasedPricingTerm', CurrencyCode: currency, RateCards: [{ RateCard: rates }] }],
+  });
+
+  it('accepts a free usage rate card and refuses anything that is not a decimal USD rate', () => {
+    expect(
+      validateChange(
+        offerChange('UpdatePricingTerms', pricing([{ DimensionKey: 't3.small', Price: '0.00' }])),
+      ),
+    ).toEqual([]);
+    const issues = validateChange(
+      offerChange(
+        'UpdatePricingTerms',
+        pricing([{ DimensionKey: 't3 small', Price: 'free' }], 'Free', 'EUR'),
+      ),
+    );
+    expect(issues.map((i) => [i.path, i.rule])).toEqual([
+      ['DetailsDocument.Terms[0].CurrencyCode', 'must be one of USD'],
+      ['DetailsDocument.Terms[0].RateCards[0].RateCard[0].DimensionKey', 'must be letters, digits, _ . or -'],
+      ['DetailsDocument.Terms[0].RateCards[0].RateCard[0].Price', 'must be a decimal amount such as 0.00'],
+      ['DetailsDocument.PricingModel', 'must be Usage: an AMI product is priced per instance-hour'],
+    ]);
+    expect(
+      rulesAt(
+        validateChange(offerChange('UpdatePricingTerms', pricing([]))),
+        'DetailsDocument.Terms[0].RateCards[0].RateCard',
+      ),
+    ).toEqual(['at least 1 item (got 0)']);
+  });
+
+  it('needs the EULA document of the legal terms in one of the two documented forms', () => {
+    const legal = (document: unknown) => ({ Terms: [{ Type: 'LegalTerm', Documents: [document] }] });
+    expect(
+      validateChange(
+        offerChange('UpdateLegalTerms', legal({ Type: 'CustomEula', Url: 'https://e.org/eula' })),
+      ),
+    ).toEqual([]);
+    expect(
+      validateChange(offerChange('UpdateLegalTerms', legal({ Type: 'StandardEula', Version: '2022-07-14' }))),
+    ).toEqual([]);
+    expect(validateChange(offerChange('UpdateLegalTerms', legal({ Type: 'CustomEula' })))).toEqual([
+      { path: 'DetailsDocument.Terms[0].Documents[0].Url', rule: 'is required for a CustomEula' },
+    ]);
+    expect(
+      validateChange(
+        offerChange('UpdateLegalTerms', legal({ Type: 'CustomEula', Url: 'http://e.org/eula' })),
+      )[0]?.rule,
+    ).toBe('must be an https:// URL');
+  });
+
+  it('needs a refund policy in the support terms, a name within 150 characters and a description within 255', () => {
+    expect(
+      validateChange(
+        offerChange('UpdateSupportTerms', { Terms: [{ Type: 'SupportTerm', RefundPolicy: ' ' }] }),
+      )[0]?.path,
+    ).toBe('DetailsDocument.Terms[0].RefundPolicy');
+    expect(
+      validateChange(
+        offerChange('UpdateSupportTerms', { Terms: [{ Type: 'LegalTerm', RefundPolicy: 'none' }] }),
+      )[0]?.path,
+    ).toBe('DetailsDocument.Terms[0].Type');
+    const info = validateChange(
+      offerChange('UpdateInformation', { Name: 'n'.repeat(151), Description: 'd'.repeat(256) }),
+    );
+    expect(info.map((i) => i.rule)).toEqual([
+      'at most 150 characters (got 151)',
+      'at most 255 characters (got 256)',
+    ]);
+  });
+
+  it('creates the offer without an identifier, for a product id or a reference', () => {
+    expect(validateChange(offerChange('CreateOffer', { ProductId: 'prod-abcdefghijklm' }, null))).toEqual([]);
+    expect(
+      validateChange(offerChange('CreateOffer', { ProductId: '$CreateProduct.Entity.Identifier' }, null)),
+    ).toEqual([]);
+    expect(
+      validateChange(offerChange('CreateOffer', { ProductId: 'prod x' }, 'offer-x')).map((i) => i.path),
+    ).toEqual(['Entity.Identifier', 'DetailsDocument.ProductId']);
+  });
+});
+
 describe('validateChangeSet', () => {
   const create: Change = {
     ChangeType: 'CreateProduct',
@@ -494,6 +599,32 @@ describe('validateChangeSet', () => {
       { ...create },
     ]);
     expect(issues.map((i) => i.path)).toEqual(['ChangeSet[0].Entity.Identifier', 'ChangeSet[2].ChangeName']);
+  });
+
+  it('checks the product reference of CreateOffer like an entity reference', () => {
+    const offer = { ...offerChange('CreateOffer', { ProductId: ref }, null), ChangeName: 'CreateOffer' };
+    expect(validateChangeSet([create, offer])).toEqual([]);
+    expect(validateChangeSet([offer, create])).toEqual([
+      {
+        path: 'ChangeSet[0].DetailsDocument.ProductId',
+        value: ref,
+        rule: 'must reference the ChangeName of an earlier change (no earlier change is named CreateProduct)',
+      },
+    ]);
+  });
+
+  it('refuses Intent VALIDATE on anything but sets that only add versions', () => {
+    const version = amiChange('AddDeliveryOptions', deliveryOptions());
+    expect(validateChangeSet([version], 'VALIDATE')).toEqual([]);
+    const mixed = [version, amiChange('AddRegions', { Regions: ['us-east-1'] })];
+    expect(validateChangeSet(mixed, 'APPLY')).toEqual([]);
+    expect(validateChangeSet(mixed, 'VALIDATE')).toEqual([
+      {
+        path: 'Intent',
+        value: 'VALIDATE',
+        rule: 'AWS offers VALIDATE only for change sets that add versions (AddDeliveryOptions) and nothing else; this one has AddDeliveryOptions, AddRegions',
+      },
+    ]);
   });
 
   it('prefixes change issues with their position and formats them', () => {

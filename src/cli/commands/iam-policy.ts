@@ -34,6 +34,16 @@ export async function run(options: IamPolicyOptions): Promise<number> {
     ],
     ['Marketplace AMI ingestion access role: trust policy', policies.accessRole.trustPolicy],
   ];
-  process.stdout.write(sections.map(([title, document]) => `## ${title}\n\n${json(document)}\n`).join('\n'));
+  const sharing =
+    `## Accounts the internal account shares each mirrored image and its snapshots with\n\n` +
+    policies.sharedWith
+      .map(
+        (account) =>
+          `- ${account}${account === cfg?.sellerAccount.accountId ? ' (seller account: its access role reads the image)' : ''}\n`,
+      )
+      .join('');
+  process.stdout.write(
+    [...sections.map(([title, document]) => `## ${title}\n\n${json(document)}\n`), sharing].join('\n'),
+  );
   return ExitCode.ok;
 }

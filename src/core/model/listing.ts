@@ -26,10 +26,20 @@ export interface ProductListing {
   supportDescription: string;
   logoUrl: string;
   videoUrl?: string;
-  eulaUrl: string;
   manufacturer: string;
   /** SKU: stable per product, e.g. `fedora-41-cloud-base-x86_64`. */
   sku: string;
+
+  // The public offer that makes the product sellable: free usage pricing, legal and support terms
+  /** Offer name (UpdateInformation on the offer): the product title. */
+  offerName: string;
+  offerDescription: string;
+  /** Custom EULA of the offer's legal terms (also the load form's "EULA URL"). */
+  eulaUrl: string;
+  /** The refund policy of the offer's support terms. */
+  refundPolicy: string;
+  /** How far the pipeline takes the product: Limited, or Public (after AWS's review). */
+  targetVisibility: 'limited' | 'public';
 
   // Availability
   /** Every region the product should be offered in (the load form lists them all). */

@@ -1,17 +1,18 @@
 import type { PipelineContext } from '../context.js';
-import { listingPartition } from '../../config/partitions.js';
+import { imageShareAccounts, listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
 import { advance, fail, type StepOutcome } from '../outcome.js';
 
 /**
  * share: launch permission on every mirrored image and createVolumePermission on its snapshots for the
- * Marketplace ingestion and scanning accounts, each read back. Adding a grant that exists is a no-op in
+ * Marketplace ingestion and scanning accounts (and the seller account, when another account holds the
+ * mirrors), each read back. Adding a grant that exists is a no-op in
  * EC2, so the add is safe to repeat after a restart and no separate look-before is needed.
  */
 export async function shareStage(job: Job, ctx: PipelineContext): Promise<StepOutcome> {
   const { partition, settings } = listingPartition(ctx.config);
   const ec2 = ctx.cloud.clients(partition).ec2;
-  const accounts = settings.marketplace.shareWithAccounts;
+  const accounts = imageShareAccounts(settings);
   const absent = (granted: string[]) => accounts.filter((a) => !granted.includes(a));
 
   for (const [region, imageId] of Object.entries(job.data.mirroredAmis)) {
