@@ -116,6 +116,19 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
           .execute();
       },
     },
+    // Visibility and offer are facts about a product, shared by every job of it.
+    '0005-products': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('products')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('product_id', 'text', (c) => c.notNull())
+          .addColumn('offer_id', 'text')
+          .addColumn('visibility', 'text')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -75,12 +75,23 @@ export interface IntakeTable {
   digest: string | null;
 }
 
+export interface ProductsTable {
+  /** `<subvariant>/<release>/<arch>`. */
+  key: string;
+  product_id: string;
+  offer_id: string | null;
+  visibility: string | null;
+  /** When the visibility was observed; an older observation never overwrites a newer one. */
+  updated_at: EpochMs;
+}
+
 export interface Database {
   jobs: JobsTable;
   job_events: JobEventsTable;
   intake: IntakeTable;
   locks: LocksTable;
   applies: AppliesTable;
+  products: ProductsTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

@@ -11,7 +11,7 @@ import {
   type Stage,
 } from '../core/model/job.js';
 import { migrateToLatest, schemaIsCurrent } from './migrations.js';
-import type { Database, IntakeTable, JobsTable, StoreDialect } from './schema.js';
+import type { Database, IntakeTable, JobsTable, ProductsTable, StoreDialect } from './schema.js';
 import { StaleJobError } from './store.js';
 import type {
   ApplyRecord,
@@ -19,6 +19,7 @@ import type {
   IntakeRef,
   JobFilter,
   JobStore,
+  ProductRecord,
   StoreSummary,
   WorkOutlook,
 } from './store.js';
@@ -475,6 +476,42 @@ export class SqlJobStore implements JobStore {
     return seen;
   }
 
+  async saveProduct(record: ProductRecord): Promise<void> {
+    const at = record.updatedAt.getTime();
+    await this.writeLock(() =>
+      this.db
+        .insertInto('products')
+        .values({
+          key: record.key,
+          product_id: record.productId,
+          offer_id: record.offerId ?? null,
+          visibility: record.visibility ?? null,
+          updated_at: at,
+        })
+        .onConflict((oc) =>
+          oc
+            .column('key')
+            .doUpdateSet({
+              product_id: record.productId,
+              offer_id: sql<string | null>`coalesce(excluded.offer_id, products.offer_id)`,
+              visibility: sql<string | null>`coalesce(excluded.visibility, products.visibility)`,
+              updated_at: at,
+            })
+            .where('products.updated_at', '<=', at),
+        )
+        .execute(),
+    );
+  }
+
+  async getProduct(key: string): Promise<ProductRecord | undefined> {
+    const row = await this.db.selectFrom('products').selectAll().where('key', '=', key).executeTakeFirst();
+    return row && productFromRow(row);
+  }
+
+  async listProducts(): Promise<ProductRecord[]> {
+    return (await this.db.selectFrom('products').selectAll().orderBy('key').execute()).map(productFromRow);
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }
@@ -486,6 +523,16 @@ function byDueThenAge(a: Job, b: Job): number {
     a.createdAt.getTime() - b.createdAt.getTime() ||
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   );
+}
+
+function productFromRow(row: Selectable<ProductsTable>): ProductRecord {
+  return {
+    key: row.key,
+    productId: row.product_id,
+    ...(row.offer_id !== null ? { offerId: row.offer_id } : {}),
+    ...(row.visibility !== null ? { visibility: row.visibility } : {}),
+    updatedAt: new Date(Number(row.updated_at)),
+  };
 }
 
 function intakeRow(record: IntakeRecord): Insertable<IntakeTable> {

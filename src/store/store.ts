@@ -49,6 +49,19 @@ export interface ApplyRecord {
   updatedAt: Date;
 }
 
+/** What the tool knows of one Marketplace product: its ids, and where it stands in its life. */
+export interface ProductRecord {
+  /** `<subvariant>/<release>/<arch>` (productKey). */
+  key: string;
+  productId: string;
+  /** The product's public offer, once known. */
+  offerId?: string;
+  /** Draft, Limited, Public or Restricted, as the Catalog last showed it. */
+  visibility?: string;
+  /** When that was observed. */
+  updatedAt: Date;
+}
+
 export interface JobFilter {
   states?: JobState[];
   ids?: string[];
@@ -153,6 +166,15 @@ export interface JobStore {
   hasIntake(ref: IntakeRef, outcomes: IntakeRecord['outcome'][]): Promise<boolean>;
   /** The ids among `messageIds` that hasMessage would answer true for, in one query. Optional. */
   seenMessages?(messageIds: string[]): Promise<Set<string>>;
+
+  /**
+   * Records what was observed of a product. An observation older than the stored one is ignored (two
+   * workers may look at different times); an absent offer id or visibility keeps the stored one.
+   */
+  saveProduct(record: ProductRecord): Promise<void>;
+  getProduct(key: string): Promise<ProductRecord | undefined>;
+  /** Every recorded product, by key. */
+  listProducts(): Promise<ProductRecord[]>;
 
   close(): Promise<void>;
 }

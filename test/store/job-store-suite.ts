@@ -354,4 +354,42 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
     expect(typeof reread!.data.source!.creationDate).toBe('string');
     expect(reread!.nextRunAt).toBeInstanceOf(Date);
   });
+
+  describe('products', () => {
+    const key = 'Cloud_Base/41/x86_64';
+    const at = (minutes: number) => new Date(t0 + minutes * 60_000);
+
+    it('records a product, keeps what a later record leaves out, and lists products by key', async () => {
+      const store = await open();
+      expect(await store.getProduct(key)).toBeUndefined();
+      await store.saveProduct({ key, productId: 'prod-a', visibility: 'Draft', updatedAt: at(1) });
+      await store.saveProduct({
+        key,
+        productId: 'prod-a',
+        offerId: 'offer-a',
+        visibility: 'Limited',
+        updatedAt: at(2),
+      });
+      await store.saveProduct({ key, productId: 'prod-a', updatedAt: at(3) });
+      await store.saveProduct({ key: 'Cloud_Base/41/arm64', productId: 'prod-b', updatedAt: at(1) });
+      expect(await store.getProduct(key)).toEqual({
+        key,
+        productId: 'prod-a',
+        offerId: 'offer-a',
+        visibility: 'Limited',
+        updatedAt: at(3),
+      });
+      expect((await store.listProducts()).map((p) => [p.key, p.productId, p.visibility])).toEqual([
+        ['Cloud_Base/41/arm64', 'prod-b', undefined],
+        [key, 'prod-a', 'Limited'],
+      ]);
+    });
+
+    it('never lets an older observation overwrite a newer one', async () => {
+      const store = await open();
+      await store.saveProduct({ key, productId: 'prod-a', visibility: 'Public', updatedAt: at(10) });
+      await store.saveProduct({ key, productId: 'prod-a', visibility: 'Limited', updatedAt: at(5) });
+      expect((await store.getProduct(key))?.visibility).toBe('Public');
+    });
+  });
 }
