@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { ConfigError, InternalError, UsageError, isAppError } from '../core/errors.js';
 import { publishAnnouncement } from '../intake/amqp/announcement.js';
+import { productKey } from '../core/model/image-request.js';
 import type { BusConfig } from '../config/bus-config.js';
 import { busConfigFrom } from '../config/bus-schema.js';
 import { loadFedoraMessagingConfig } from '../intake/fedora-messaging-config.js';
@@ -139,7 +140,8 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
       // The job is already stored as terminal: a failed announcement is logged, never undoes it.
       let receipt: Awaited<ReturnType<typeof publishAnnouncement>>;
       try {
-        receipt = await publishAnnouncement(publisher, job);
+        const product = await runtime.store.getProduct(productKey(job.request));
+        receipt = await publishAnnouncement(publisher, { ...job, ...(product ? { product } : {}) });
       } catch (error) {
         runtime.telemetry.emit('announcement', { status, outcome: 'failed' });
         log.error({ jobId: job.id, err: describeError(error) }, 'announcement failed');

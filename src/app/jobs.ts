@@ -71,13 +71,14 @@ export async function driveJobs(
 
 /**
  * A failed job starts again at the stage it failed in. A failed change set is never resubmitted under
- * its old name and token: the next attempt gets new ones.
+ * its old name and token: the next attempt gets new ones (a refused release or visibility request too).
  */
 export async function restartFailed(runtime: Runtime): Promise<void> {
   const now = runtime.clock.now();
   for (const job of await runtime.store.listJobs({ states: ['failed'] })) {
     const stage = job.data.failedStage ?? 'verify';
     const resubmit = stage === 'submit' || stage === 'await';
+    const askAgain = stage === 'release' || stage === 'visibility';
     const next: Job = {
       ...job,
       state: resubmit ? 'submit' : stage,
@@ -92,6 +93,13 @@ export async function restartFailed(runtime: Runtime): Promise<void> {
               submitAttempt: (job.data.submitAttempt ?? 1) + 1,
               changeSetId: undefined,
               changeSetStatus: undefined,
+            }
+          : {}),
+        ...(askAgain
+          ? {
+              lifecycleAttempt: (job.data.lifecycleAttempt ?? 1) + 1,
+              releaseChangeSetId: undefined,
+              visibilityChangeSetId: undefined,
             }
           : {}),
       },

@@ -1,14 +1,13 @@
 /**
  * The Marketplace products as this tool knows them, assembled from its jobs: one product per subvariant,
  * release and architecture, with every version a job brought, the availability of its newest listing and
- * the change set still open on it. `GET /api/v1/products` and the dashboard show this.
- *
- * Visibility (Draft, Limited, Public) and the offer id are not known from jobs: they stay null until the
- * store records them per product (the release lifecycle adds that record).
+ * the change set still open on it; its visibility (Draft, Limited, Public) and offer as the store records
+ * them per product. `GET /api/v1/products` and the dashboard show this.
  */
 import type { AwsArch } from '../core/arch.js';
+import { productKey } from '../core/model/image-request.js';
 import type { Job, JobState } from '../core/model/job.js';
-import type { JobStore } from '../store/store.js';
+import type { JobStore, ProductRecord } from '../store/store.js';
 
 export interface ProductVersionView {
   title: string;
@@ -31,7 +30,7 @@ export interface ProductView {
   /** The Marketplace product id once a change set created or found it. */
   productId: string | null;
   title: string | null;
-  /** `Draft`, `Limited` or `Public` as the Marketplace reports it; null while unknown. */
+  /** `Draft`, `Limited`, `Public` or `Restricted` as the Marketplace last showed it; null while unknown. */
   visibility: string | null;
   /** The product's public offer; null while unknown. */
   offerId: string | null;
@@ -46,18 +45,17 @@ export interface ProductView {
 
 const openStatuses = new Set(['PREPARING', 'APPLYING']);
 
-export function productKey(job: Pick<Job, 'request'>): string {
-  return `${job.request.subvariant}/${job.request.release}/${job.request.arch}`;
-}
-
 /** Products ordered by release (newest first), then subvariant and architecture. */
-export async function listProducts(store: Pick<JobStore, 'listJobs'>): Promise<ProductView[]> {
+export async function listProducts(
+  store: Pick<JobStore, 'listJobs' | 'listProducts'>,
+): Promise<ProductView[]> {
   const byKey = new Map<string, Job[]>();
   for (const job of await store.listJobs()) {
-    const key = productKey(job);
+    const key = productKey(job.request);
     byKey.set(key, [...(byKey.get(key) ?? []), job]);
   }
-  const products = [...byKey.entries()].map(([key, jobs]) => productView(key, jobs));
+  const records = new Map((await store.listProducts()).map((p) => [p.key, p]));
+  const products = [...byKey.entries()].map(([key, jobs]) => productView(key, jobs, records.get(key)));
   return products.sort(
     (a, b) =>
       b.release - a.release || a.subvariant.localeCompare(b.subvariant) || a.arch.localeCompare(b.arch),
@@ -65,7 +63,7 @@ export async function listProducts(store: Pick<JobStore, 'listJobs'>): Promise<P
 }
 
 /** `jobs` are one product's, oldest first (as listJobs returns them). */
-function productView(key: string, jobs: Job[]): ProductView {
+function productView(key: string, jobs: Job[], record: ProductRecord | undefined): ProductView {
   const newestFirst = [...jobs].reverse();
   const first = jobs[0] as Job;
   const listing = newestFirst.find((j) => j.data.listing)?.data.listing;
@@ -79,8 +77,8 @@ function productView(key: string, jobs: Job[]): ProductView {
     arch: first.request.arch,
     productId: newestFirst.find((j) => j.data.productId)?.data.productId ?? null,
     title: newestFirst.find((j) => j.data.productTitle)?.data.productTitle ?? null,
-    visibility: null,
-    offerId: null,
+    visibility: record?.visibility ?? null,
+    offerId: record?.offerId ?? newestFirst.find((j) => j.data.offerId)?.data.offerId ?? null,
     versions: newestFirst
       .filter((j) => j.data.versionTitle)
       .map((j) => ({

@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EntityDescription } from '../cloud/ports.js';
 import type { AwsArch } from '../core/arch.js';
 import { parseConfig } from '../config/load.js';
 import { sandboxConfig } from '../config/sandbox-config.js';
@@ -15,7 +14,13 @@ import { addDeliveryOptions, newProductChanges } from '../listing/change-set.js'
 import { buildListing } from '../listing/listing.js';
 import { buildLoadForm, validateLoadForm, writeLoadForm } from '../listing/load-form/load-form.js';
 import type { ProductListing } from '../core/model/listing.js';
-import { applyChanges, planProduct, type DesiredProduct } from '../listing/reconcile.js';
+import {
+  applyChanges,
+  applyOfferChanges,
+  planProduct,
+  type CurrentListing,
+  type DesiredProduct,
+} from '../listing/reconcile.js';
 import type { BenchSection } from './section.js';
 import { median, round } from './stats.js';
 
@@ -64,7 +69,7 @@ function listingOf(config: Config, release: number, arch: AwsArch, n: number): P
 
 export interface ListingBenchInput {
   desired: DesiredProduct[];
-  current: EntityDescription[];
+  current: CurrentListing[];
   newest: ProductListing[];
 }
 
@@ -83,11 +88,8 @@ export function listingBenchInput(products = benchProducts, versions = benchVers
       ...listingOf(config, release, arch, n + 1),
       productId,
     }));
-    let details = applyChanges(
-      {},
-      newProductChanges(listings[0] as ProductListing),
-      new Date(Date.UTC(2025, 0, 1)),
-    );
+    const created = newProductChanges(listings[0] as ProductListing);
+    let details = applyChanges({}, created, new Date(Date.UTC(2025, 0, 1)));
     const shown = p % 2 === 0 ? versions : versions + 1;
     for (let n = 1; n < shown; n++) {
       details = applyChanges(
@@ -100,6 +102,7 @@ export function listingBenchInput(products = benchProducts, versions = benchVers
     input.desired.push({
       productId,
       metadata: newest,
+      offer: newest,
       regions,
       representativeRegions: newest.representativeRegions,
       futureRegionSupport: newest.futureRegionSupport,
@@ -107,11 +110,17 @@ export function listingBenchInput(products = benchProducts, versions = benchVers
       versions: listings,
     });
     input.current.push({
-      entityId: productId,
-      entityType: 'AmiProduct@1.0',
-      entityArn: productId,
-      lastModifiedDate: '2025-02-01T00:00:00Z',
-      details,
+      product: {
+        entityId: productId,
+        entityType: 'AmiProduct@1.0',
+        entityArn: productId,
+        lastModifiedDate: '2025-02-01T00:00:00Z',
+        details,
+      },
+      offer: {
+        entityId: `offer-bench${String(p).padStart(8, '0')}`,
+        details: applyOfferChanges({}, created),
+      },
     });
     input.newest.push(newest);
   }

@@ -2,6 +2,7 @@
  * The fewest AWS calls the stages need to publish a set of images, derived from what each stage must
  * learn or change (not from the code that makes the calls), so a measured total can be compared to it.
  */
+import { resolveListing } from '../config/load.js';
 import { configuredProductId } from '../config/products.js';
 import type { Config } from '../config/schema.js';
 import { listingPartition } from '../config/partitions.js';
@@ -22,6 +23,9 @@ export function minimumCalls(config: Config, jobs: readonly Job[]): Record<strin
     const images = Object.keys(job.data.mirroredAmis).length;
     const configuredProduct = configuredProductId(config, job.request);
     const newProduct = job.data.createsProduct === true;
+    const product = config.products[job.request.subvariant];
+    const toPublic =
+      product !== undefined && resolveListing(product, job.request.arch).visibility === 'public';
 
     // verify: one owner-pinned lookup of the source image.
     add('ec2:DescribeImages', 1);
@@ -39,11 +43,31 @@ export function minimumCalls(config: Config, jobs: readonly Job[]): Record<strin
     // submit: one lookup of this job's own change set (restart safety) and one of the product's
     // other change sets (by the product-creating name for a new product, by entity otherwise); an
     // existing product's current details for the minimal change; then start.
+    // For an existing product also its offer (pricing and terms may have drifted).
     add('aws-marketplace:ListChangeSets', 2);
-    if (!newProduct) add('aws-marketplace:DescribeEntity', 1);
+    if (!newProduct) {
+      add('aws-marketplace:DescribeEntity', 1);
+      add('aws-marketplace:ListEntities', 1);
+      add('aws-marketplace:DescribeEntity', 1);
+    }
     add('aws-marketplace:StartChangeSet', 1);
     // await: at least one look at the change set.
     add('aws-marketplace:DescribeChangeSet', 1);
+    // release: the product's visibility; a new product is released with its offer (whose id the
+    // creating set gave) by a set looked for by name, checked for open sets, started and seen to end.
+    add('aws-marketplace:DescribeEntity', 1);
+    if (newProduct) {
+      add('aws-marketplace:ListChangeSets', 2);
+      add('aws-marketplace:StartChangeSet', 1);
+      add('aws-marketplace:DescribeChangeSet', 1);
+      // visibility: the same for the request for Public, when configuration asks for it.
+      if (toPublic) {
+        add('aws-marketplace:DescribeEntity', 1);
+        add('aws-marketplace:ListChangeSets', 2);
+        add('aws-marketplace:StartChangeSet', 1);
+        add('aws-marketplace:DescribeChangeSet', 1);
+      }
+    }
   }
   // describe, shared by the run (FactsCache): the partition's regions and each architecture's types.
   if (jobs.length > 0) {

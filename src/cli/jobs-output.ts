@@ -2,7 +2,14 @@
 import { ExitCode } from '../core/errors.js';
 import { isTerminal, type Job } from '../core/model/job.js';
 import type { Runtime } from '../app/runtime.js';
-import { jobView, type JobView, type SkippedView } from '../app/job-view.js';
+import {
+  jobView,
+  productOf,
+  productsByKey,
+  versionInWords,
+  type JobView,
+  type SkippedView,
+} from '../app/job-view.js';
 import { ProgressPrinter } from './progress.js';
 import { table } from './table.js';
 
@@ -25,13 +32,17 @@ export function exitCodeFor(jobs: Job[]): number {
   return ExitCode.ok;
 }
 
-export function printJobs(
+export async function printJobs(
   jobs: Job[],
   skipped: SkippedView[],
   json: boolean,
-  runtime: Pick<Runtime, 'stateDir'>,
-): void {
-  const views: Array<JobView | SkippedView> = [...jobs.map(jobView), ...skipped];
+  runtime: Pick<Runtime, 'stateDir' | 'store'>,
+): Promise<void> {
+  const products = await productsByKey(runtime.store);
+  const views: Array<JobView | SkippedView> = [
+    ...jobs.map((j) => jobView(j, productOf(products, j))),
+    ...skipped,
+  ];
   if (json) {
     process.stdout.write(`${JSON.stringify({ jobs: views }, null, 2)}\n`);
     return;
@@ -44,14 +55,15 @@ export function printJobs(
   for (const job of jobs) {
     if (job.state === 'published') {
       process.stdout.write(
-        `\n${job.id}: ${job.data.productTitle} version "${job.data.versionTitle}" on ${job.data.productId}` +
-          `${job.data.versionExisted ? ' (already listed)' : ''}\n  load form: ${job.data.loadFormPath ?? '-'}\n  change set: ${job.data.changeSetPath ?? '-'}\n`,
+        `\n${job.id}: ${job.data.productTitle}: ${versionInWords(job, productOf(products, job)) ?? ''}` +
+          `${job.data.versionExisted ? ' (already listed)' : ''}\n  offer: ${job.data.offerId ?? '-'}\n  load form: ${job.data.loadFormPath ?? '-'}\n  change set: ${job.data.changeSetPath ?? '-'}\n`,
       );
     } else if (job.state === 'failed') {
       process.stdout.write(`\n${job.id} FAILED: ${job.reason}\n`);
     } else {
+      const live = versionInWords(job, productOf(products, job));
       process.stdout.write(
-        `\n${job.id} is waiting (${job.state}: ${job.reason ?? ''}); run \`fedora-marketplace resume\` to continue\n`,
+        `\n${job.id} is waiting (${job.state}: ${job.reason ?? ''}); run \`fedora-marketplace resume\` to continue\n${live ? `  ${live}\n` : ''}`,
       );
     }
   }

@@ -307,8 +307,10 @@ export const configSchema = z
           .strictObject({
             image: z.number().min(0.01).default(15),
             changeSet: z.number().min(0.01).default(60),
+            /** AWS reviews a request for Public visibility for days: look rarely. */
+            review: z.number().min(0.01).default(1800),
           })
-          .default({ image: 15, changeSet: 60 }),
+          .default({ image: 15, changeSet: 60, review: 1800 }),
         retry: z
           .strictObject({
             maxAttempts: z.number().int().min(1).default(10),
@@ -329,7 +331,7 @@ export const configSchema = z
       .default({
         concurrency: 16,
         copiesPerRegion: 20,
-        pollSeconds: { image: 15, changeSet: 60 },
+        pollSeconds: { image: 15, changeSet: 60, review: 1800 },
         retry: { maxAttempts: 10, baseDelaySeconds: 2, maxDelaySeconds: 600 },
         ssmCheckRegions: ['us-east-1', 'eu-west-1'],
         ssmCheckAttempts: 10,

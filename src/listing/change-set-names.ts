@@ -10,25 +10,41 @@ function changeSetNameOf(text: string): string {
   return text.replace(/[^\w\s+=.:@-]/g, '-').slice(0, 100);
 }
 
-/** The set that adds one version; a resubmission (SERVER_FAULT, `resume --retry-failed`) says its attempt. */
-export function versionChangeSetName(
-  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'prerelease' | 'versionTitle'>,
-  attempt: number,
-): string {
-  const base = `fedora-marketplace ${productWords(listing)} version ${listing.versionTitle}`;
+function withAttempt(base: string, attempt: number): string {
   return changeSetNameOf(attempt > 1 ? `${base} attempt ${attempt}` : base);
 }
 
-/** The set that creates a product: one name per product, so a concurrent job finds it instead of creating a twin. */
-export function createProductChangeSetName(
-  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'prerelease'>,
+type ProductNaming = Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'prerelease'>;
+
+/**
+ * The set that adds one version; a resubmission (SERVER_FAULT, `resume --retry-failed`) says its
+ * attempt, and a listing too large for one set says which part of it this is.
+ */
+export function versionChangeSetName(
+  listing: ProductNaming & Pick<ProductListing, 'versionTitle'>,
+  attempt: number,
+  part = 1,
 ): string {
+  const base = `fedora-marketplace ${productWords(listing)} version ${listing.versionTitle}`;
+  return withAttempt(part > 1 ? `${base} part ${part}` : base, attempt);
+}
+
+/** The set that creates a product: one name per product, so a concurrent job finds it instead of creating a twin. */
+export function createProductChangeSetName(listing: ProductNaming): string {
   return changeSetNameOf(`fedora-marketplace create ${productWords(listing)}`);
 }
 
-function productWords(
-  listing: Pick<ProductListing, 'release' | 'arch' | 'subvariant' | 'prerelease'>,
-): string {
+/** The set that releases a product (Draft -> Limited): one per product, so every job finds the same. */
+export function releaseChangeSetName(listing: ProductNaming, attempt: number): string {
+  return withAttempt(`fedora-marketplace release ${productWords(listing)}`, attempt);
+}
+
+/** The request for Public visibility, one per product. */
+export function publicChangeSetName(listing: ProductNaming, attempt: number): string {
+  return withAttempt(`fedora-marketplace public ${productWords(listing)}`, attempt);
+}
+
+function productWords(listing: ProductNaming): string {
   const words = `${listing.subvariant} ${listing.release} ${listing.arch}`;
   return listing.prerelease ? `${words} prerelease` : words;
 }

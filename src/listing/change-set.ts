@@ -1,13 +1,33 @@
 /**
- * Catalog API change sets for a listing: a whole new product, or a new version of an existing one
- * with only the product metadata that differs from what DescribeEntity shows.
+ * Catalog API change sets for a listing: a whole new product with its offer, or a new version of an
+ * existing one with only the product metadata, pricing and offer terms that differ from what
+ * DescribeEntity shows. Changes come in groups that must share a change set; groups are packed into
+ * sets of at most 20 changes, in order.
  */
 import type { AmiProductDetails, Change } from '../cloud/ports.js';
 import { InternalError } from '../core/errors.js';
 import type { ProductListing } from '../core/model/listing.js';
-import { availableInstanceTypes, futureRegionSupportDiffers, sameLogo } from './entity-reading.js';
+import { futureRegionSupportDiffers, sameLogo } from './entity-reading.js';
+import {
+  createOffer,
+  createdOfferRef,
+  offerPlan,
+  pricedInstanceTypes,
+  productChange,
+  updateLegalTerms,
+  updateOfferInformation,
+  updateSupportTerms,
+  type CurrentOffer,
+  type OfferListing,
+} from './offer.js';
 import { apiRegions } from './regions.js';
-import { amiProductEntityType, validateChange, type ValidationIssue } from './validate.js';
+import {
+  amiProductEntityType,
+  maxChangesPerSet,
+  offerEntityType,
+  validateChange,
+  type ValidationIssue,
+} from './validate.js';
 
 export const createProductChangeName = 'CreateProduct';
 export const createdProductRef = `$${createProductChangeName}.Entity.Identifier`;
@@ -40,10 +60,6 @@ export interface UpdateInformationDocument {
   SupportDescription?: string;
   Categories?: string[];
   SearchKeywords?: string[];
-}
-
-function change(ChangeType: string, Identifier: string, DetailsDocument: unknown): Change {
-  return { ChangeType, Entity: { Type: amiProductEntityType, Identifier }, DetailsDocument };
 }
 
 /** The complete UpdateInformation document of a listing. */
@@ -107,11 +123,6 @@ export function regionsAdded(desired: string[], current: AmiProductDetails): str
   return desired.filter((r) => !have.has(r));
 }
 
-export function instanceTypesAdded(desired: string[], current: AmiProductDetails): string[] {
-  const have = new Set(availableInstanceTypes(current));
-  return desired.filter((t) => !have.has(t));
-}
-
 /** The AddDeliveryOptions document: the version and its one AMI delivery option. */
 export function deliveryOptionsDocument(listing: ProductListing) {
   return {
@@ -144,37 +155,82 @@ export function deliveryOptionsDocument(listing: ProductListing) {
 }
 
 export const addRegions = (id: string, regions: string[]) =>
-  change('AddRegions', id, { Regions: [...regions] });
-export const addInstanceTypes = (id: string, types: string[]) =>
-  change('AddInstanceTypes', id, { InstanceTypes: [...types] });
+  productChange('AddRegions', id, { Regions: [...regions] });
 export const updateFutureRegionSupport = (id: string, support: string) =>
-  change('UpdateFutureRegionSupport', id, { FutureRegionSupport: { SupportedRegions: [support] } });
+  productChange('UpdateFutureRegionSupport', id, { FutureRegionSupport: { SupportedRegions: [support] } });
 export const updateInformation = (id: string, doc: UpdateInformationDocument) =>
-  change('UpdateInformation', id, doc);
+  productChange('UpdateInformation', id, doc);
 export const addDeliveryOptions = (id: string, listing: ProductListing) =>
-  change('AddDeliveryOptions', id, deliveryOptionsDocument(listing));
+  productChange('AddDeliveryOptions', id, deliveryOptionsDocument(listing));
 
-/** A new product with its first version, in one change set. */
-export function newProductChanges(listing: ProductListing): Change[] {
-  const id = createdProductRef;
+export function createProduct(productTitle: string): Change {
+  return {
+    ChangeType: 'CreateProduct',
+    ChangeName: createProductChangeName,
+    Entity: { Type: amiProductEntityType },
+    DetailsDocument: { ProductTitle: productTitle },
+  };
+}
+
+/** What a new product is made of before its first version: its information, availability and offer. */
+export type NewProduct = ProductMetadata &
+  OfferListing &
+  Pick<ProductListing, 'regions' | 'representativeRegions' | 'futureRegionSupport' | 'instanceTypes'>;
+
+/**
+ * A new product, its public offer and its first version: the product created and paired with its offer
+ * first, then its information, regions (less those only a Marketplace representative can enable), priced
+ * instance types, the offer's terms, and the version.
+ */
+export function newProductGroups(listing: NewProduct, version: ProductListing): Change[][] {
+  const product = createdProductRef;
+  const offer = createdOfferRef;
   const regions = apiRegions(listing);
   return [
-    {
-      ChangeType: 'CreateProduct',
-      ChangeName: createProductChangeName,
-      Entity: { Type: amiProductEntityType },
-      DetailsDocument: { ProductTitle: listing.productTitle },
-    },
-    updateInformation(id, informationDocument(listing)),
-    ...(regions.length > 0 ? [addRegions(id, regions)] : []),
-    updateFutureRegionSupport(id, listing.futureRegionSupport),
-    addInstanceTypes(id, listing.instanceTypes),
-    addDeliveryOptions(id, listing),
+    [createProduct(listing.productTitle), createOffer(product, listing.offerName)],
+    [updateInformation(product, informationDocument(listing))],
+    regions.length > 0 ? [addRegions(product, regions)] : [],
+    [updateFutureRegionSupport(product, listing.futureRegionSupport)],
+    pricedInstanceTypes(product, offer, listing.instanceTypes),
+    [updateOfferInformation(offer, listing)],
+    [updateLegalTerms(offer, listing.eulaUrl)],
+    [updateSupportTerms(offer, listing.refundPolicy)],
+    [addDeliveryOptions(product, version)],
   ];
 }
 
+/** Every change of a new product, in order (what the listing is validated on and the load form mirrors). */
+export function newProductChanges(listing: ProductListing): Change[] {
+  return newProductGroups(listing, listing).flat();
+}
+
+/**
+ * Groups packed in order into change sets of at most `limit` changes, a group never split. Only the
+ * first set is ever started: what it creates gets its id, and the rest is planned again against the
+ * entities as they then are, so later sets never need a reference into an earlier one.
+ */
+export function changeSetsOf(groups: Change[][], limit = maxChangesPerSet): Change[][] {
+  const sets: Change[][] = [];
+  let current: Change[] = [];
+  for (const group of groups) {
+    if (group.length === 0) continue;
+    if (group.length > limit)
+      throw new InternalError(
+        `a group of ${group.length} changes cannot share one change set of at most ${limit}`,
+      );
+    if (current.length + group.length > limit) {
+      sets.push(current);
+      current = [];
+    }
+    current.push(...group);
+  }
+  if (current.length > 0) sets.push(current);
+  return sets;
+}
+
 export interface VersionChanges {
-  changes: Change[];
+  /** The change sets to run in order; the version comes last. */
+  sets: Change[][];
   /** The product already has this version: the same title with the same AMI. Nothing to submit. */
   versionExists: boolean;
   /**
@@ -184,30 +240,46 @@ export interface VersionChanges {
   titleTakenBy?: { amiIds: string[] };
 }
 
-/** A new version of an existing product, plus only the metadata that differs from `current`. */
-export function newVersionChanges(listing: ProductListing, current: AmiProductDetails): VersionChanges {
+/**
+ * A new version of an existing product, plus only what differs from `current` and its offer: product
+ * metadata, added regions, instance types (with their dimensions and rates), the offer and its terms
+ * (the offer is created when the product has none).
+ */
+export function newVersionChanges(
+  listing: ProductListing,
+  current: AmiProductDetails,
+  offer: CurrentOffer | undefined,
+): VersionChanges {
   const id = listing.productId;
   if (!id) throw new InternalError('newVersionChanges needs a listing with a productId');
   const sameTitle = (current.Versions ?? []).find((v) => v.VersionTitle === listing.versionTitle);
   if (sameTitle) {
     const amiIds = (sameTitle.Sources ?? []).flatMap((s) => (s.Image ? [s.Image] : []));
-    if (amiIds.includes(listing.amiId)) return { changes: [], versionExists: true };
-    return { changes: [], versionExists: false, titleTakenBy: { amiIds } };
+    if (amiIds.includes(listing.amiId)) return { sets: [], versionExists: true };
+    return { sets: [], versionExists: false, titleTakenBy: { amiIds } };
   }
-  const changes: Change[] = [];
+  const groups: Change[][] = [];
   const info = informationDiff(listing, current);
   if (info.length > 0) {
     const full = informationDocument(listing);
-    changes.push(updateInformation(id, Object.fromEntries(info.map((d) => [d.field, full[d.field]]))));
+    groups.push([updateInformation(id, Object.fromEntries(info.map((d) => [d.field, full[d.field]])))]);
   }
   const regions = regionsAdded(apiRegions(listing), current);
-  if (regions.length > 0) changes.push(addRegions(id, regions));
+  if (regions.length > 0) groups.push([addRegions(id, regions)]);
   if (futureRegionSupportDiffers(current, listing.futureRegionSupport))
-    changes.push(updateFutureRegionSupport(id, listing.futureRegionSupport));
-  const types = instanceTypesAdded(listing.instanceTypes, current);
-  if (types.length > 0) changes.push(addInstanceTypes(id, types));
-  changes.push(addDeliveryOptions(id, listing));
-  return { changes, versionExists: false };
+    groups.push([updateFutureRegionSupport(id, listing.futureRegionSupport)]);
+  groups.push(
+    ...offerPlan({
+      productId: id,
+      offer: listing,
+      instanceTypes: listing.instanceTypes,
+      product: current,
+      current: offer,
+      restrict: false,
+    }).groups,
+  );
+  groups.push([addDeliveryOptions(id, listing)]);
+  return { sets: changeSetsOf(groups), versionExists: false };
 }
 
 /** The StartChangeSet body the tool writes next to the load form. */
@@ -217,12 +289,14 @@ export function changeSetDocument(changes: Change[]): { Catalog: 'AWSMarketplace
 
 /**
  * Every Marketplace rule the listing breaks, checked on the complete new-product change set (which
- * carries every field); paths start with the change type, e.g. `AddDeliveryOptions.DetailsDocument...`.
+ * carries every field); paths start with the change type, e.g. `AddDeliveryOptions.DetailsDocument...`,
+ * and `Offer.` for the offer's changes.
  */
 export function validateListing(listing: ProductListing): ValidationIssue[] {
-  const issues = newProductChanges(listing).flatMap((c) =>
-    validateChange(c).map((i) => ({ ...i, path: `${c.ChangeType}.${i.path}` })),
-  );
+  const issues = newProductChanges(listing).flatMap((c) => {
+    const prefix = c.Entity.Type === offerEntityType ? `Offer.${c.ChangeType}` : c.ChangeType;
+    return validateChange(c).map((i) => ({ ...i, path: `${prefix}.${i.path}` }));
+  });
   if (!listing.instanceTypes.includes(listing.recommendedInstanceType))
     issues.push({
       path: 'AddDeliveryOptions.DetailsDocument.DeliveryOptions[0].Details.AmiDeliveryOptionDetails.RecommendedInstanceType',

@@ -3,29 +3,33 @@
  * change set that closes the gap, plus a readable diff. Planning against the entity that results
  * from applying a plan gives an empty plan (checked with `applyChanges`).
  */
-import type { AmiProductDetails, Change, EntityDescription } from '../cloud/ports.js';
+import type { AmiProductDetails, Change, EntityDescription, OfferDetails } from '../cloud/ports.js';
 import { formatValue, InternalError } from '../core/errors.js';
 import {
   addDeliveryOptions,
-  addInstanceTypes,
   addRegions,
+  changeSetsOf,
   createdProductRef,
-  createProductChangeName,
   informationDiff,
   informationDocument,
+  newProductGroups,
   updateFutureRegionSupport,
   updateInformation,
   type ProductMetadata,
 } from './change-set.js';
 import { formatAge, type ImageAge } from '../core/model/image-age.js';
 import type { ProductListing } from '../core/model/listing.js';
-import { availableInstanceTypes, futureRegionSupportDiffers } from './entity-reading.js';
+import { futureRegionSupportDiffers } from './entity-reading.js';
+import { offerPlan, productChange, type CurrentOffer, type OfferListing } from './offer.js';
+import type { PlanDiff } from './plan-diff.js';
 import { apiRegions } from './regions.js';
-import { amiProductEntityType } from './validate.js';
+import { offerEntityType } from './validate.js';
 
 export interface DesiredProduct {
   productId?: string;
   metadata: ProductMetadata;
+  /** The public offer: its name, description and terms. */
+  offer: OfferListing;
   regions: string[];
   futureRegionSupport: 'All' | 'US' | 'None';
   /** The part of `regions` only a Marketplace representative can enable: never in a change set. */
@@ -60,31 +64,27 @@ export interface RetentionEntry {
     | 'not-listed';
 }
 
-export type PlanDiffKind =
-  | 'metadata'
-  | 'regions-added'
-  | 'regions-restricted'
-  | 'instance-types-added'
-  | 'instance-types-restricted'
-  | 'version-added'
-  | 'version-restricted'
-  | 'visibility'
-  | 'needs-representative';
-
-export interface PlanDiff {
-  kind: PlanDiffKind;
-  field?: string;
-  from?: unknown;
-  to?: unknown;
-}
-
 export interface ProductPlan {
   productId?: string;
   productTitle: string;
+  /** Draft, Limited, Public or Restricted, as DescribeEntity shows the product now. */
+  visibility?: string;
+  /** The product's offer, when it has one. */
+  offerId?: string;
+  /** The next change set: at most 20 changes, the groups that must share a set kept together. */
   changes: Change[];
+  /** Changes that did not fit and follow, planned again, once `changes` succeeded. */
+  deferred: number;
+  /** Every difference, whether its change is in `changes` or deferred. */
   diff: PlanDiff[];
   /** The order retention used, newest first, and its decision per version (`plan` prints it). */
   retention: RetentionEntry[];
+}
+
+/** What DescribeEntity shows of a product and of its offer (none yet: undefined). */
+export interface CurrentListing {
+  product: EntityDescription;
+  offer?: CurrentOffer;
 }
 
 export interface PlanOptions {
@@ -103,6 +103,7 @@ export function desiredProductOf(listing: ProductListing): DesiredProduct {
   return {
     ...(listing.productId ? { productId: listing.productId } : {}),
     metadata: listing,
+    offer: listing,
     regions: [...listing.regions],
     representativeRegions: [...listing.representativeRegions],
     futureRegionSupport: listing.futureRegionSupport,
@@ -111,15 +112,17 @@ export function desiredProductOf(listing: ProductListing): DesiredProduct {
   };
 }
 
-function change(ChangeType: string, Identifier: string, DetailsDocument: unknown): Change {
-  return { ChangeType, Entity: { Type: amiProductEntityType, Identifier }, DetailsDocument };
-}
-
 const isRestricted = (o: { Visibility?: string }) => o.Visibility === 'Restricted';
+
+/** The plan of `groups`: the first change set now, the rest counted as deferred. */
+function planOf(base: Omit<ProductPlan, 'changes' | 'deferred'>, groups: Change[][]): ProductPlan {
+  const [first = [], ...later] = changeSetsOf(groups);
+  return { ...base, changes: first, deferred: later.reduce((n, set) => n + set.length, 0) };
+}
 
 export function planProduct(
   desired: DesiredProduct,
-  current: EntityDescription | undefined,
+  current: CurrentListing | undefined,
   opts: PlanOptions,
 ): ProductPlan {
   const productTitle = desired.metadata.productTitle;
@@ -127,47 +130,55 @@ export function planProduct(
   if (!current) {
     // Never create a product for a release that is already past end of life.
     if (endOfLife || desired.versions.length === 0)
-      return { productTitle, changes: [], diff: [], retention: [] };
+      return { productTitle, changes: [], deferred: 0, diff: [], retention: [] };
     return newProductPlan(desired, productTitle, opts.keepVersions);
   }
 
-  const id = current.entityId;
-  const details = current.details;
-  const plan: ProductPlan = { productId: id, productTitle, changes: [], diff: [], retention: [] };
+  const id = current.product.entityId;
+  const details = current.product.details;
+  const groups: Change[][] = [];
+  const diff: PlanDiff[] = [];
+  const visibility = details.Description?.Visibility;
+  const seen = {
+    productId: id,
+    productTitle,
+    ...(visibility ? { visibility } : {}),
+    ...(current.offer ? { offerId: current.offer.entityId } : {}),
+  };
   if (endOfLife) {
     const from = details.Description?.Visibility;
     // A draft was never offered to buyers, and the Marketplace refuses visibility changes on drafts.
     if (from !== 'Restricted' && from !== 'Draft') {
-      plan.changes.push(change('UpdateVisibility', id, { TargetVisibility: 'Restricted' }));
-      plan.diff.push({ kind: 'visibility', from, to: 'Restricted' });
+      groups.push([productChange('UpdateVisibility', id, { TargetVisibility: 'Restricted' })]);
+      diff.push({ kind: 'visibility', from, to: 'Restricted' });
     }
-    return plan;
+    return planOf({ ...seen, diff, retention: [] }, groups);
   }
 
   const info = informationDiff(desired.metadata, details);
   if (info.length > 0) {
     const full = informationDocument(desired.metadata);
-    plan.changes.push(updateInformation(id, Object.fromEntries(info.map((d) => [d.field, full[d.field]]))));
-    for (const d of info) plan.diff.push({ kind: 'metadata', field: d.field, from: d.from, to: d.to });
+    groups.push([updateInformation(id, Object.fromEntries(info.map((d) => [d.field, full[d.field]])))]);
+    for (const d of info) diff.push({ kind: 'metadata', field: d.field, from: d.from, to: d.to });
   }
 
   const haveRegions = details.RegionAvailability?.Regions ?? [];
   const regionsToAdd = apiRegions(desired).filter((r) => !haveRegions.includes(r));
   const regionsToRestrict = haveRegions.filter((r) => !desired.regions.includes(r));
   const waiting = desired.representativeRegions.filter((r) => !haveRegions.includes(r));
-  if (waiting.length > 0) plan.diff.push({ kind: 'needs-representative', to: waiting });
+  if (waiting.length > 0) diff.push({ kind: 'needs-representative', to: waiting });
   if (regionsToAdd.length > 0) {
-    plan.changes.push(addRegions(id, regionsToAdd));
-    plan.diff.push({ kind: 'regions-added', to: regionsToAdd });
+    groups.push([addRegions(id, regionsToAdd)]);
+    diff.push({ kind: 'regions-added', to: regionsToAdd });
   }
   if (regionsToRestrict.length > 0) {
-    plan.changes.push(change('RestrictRegions', id, { Regions: regionsToRestrict }));
-    plan.diff.push({ kind: 'regions-restricted', from: regionsToRestrict });
+    groups.push([productChange('RestrictRegions', id, { Regions: regionsToRestrict })]);
+    diff.push({ kind: 'regions-restricted', from: regionsToRestrict });
   }
   const future = details.RegionAvailability?.FutureRegionSupport ?? undefined;
   if (futureRegionSupportDiffers(details, desired.futureRegionSupport)) {
-    plan.changes.push(updateFutureRegionSupport(id, desired.futureRegionSupport));
-    plan.diff.push({
+    groups.push([updateFutureRegionSupport(id, desired.futureRegionSupport)]);
+    diff.push({
       kind: 'metadata',
       field: 'FutureRegionSupport',
       from: future,
@@ -175,35 +186,34 @@ export function planProduct(
     });
   }
 
-  const haveTypes = availableInstanceTypes(details);
-  const typesToAdd = desired.instanceTypes.filter((t) => !haveTypes.includes(t));
-  const typesToRestrict = haveTypes.filter((t) => !desired.instanceTypes.includes(t));
-  if (typesToAdd.length > 0) {
-    plan.changes.push(addInstanceTypes(id, typesToAdd));
-    plan.diff.push({ kind: 'instance-types-added', to: typesToAdd });
-  }
-  if (typesToRestrict.length > 0) {
-    plan.changes.push(change('RestrictInstanceTypes', id, { InstanceTypes: typesToRestrict }));
-    plan.diff.push({ kind: 'instance-types-restricted', from: typesToRestrict });
-  }
+  // Instance types with their dimensions and rates, and the offer's terms (or the offer itself).
+  const offer = offerPlan({
+    productId: id,
+    offer: desired.offer,
+    instanceTypes: desired.instanceTypes,
+    product: details,
+    current: current.offer,
+    restrict: true,
+  });
+  groups.push(...offer.groups);
+  diff.push(...offer.diff);
 
   const retention = retentionOf(desired, details.Versions ?? [], opts.keepVersions);
-  plan.retention = retention.entries;
   const adding = retention.entries.find((e) => e.decision === 'add');
   const version = adding && desired.versions.find((v) => v.versionTitle === adding.versionTitle);
   if (version) {
-    plan.changes.push(addDeliveryOptions(id, version));
-    plan.diff.push({ kind: 'version-added', field: version.versionTitle, to: version.amiId });
+    groups.push([addDeliveryOptions(id, version)]);
+    diff.push({ kind: 'version-added', field: version.versionTitle, to: version.amiId });
   }
   const restrictIds: string[] = [];
   for (const { versionTitle, ids } of retention.restrict) {
     if (restrictIds.length + ids.length > maxRestrictIds) break;
     restrictIds.push(...ids);
-    plan.diff.push({ kind: 'version-restricted', field: versionTitle, from: ids });
+    diff.push({ kind: 'version-restricted', field: versionTitle, from: ids });
   }
   if (restrictIds.length > 0)
-    plan.changes.push(change('RestrictDeliveryOptions', id, { DeliveryOptionIds: restrictIds }));
-  return plan;
+    groups.push([productChange('RestrictDeliveryOptions', id, { DeliveryOptionIds: restrictIds })]);
+  return planOf({ ...seen, diff, retention: retention.entries }, groups);
 }
 
 type EntityVersion = NonNullable<AmiProductDetails['Versions']>[number];
@@ -281,40 +291,51 @@ function retentionOf(
   return { entries, restrict };
 }
 
-/** A new product with the oldest of the versions to keep: the newer ones follow, the newest last. */
+/**
+ * A new product, paired with its offer, with the oldest of the versions to keep: the newer ones follow,
+ * the newest last.
+ */
 function newProductPlan(desired: DesiredProduct, productTitle: string, keepVersions: number): ProductPlan {
-  const ref = createdProductRef;
   const retention = retentionOf(desired, [], keepVersions);
   const first = retention.entries.find((e) => e.decision === 'add');
   const version = desired.versions.find((v) => v.versionTitle === first?.versionTitle) as ProductListing;
   const info = informationDocument(desired.metadata);
   const regions = apiRegions(desired);
   const waiting = desired.representativeRegions;
-  return {
-    productTitle,
-    changes: [
+  // The same words as for an existing product with nothing yet: the offer, its rates and terms.
+  const offer = offerPlan({
+    productId: createdProductRef,
+    offer: desired.offer,
+    instanceTypes: desired.instanceTypes,
+    product: {},
+    current: undefined,
+    restrict: false,
+  });
+  return planOf(
+    {
+      productTitle,
+      diff: [
+        ...Object.entries(info).map(([field, to]) => ({ kind: 'metadata' as const, field, to })),
+        ...(regions.length > 0 ? [{ kind: 'regions-added' as const, to: regions }] : []),
+        ...(waiting.length > 0 ? [{ kind: 'needs-representative' as const, to: waiting }] : []),
+        { kind: 'metadata', field: 'FutureRegionSupport', to: desired.futureRegionSupport },
+        ...offer.diff,
+        { kind: 'version-added', field: version.versionTitle, to: version.amiId },
+      ],
+      retention: retention.entries,
+    },
+    newProductGroups(
       {
-        ChangeType: 'CreateProduct',
-        ChangeName: createProductChangeName,
-        Entity: { Type: amiProductEntityType },
-        DetailsDocument: { ProductTitle: productTitle },
+        ...desired.metadata,
+        ...desired.offer,
+        regions: desired.regions,
+        representativeRegions: desired.representativeRegions,
+        futureRegionSupport: desired.futureRegionSupport,
+        instanceTypes: desired.instanceTypes,
       },
-      updateInformation(ref, info),
-      ...(regions.length > 0 ? [addRegions(ref, regions)] : []),
-      updateFutureRegionSupport(ref, desired.futureRegionSupport),
-      addInstanceTypes(ref, desired.instanceTypes),
-      addDeliveryOptions(ref, version),
-    ],
-    diff: [
-      ...Object.entries(info).map(([field, to]) => ({ kind: 'metadata' as const, field, to })),
-      ...(regions.length > 0 ? [{ kind: 'regions-added' as const, to: regions }] : []),
-      ...(waiting.length > 0 ? [{ kind: 'needs-representative' as const, to: waiting }] : []),
-      { kind: 'metadata', field: 'FutureRegionSupport', to: desired.futureRegionSupport },
-      { kind: 'instance-types-added', to: desired.instanceTypes },
-      { kind: 'version-added', field: version.versionTitle, to: version.amiId },
-    ],
-    retention: retention.entries,
-  };
+      version,
+    ),
+  );
 }
 
 function listText(value: unknown): string {
@@ -333,6 +354,16 @@ function diffLine(d: PlanDiff): string {
       return `+ instance types: ${listText(d.to)}`;
     case 'instance-types-restricted':
       return `- instance types: ${listText(d.from)}`;
+    case 'dimensions-added':
+      return `+ pricing dimensions: ${listText(d.to)}`;
+    case 'dimensions-restricted':
+      return `- pricing dimensions: ${listText(d.from)}`;
+    case 'rate-card':
+      return `~ offer rate card: ${String(d.from)} -> ${String(d.to)}`;
+    case 'offer-created':
+      return `+ offer "${String(d.to)}"`;
+    case 'offer':
+      return `~ offer ${d.field}: ${d.from === undefined ? '(unset)' : formatValue(d.from)} -> ${formatValue(d.to)}`;
     case 'version-added':
       return `+ version ${d.field} (${String(d.to)})`;
     case 'version-restricted':
@@ -366,15 +397,16 @@ function retentionLine(e: RetentionEntry): string {
 export function formatPlan(plans: ProductPlan[]): string {
   return plans
     .map((p) => {
-      const name = `${p.productId ?? '(new product)'} "${p.productTitle}"`;
+      const name = `${p.productId ?? '(new product)'} "${p.productTitle}"${p.visibility ? ` (${p.visibility})` : ''}`;
       const order =
         p.retention.length > 1
           ? ['  versions, newest first (by compose date and respin):', ...p.retention.map(retentionLine)]
           : [];
+      const later = p.deferred > 0 ? `; ${p.deferred} more in a following change set` : '';
       const head =
         p.changes.length === 0
           ? `${name}: up to date`
-          : `${name}: ${p.changes.length} change${p.changes.length === 1 ? '' : 's'} (${p.changes.map((c) => c.ChangeType).join(', ')})`;
+          : `${name}: ${p.changes.length} change${p.changes.length === 1 ? '' : 's'} (${p.changes.map((c) => c.ChangeType).join(', ')})${later}`;
       return [head, ...p.diff.map((d) => `  ${diffLine(d)}`), ...order].join('\n');
     })
     .join('\n');
@@ -387,21 +419,41 @@ function unique(values: string[]): string[] {
 }
 
 /**
- * What DescribeEntity would show after `changes` succeed, without side effects. New versions get
- * deterministic ids and `now` as CreationDate.
+ * What DescribeEntity would show of the product after `changes` succeed, without side effects (the
+ * offer's changes are `applyOfferChanges`'). New versions get deterministic ids and `now` as CreationDate.
  */
 export function applyChanges(details: AmiProductDetails, changes: Change[], now: Date): AmiProductDetails {
   const next = structuredClone(details);
   for (const c of changes) {
+    if (c.Entity.Type === offerEntityType) continue;
     const doc = c.DetailsDocument as Record<string, unknown>;
     switch (c.ChangeType) {
       case 'CreateProduct':
         next.Description = {
           ...next.Description,
           ProductTitle: doc.ProductTitle as string,
-          Visibility: 'Limited',
+          Visibility: 'Draft',
         };
         break;
+      case 'ReleaseProduct':
+        (next.Description ??= {}).Visibility = 'Limited';
+        break;
+      case 'AddDimensions': {
+        const items = c.DetailsDocument as Array<{
+          Key: string;
+          Name: string;
+          Description: string;
+          Unit: string;
+          Types: string[];
+        }>;
+        next.Dimensions = [...(next.Dimensions ?? []), ...items.map((d) => structuredClone(d))];
+        break;
+      }
+      case 'RestrictDimensions': {
+        const keys = (c.DetailsDocument as Array<{ Key: string }>).map((d) => d.Key);
+        next.Dimensions = (next.Dimensions ?? []).filter((d) => !keys.includes(d.Key ?? ''));
+        break;
+      }
       case 'UpdateInformation': {
         const d = (next.Description ??= {});
         const p = (next.PromotionalResources ??= {});
@@ -498,6 +550,44 @@ export function applyChanges(details: AmiProductDetails, changes: Change[], now:
         break;
       default:
         throw new InternalError(`applyChanges does not model ${c.ChangeType}`);
+    }
+  }
+  return next;
+}
+/** What DescribeEntity would show of the offer after the offer's `changes` succeed (CreateOffer included). */
+export function applyOfferChanges(offer: OfferDetails, changes: Change[]): OfferDetails {
+  const next = structuredClone(offer);
+  const replaceTerms = (type: (t: string) => boolean, doc: { Terms: OfferDetails['Terms'] }) => {
+    next.Terms = [
+      ...(next.Terms ?? []).filter((t) => !type(t.Type ?? '')),
+      ...structuredClone(doc.Terms ?? []),
+    ];
+  };
+  for (const c of changes) {
+    if (c.Entity.Type !== offerEntityType) continue;
+    const doc = c.DetailsDocument as Record<string, unknown>;
+    switch (c.ChangeType) {
+      case 'CreateOffer':
+        Object.assign(next, { ProductId: doc.ProductId, Name: doc.Name, State: 'Draft', Terms: [] });
+        break;
+      case 'UpdateInformation':
+        if ('Name' in doc) next.Name = doc.Name as string;
+        if ('Description' in doc) next.Description = doc.Description as string;
+        break;
+      case 'UpdatePricingTerms':
+        replaceTerms((t) => t.endsWith('PricingTerm'), doc as { Terms: OfferDetails['Terms'] });
+        break;
+      case 'UpdateLegalTerms':
+        replaceTerms((t) => t === 'LegalTerm', doc as { Terms: OfferDetails['Terms'] });
+        break;
+      case 'UpdateSupportTerms':
+        replaceTerms((t) => t === 'SupportTerm', doc as { Terms: OfferDetails['Terms'] });
+        break;
+      case 'ReleaseOffer':
+        next.State = 'Released';
+        break;
+      default:
+        throw new InternalError(`applyOfferChanges does not model ${c.ChangeType}`);
     }
   }
   return next;

@@ -126,6 +126,11 @@ const offerProductIdPattern = {
   re: new RegExp(`^[a-zA-Z0-9][.a-zA-Z0-9/-]+[a-zA-Z0-9]$|${referencePattern.source}`),
   says: 'must be a product id or $<ChangeName>.Entity.Identifier',
 };
+// AWS's shape leaves a document's Url free; the reference sets and Canonical's tool send https links.
+const documentUrlPattern = {
+  re: /^https:\/\/[^\s/?#]+\.[^\s/?#]+(\/\S*)?$/,
+  says: 'must be an https:// URL',
+};
 const pricePattern = { re: /^\d{1,9}(\.\d{1,9})?$/, says: 'must be a decimal amount such as 0.00' };
 const dimensionKeyPattern = { re: /^[A-Za-z0-9_.-]+$/, says: 'must be letters, digits, _ . or -' };
 
@@ -282,7 +287,7 @@ const term = (type: string, fields: Record<string, Field>, refine?: ObjectRule['
 const eulaDocument = obj(
   {
     Type: req(oneOf('CustomEula', 'StandardEula')),
-    Url: opt(str(undefined, httpsUrlPattern)),
+    Url: opt(str(undefined, documentUrlPattern)),
     Version: opt(str(undefined, nonBlank)),
   },
   (d) =>

@@ -10,18 +10,24 @@
  * restarted or detached apply continues from the stored progress.
  */
 import type { ChangeSetDescription } from '../cloud/ports.js';
-import { isOpenChangeSet, openChangeSets } from '../cloud/catalog-queries.js';
+import { changeSetErrorsOf, isOpenChangeSet, openChangeSets } from '../cloud/catalog-queries.js';
 import { CloudError } from '../core/errors.js';
 import { shortHash, stableToken } from '../core/ids.js';
 import type { ProductPlan } from '../listing/reconcile.js';
 import { applyChangeSetName, createProductChangeSetName } from '../listing/change-set-names.js';
+import { isValidatable } from '../listing/validate.js';
+import { startCheckedChangeSet } from '../pipeline/start-change-set.js';
 import { holderOf, newWorkerId } from '../pipeline/worker.js';
 import { productLockName, withLock } from '../store/locks.js';
 import { findProductId, type DesiredProductState } from './desired-state.js';
 import { deprecationDelayMs, planOne, type Deprecation, type ManageDeps } from './plan.js';
 
 export interface ApplyOptions {
-  /** Start each change set that only adds a version with Intent VALIDATE first; apply only if it succeeds. */
+  /**
+   * Start each change set with Intent VALIDATE first and apply it only if that succeeds. AWS offers
+   * VALIDATE only for sets that add versions and nothing else; the others are applied directly and
+   * reported as not validated.
+   */
   validateFirst?: boolean;
   /** Start change sets and return without following them (a later apply follows them). */
   detach?: boolean;
@@ -38,7 +44,11 @@ export interface AppliedChangeSet {
   errors: Array<{ code: string; message: string }>;
   /** True when a set of this name already existed (an earlier, interrupted apply). */
   adopted: boolean;
+  /** With validateFirst, on the APPLY set: whether a VALIDATE set checked it first, or why not. */
+  validation?: Validation;
 }
+
+type Validation = { validated: boolean; reason?: string };
 
 export interface ProductApplyResult {
   key: string;
@@ -58,7 +68,13 @@ interface ApplyProgress {
   /** Change sets applied so far (a plan adds one version at a time). */
   round: number;
   productId?: string;
-  following?: { changeSetId: string; changeSetName: string; intent: 'VALIDATE' | 'APPLY'; adopted: boolean };
+  following?: {
+    changeSetId: string;
+    changeSetName: string;
+    intent: 'VALIDATE' | 'APPLY';
+    adopted: boolean;
+    validation?: Validation;
+  };
   /** Digest of the changes a VALIDATE set accepted: the next plan with these changes is applied. */
   validated?: string;
   changeSets: AppliedChangeSet[];
@@ -109,7 +125,7 @@ async function startOrAdopt(
       (intent === 'VALIDATE' || plan.productId || c.status !== 'SUCCEEDED'),
   );
   if (existing) return { changeSetId: existing.changeSetId, changeSetName: name, adopted: true };
-  const started = await deps.catalog.startChangeSet({
+  const started = await startCheckedChangeSet(deps.catalog, {
     changes: plan.changes,
     changeSetName: name,
     clientRequestToken: stableToken('apply', state.key, intent, JSON.stringify(plan.changes)),
@@ -135,10 +151,9 @@ function summarize(
     intent: following.intent,
     status: described.status,
     changeTypes: described.changes.map((c) => c.changeType),
-    errors: described.changes.flatMap((c) =>
-      c.errors.map((e) => ({ code: e.code, message: `${c.changeType}: ${e.message}` })),
-    ),
+    errors: changeSetErrorsOf(described),
     adopted: following.adopted,
+    ...(following.validation ? { validation: following.validation } : {}),
   };
 }
 
@@ -184,7 +199,17 @@ async function planStep(deps: ManageDeps, run: ProductRun, options: ApplyOptions
       };
       if ((await openChangeSets(deps.catalog, product)).length > 0) return later();
       const plan = await planOne(deps, state);
-      if (plan.productId) progress.productId = plan.productId;
+      if (plan.productId) {
+        progress.productId = plan.productId;
+        // What apply sees of the product is recorded for status and the HTTP API, as the pipeline does.
+        await deps.store.saveProduct({
+          key: state.key,
+          productId: plan.productId,
+          ...(plan.offerId ? { offerId: plan.offerId } : {}),
+          ...(plan.visibility ? { visibility: plan.visibility } : {}),
+          updatedAt: deps.clock.now(),
+        });
+      }
       if (plan.deprecations.length > 0)
         progress.deprecated.push(...(await deprecate(deps, plan.deprecations, progress.warnings)));
       if (plan.changes.length === 0) {
@@ -192,15 +217,24 @@ async function planStep(deps: ManageDeps, run: ProductRun, options: ApplyOptions
         return deps.clock.now();
       }
       const digest = shortHash(JSON.stringify(plan.changes));
-      // AWS offers Intent VALIDATE only for sets that add versions; the others are applied directly.
-      const validatable = plan.changes.every((c) => c.ChangeType === 'AddDeliveryOptions');
+      // AWS offers Intent VALIDATE only for sets that add versions and nothing else.
+      const validatable = isValidatable(plan.changes);
       const intent =
         options.validateFirst && validatable && progress.validated !== digest ? 'VALIDATE' : 'APPLY';
+      const validation: Validation | undefined =
+        options.validateFirst && intent === 'APPLY'
+          ? validatable
+            ? { validated: true }
+            : {
+                validated: false,
+                reason: `AWS offers VALIDATE only for sets that add versions and nothing else; this set has ${[...new Set(plan.changes.map((c) => c.ChangeType))].join(', ')}`,
+              }
+          : undefined;
       // A stall past the lock's lifetime may have let another worker in: then look again.
       if (!(await stillHeld())) return deps.clock.now();
       const started = await startOrAdopt(deps, plan, state, intent);
       progress.phase = 'follow';
-      progress.following = { ...started, intent };
+      progress.following = { ...started, intent, ...(validation ? { validation } : {}) };
       if (intent === 'VALIDATE') progress.validated = digest;
       return deps.clock.now();
     },

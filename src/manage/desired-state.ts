@@ -10,6 +10,7 @@ import type { AwsArch } from '../core/arch.js';
 import { resolveListing } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Job } from '../core/model/job.js';
+import { productKey } from '../core/model/image-request.js';
 import { deriveInstanceTypes } from '../listing/instance-types.js';
 import { buildListing } from '../listing/listing.js';
 import { productIdByTitle } from '../cloud/catalog-queries.js';
@@ -54,12 +55,6 @@ export interface DesiredStateArgs {
   release?: number;
 }
 
-/** `Cloud_Base/41/x86_64`, and `Cloud_Base/43/x86_64/prerelease` for the product of Beta/RC images. */
-export function productKey(job: Pick<Job, 'request'>): string {
-  const { subvariant, release, arch, prerelease } = job.request;
-  return `${subvariant}/${release}/${arch}${prerelease ? '/prerelease' : ''}`;
-}
-
 /** Published jobs that carry a listing: the versions that exist (or should) on the Marketplace. */
 export function publishedListings(jobs: Job[]): Job[] {
   return jobs.filter((j) => j.state === 'published' && j.data.listing !== undefined);
@@ -75,7 +70,7 @@ export async function desiredProducts(args: DesiredStateArgs): Promise<DesiredPr
   const groups = new Map<string, Job[]>();
   for (const job of publishedListings(args.jobs)) {
     if (args.release !== undefined && job.request.release !== args.release) continue;
-    const key = productKey(job);
+    const key = productKey(job.request);
     groups.set(key, [...(groups.get(key) ?? []), job]);
   }
   const regionInfo = groups.size > 0 ? await args.facts.describeRegions(args.partition) : [];
@@ -159,6 +154,7 @@ async function desiredProductOfJobs(
     desired: {
       ...(productId ? { productId } : {}),
       metadata,
+      offer: metadata,
       regions: [...metadata.regions],
       representativeRegions: [...metadata.representativeRegions],
       futureRegionSupport: metadata.futureRegionSupport,

@@ -3,11 +3,12 @@
  * product, and retirement (restricted versions, end-of-life products) gives the mirrored AMIs to
  * deprecate in EC2. Nothing is changed.
  */
-import type { CatalogPort, Ec2Port, EntityDescription } from '../cloud/ports.js';
+import type { CatalogPort, Ec2Port } from '../cloud/ports.js';
+import { productOffer } from '../cloud/catalog-queries.js';
 import type { ManualClock, Clock } from '../core/clock.js';
 import type { JobStore } from '../store/store.js';
 import { findProductId, planOptionsOf, type DesiredProductState } from './desired-state.js';
-import { planProduct, type ProductPlan } from '../listing/reconcile.js';
+import { planProduct, type CurrentListing, type ProductPlan } from '../listing/reconcile.js';
 
 /** An AMI a retired version left behind, to be deprecated in EC2. */
 export interface Deprecation {
@@ -36,24 +37,29 @@ export interface ManageDeps {
 /** Deprecated images stay launchable by their owner; a day's notice lets running automation notice. */
 export const deprecationDelayMs = 24 * 3600 * 1000;
 
-async function currentEntity(
+/** The product and its offer as the Catalog shows them; undefined while the product does not exist. */
+async function currentListing(
   catalog: CatalogPort,
   state: DesiredProductState,
-): Promise<EntityDescription | undefined> {
+): Promise<CurrentListing | undefined> {
   const id = await findProductId(catalog, state);
-  return id ? catalog.describeEntity(id) : undefined;
+  if (!id) return undefined;
+  const product = await catalog.describeEntity(id);
+  const offer = await productOffer(catalog, id);
+  return { product, ...(offer ? { offer } : {}) };
 }
 
 /** Titles of versions whose every delivery option is (or, after `plan`, will be) restricted. */
 function retiredTitles(
   plan: ProductPlan,
-  current: EntityDescription | undefined,
+  current: CurrentListing | undefined,
   endOfLife: boolean,
 ): Set<string> {
   const titles = new Set<string>();
   if (!current) return titles;
-  const restrictedProduct = endOfLife || current.details.Description?.Visibility === 'Restricted';
-  for (const version of current.details.Versions ?? []) {
+  const details = current.product.details;
+  const restrictedProduct = endOfLife || details.Description?.Visibility === 'Restricted';
+  for (const version of details.Versions ?? []) {
     const options = version.DeliveryOptions ?? [];
     const retired =
       restrictedProduct || (options.length > 0 && options.every((o) => o.Visibility === 'Restricted'));
@@ -100,7 +106,7 @@ export async function planOne(
   deps: Pick<ManageDeps, 'catalog' | 'ec2' | 'clock'>,
   state: DesiredProductState,
 ): Promise<ManagedPlan> {
-  const current = await currentEntity(deps.catalog, state);
+  const current = await currentListing(deps.catalog, state);
   const now = deps.clock.now();
   const plan = planProduct(state.desired, current, planOptionsOf(state, now));
   const endOfLife = state.endOfLife !== undefined && now.getTime() >= state.endOfLife.getTime();

@@ -1,10 +1,36 @@
-import type { CatalogPort } from '../cloud/ports.js';
+import type { CatalogPort, Change } from '../cloud/ports.js';
+import { productOffer } from '../cloud/catalog-queries.js';
 import type { ProductListing } from '../core/model/listing.js';
-import { newProductChanges, newVersionChanges, type VersionChanges } from '../listing/change-set.js';
+import {
+  changeSetsOf,
+  newProductGroups,
+  newVersionChanges,
+  type VersionChanges,
+} from '../listing/change-set.js';
 
-/** The changes this listing needs now: a whole new product, or a version plus changed metadata. */
-export async function plannedChanges(catalog: CatalogPort, listing: ProductListing): Promise<VersionChanges> {
-  if (!listing.productId) return { changes: newProductChanges(listing), versionExists: false };
-  const entity = await catalog.describeEntity(listing.productId);
-  return newVersionChanges(listing, entity.details);
+export interface PlannedChanges extends Pick<VersionChanges, 'versionExists' | 'titleTakenBy'> {
+  /** The next change set to start. */
+  changes: Change[];
+  /** Changes that follow in later sets (planned again once this one succeeded). */
+  deferred: number;
+}
+
+/**
+ * The changes this listing needs now: a whole new product with its offer, or a version plus what
+ * changed in the product, its pricing and its offer.
+ */
+export async function plannedChanges(
+  catalog: CatalogPort,
+  listing: ProductListing,
+  offerId?: string,
+): Promise<PlannedChanges> {
+  const { sets, ...found } = listing.productId
+    ? newVersionChanges(
+        listing,
+        (await catalog.describeEntity(listing.productId)).details,
+        await productOffer(catalog, listing.productId, offerId),
+      )
+    : { sets: changeSetsOf(newProductGroups(listing, listing)), versionExists: false };
+  const [changes = [], ...later] = sets;
+  return { ...found, changes, deferred: later.reduce((n, set) => n + set.length, 0) };
 }

@@ -8,7 +8,7 @@ import type { PipelineContext } from './context.js';
  */
 export function pollAt(
   ctx: Pick<PipelineContext, 'clock' | 'config'>,
-  what: 'image' | 'changeSet',
+  what: 'image' | 'changeSet' | 'review',
   job: Pick<Job, 'data'>,
 ): Date {
   const now = ctx.clock.now().getTime();

@@ -28,6 +28,12 @@ const jobView = {
     prerelease: { type: 'boolean' },
     productId: string,
     productTitle: string,
+    productVisibility: {
+      type: 'string',
+      enum: ['Draft', 'Limited', 'Public', 'Restricted'],
+      description: "where the job's product stands; only Public is listed for buyers",
+    },
+    offerId: { ...string, description: "the product's public offer" },
     versionTitle: string,
     mirroredAmis: { type: 'object', additionalProperties: string, description: 'region -> mirrored AMI' },
     changeSetId: string,
@@ -105,7 +111,11 @@ const product = {
     arch: { type: 'string', enum: ['x86_64', 'arm64'] },
     productId: nullableString,
     title: nullableString,
-    visibility: { ...nullableString, description: 'Draft, Limited or Public; null while unknown' },
+    visibility: {
+      ...nullableString,
+      description:
+        'Draft, Limited, Public or Restricted as last seen (only Public is listed for buyers); null while unknown',
+    },
     offerId: { ...nullableString, description: 'the public offer; null while unknown' },
     versions: {
       type: 'array',

@@ -3,7 +3,7 @@
  * products and the quarantine. Jobs are the same objects `status --json` prints.
  */
 import type { FastifyInstance } from 'fastify';
-import { jobDetail, jobView } from '../app/job-view.js';
+import { jobDetail, jobViews } from '../app/job-view.js';
 import { listProducts } from '../app/products.js';
 import { toAwsArch } from '../core/arch.js';
 import { InputError } from '../core/errors.js';
@@ -57,7 +57,10 @@ export function apiRoutes(app: FastifyInstance, store: JobStore): void {
     const jobs = await store.listJobs(filter);
     const page = jobs.slice(0, limit);
     const last = page[page.length - 1];
-    return { jobs: page.map(jobView), nextCursor: jobs.length > limit && last ? encodeCursor(last) : null };
+    return {
+      jobs: await jobViews(store, page),
+      nextCursor: jobs.length > limit && last ? encodeCursor(last) : null,
+    };
   });
 
   app.get<{ Params: { id: string } }>(paths.job, { schema: jobSchema }, async (request, reply) => {

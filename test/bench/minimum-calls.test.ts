@@ -51,17 +51,23 @@ describe('minimumCalls', () => {
       'ec2:ModifySnapshotAttribute': 6,
       'ec2:DescribeSnapshotAttribute': 6,
       'aws-marketplace:ListEntities': 2,
-      'aws-marketplace:ListChangeSets': 4,
-      'aws-marketplace:StartChangeSet': 2,
-      'aws-marketplace:DescribeChangeSet': 2,
+      // submit 2, release 2, visibility 2 per new product
+      'aws-marketplace:ListChangeSets': 12,
+      // the product's version, its release, the request for Public
+      'aws-marketplace:StartChangeSet': 6,
+      'aws-marketplace:DescribeChangeSet': 6,
+      // release and visibility each look at the product first
+      'aws-marketplace:DescribeEntity': 4,
       'ec2:DescribeRegions': 1,
       'ec2:DescribeInstanceTypes': 2,
     });
   });
 
-  it('needs the entity when the product already exists', () => {
+  it('needs the entity and its offer when the product already exists, and a look at its visibility', () => {
     const min = minimumCalls(config, [job(40, 'x86_64', false)]);
-    expect(min['aws-marketplace:DescribeEntity']).toBe(1);
+    expect(min['aws-marketplace:DescribeEntity']).toBe(3);
+    expect(min['aws-marketplace:ListEntities']).toBe(2);
+    expect(min['aws-marketplace:StartChangeSet']).toBe(1);
     expect(min['ec2:DescribeInstanceTypes']).toBe(1);
   });
 });

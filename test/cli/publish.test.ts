@@ -91,15 +91,28 @@ describe('publish the quick start messages in the sandbox', () => {
     expect(x86?.productId).not.toBe(arm?.productId);
   });
 
-  it('status shows each job with its version, product and SSM alias check, in a table', async () => {
+  it('ends with both products Public, each with its offer, in status --json and the table', async () => {
+    for (const job of jobs) {
+      expect(job.productVisibility).toBe('Public');
+      expect(job.offerId).toMatch(/^offer-/);
+    }
+    expect(jobs[0]?.offerId).not.toBe(jobs[1]?.offerId);
+    expect(first.stdout).toMatch(
+      /version "41\.1\.4" is live on prod-\w+, which is Public: listed for buyers/,
+    );
     const status = await runCli(['status'], opts);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout.split('\n')[0]).toMatch(
-      /^job +state +image +version +product +change set +ssm alias/,
+      /^job +state +image +version +product +visibility +change set +ssm alias/,
     );
     for (const job of jobs) {
       expect(status.stdout).toMatch(
-        new RegExp(`${job.id} +published +41/${job.arch} +41\\.1\\.4 +${job.productId} +SUCCEEDED +ok`),
+        new RegExp(
+          `${job.id} +published +41/${job.arch} +41\\.1\\.4 +${job.productId} +Public +SUCCEEDED +ok`,
+        ),
+      );
+      expect(status.stdout).toContain(
+        `${job.id}: version "41.1.4" is live on ${job.productId}, which is Public: listed for buyers`,
       );
     }
   });
@@ -133,12 +146,19 @@ describe('publish the quick start messages in the sandbox', () => {
       }
     }
     expect(sandbox.images.filter((i) => i.owner === fedoraAccount)).toHaveLength(44);
-    expect(sandbox.changeSets).toHaveLength(2);
-    for (const cs of sandbox.changeSets) {
-      expect(cs.status).toBe('SUCCEEDED');
-      expect(cs.changes[0]?.changeType).toBe('CreateProduct');
-    }
-    expect(sandbox.changeSets.map((c) => c.id).sort()).toEqual(jobs.map((j) => j.changeSetId).sort());
+    // Per product: the product with its offer and version, its release, the request for Public.
+    expect(sandbox.changeSets).toHaveLength(6);
+    for (const cs of sandbox.changeSets) expect(cs.status).toBe('SUCCEEDED');
+    const creating = sandbox.changeSets.filter((c) => c.changes[0]?.changeType === 'CreateProduct');
+    expect(creating.map((c) => c.id).sort()).toEqual(jobs.map((j) => j.changeSetId).sort());
+    expect(sandbox.changeSets.map((c) => c.changes[0]?.changeType).sort()).toEqual([
+      'CreateProduct',
+      'CreateProduct',
+      'ReleaseProduct',
+      'ReleaseProduct',
+      'UpdateVisibility',
+      'UpdateVisibility',
+    ]);
   });
 
   it('coalesces a second run of the same messages: no new job, no new change set', async () => {
@@ -148,8 +168,14 @@ describe('publish the quick start messages in the sandbox', () => {
     const status = await runJson<{ jobs: JobJson[] }>(['status'], opts);
     expect(status.jobs.map((j) => j.id).sort()).toEqual(jobs.map((j) => j.id).sort());
     const sandbox = await runJson<SandboxStateJson>(['sandbox', 'state'], opts);
-    expect(sandbox.changeSets).toHaveLength(2);
+    expect(sandbox.changeSets).toHaveLength(6);
     expect(sandbox.images.filter((i) => i.owner === internalAccount)).toHaveLength(6);
+  });
+
+  it('has nothing to plan after the pipeline', async () => {
+    const plan = await runJson<{ plans: Array<{ changes: unknown[]; visibility: string }> }>(['plan'], opts);
+    expect(plan.plans).toHaveLength(2);
+    for (const p of plan.plans) expect(p).toMatchObject({ changes: [], visibility: 'Public' });
   });
 
   it('adds a later Fedora 41 x86_64 image to the same product with AddDeliveryOptions only', async () => {
@@ -166,6 +192,8 @@ describe('publish the quick start messages in the sandbox', () => {
       arch: 'x86_64',
       versionTitle: '41.1.5',
       productId: x86.productId,
+      productVisibility: 'Public',
+      offerId: x86.offerId,
     });
     expect(job.id).not.toBe(x86.id);
 

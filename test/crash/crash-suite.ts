@@ -17,6 +17,7 @@ import { ExitCode } from '../../src/core/errors.js';
 import {
   fixture,
   internalAccount,
+  marketplaceAccounts,
   runCli,
   runJson,
   tempStateDir,
@@ -48,6 +49,8 @@ const crashPoints: Array<{ command: 'publish' | 'resume'; after: string; stage: 
     after: 'catalog.startChangeSet:1',
     stage: 'submit (a version of an existing product)',
   },
+  { command: 'resume', after: 'catalog.startChangeSet:1', stage: 'release (Draft -> Limited)' },
+  { command: 'resume', after: 'catalog.startChangeSet:1', stage: 'visibility (the request for Public)' },
   { command: 'resume', after: 'ssm.getParameter:1', stage: 'ssm' },
   { command: 'resume', after: 'ssm.getParameter:2', stage: 'ssm (again)' },
 ];
@@ -112,27 +115,28 @@ export function crashSuite(name: string, storeOf: () => Promise<ConfigInput['sto
             `${job.id} ${region}`,
           ).toEqual([job.mirroredAmis[region]]);
           expect(copies[0]?.state).toBe('available');
-          expect(copies[0]?.launchPermissions.length).toBe(2);
+          expect([...(copies[0]?.launchPermissions ?? [])].sort()).toEqual(marketplaceAccounts);
         }
       }
 
-      // Change sets: one per product and version title, one CreateProduct per product, all succeeded.
-      expect(sandbox.changeSets).toHaveLength(3);
+      // Change sets: one per product and version title, and per product one CreateProduct, one release
+      // and one request for Public, all succeeded.
+      expect(sandbox.changeSets).toHaveLength(7);
       const byVersion = new Map<string, number>();
-      const creates = new Map<string, number>();
+      const perProduct = new Map<string, number>();
+      const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
       for (const cs of sandbox.changeSets) {
         expect(cs.status, cs.id).toBe('SUCCEEDED');
         for (const change of cs.changes) {
-          if (change.changeType === 'AddDeliveryOptions') {
-            const key = `${cs.product} ${versionTitleOf(change.details)}`;
-            byVersion.set(key, (byVersion.get(key) ?? 0) + 1);
-          }
-          if (change.changeType === 'CreateProduct')
-            creates.set(cs.product ?? '?', (creates.get(cs.product ?? '?') ?? 0) + 1);
+          if (change.changeType === 'AddDeliveryOptions')
+            count(byVersion, `${cs.product} ${versionTitleOf(change.details)}`);
+          if (['CreateProduct', 'ReleaseProduct', 'UpdateVisibility'].includes(change.changeType))
+            count(perProduct, `${cs.product} ${change.changeType}`);
         }
       }
       expect([...byVersion.values()]).toEqual([1, 1, 1]);
-      expect([...creates.values()]).toEqual([1, 1]);
+      expect([...perProduct.values()]).toEqual([1, 1, 1, 1, 1, 1]);
+      for (const job of jobs) expect(job.productVisibility).toBe('Public');
       expect(sandbox.products).toHaveLength(2);
       const x86 = sandbox.products.find((p) => p.title === 'Fedora 41 Cloud Base Images (x86_64) HVM');
       expect(x86?.versions.map((v) => v.title).sort()).toEqual(['41.1.4', '41.1.5']);

@@ -64,7 +64,11 @@ describe('three listen workers on one PostgreSQL store and one queue', () => {
     const fast = (c: Record<string, unknown>) => {
       c['cloud'] = {
         adapter: 'aws',
-        sim: { latency: { changeSetPrepareSeconds: 0.3, changeSetApplySeconds: 0.7 } },
+        sim: {
+          latency: { changeSetPrepareSeconds: 0.3, changeSetApplySeconds: 0.7 },
+          // Each product is released and made Public; the review takes moments here, days on AWS.
+          marketplace: { publicReview: { seconds: 0.5 } },
+        },
       };
     };
     serveConfig = localAwsConfig(
@@ -93,7 +97,7 @@ describe('three listen workers on one PostgreSQL store and one queue', () => {
           c['pipeline'] = {
             concurrency: 8,
             copiesPerRegion: 8,
-            pollSeconds: { image: 0.2, changeSet: 0.3 },
+            pollSeconds: { image: 0.2, changeSet: 0.3, review: 0.3 },
             retry: { maxAttempts: 5, baseDelaySeconds: 0.2, maxDelaySeconds: 1 },
             // moto has no Marketplace SSM parameters: one look, then published with the gap recorded.
             ssmCheckAttempts: 1,

@@ -102,7 +102,7 @@ describe('examples/local-aws.yaml: publish with the aws adapter against moto and
       checks: Array<{ name: string; ok: boolean; detail: string; hint?: string }>;
     }>(['doctor', '--config', wrong], { stateDir: dirs.publish.dir, env: credentials }, 7);
     const failed = bad.checks.filter((c) => !c.ok);
-    expect(failed.map((c) => c.name)).toEqual(['aws: internal account identity', 'aws: access role ARN']);
+    expect(failed.map((c) => c.name)).toEqual(['aws: internal account identity']);
     expect(failed[0]?.detail).toContain('123456789012');
     expect(failed[0]?.hint).toContain('210987654321');
   });

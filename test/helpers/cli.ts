@@ -106,6 +106,8 @@ export interface JobJson {
   prerelease?: boolean;
   productId?: string;
   productTitle?: string;
+  productVisibility?: string;
+  offerId?: string;
   versionTitle?: string;
   mirroredAmis: Record<string, string>;
   changeSetId?: string;
@@ -148,7 +150,8 @@ export interface SandboxStateJson {
 
 export const internalAccount = '111122223333';
 export const fedoraAccount = '125523088429';
-export const marketplaceAccounts = ['679593333241', '684062674729'];
+/** What the sandbox shares each mirror with: the Marketplace accounts and the seller account. */
+export const marketplaceAccounts = ['264483973329', '444455556666', '679593333241', '684062674729'];
 
 /** The version title an AddDeliveryOptions change carries. */
 export function versionTitleOf(details: unknown): string | undefined {

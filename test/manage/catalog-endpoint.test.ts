@@ -87,13 +87,22 @@ describe('plan and apply against the local Catalog API endpoint', () => {
     expect(plan?.productId).toBeUndefined();
     expect(plan?.changes.map((c) => c.ChangeType)).toEqual([
       'CreateProduct',
+      'CreateOffer',
       'UpdateInformation',
       'AddRegions',
       'UpdateFutureRegionSupport',
+      'AddDimensions',
       'AddInstanceTypes',
+      'UpdatePricingTerms',
+      'UpdateInformation',
+      'UpdateLegalTerms',
+      'UpdateSupportTerms',
       'AddDeliveryOptions',
     ]);
-    expect(plan?.changes[1]?.Entity.Identifier).toBe('$CreateProduct.Entity.Identifier');
+    expect(plan?.changes[1]?.DetailsDocument).toMatchObject({
+      ProductId: '$CreateProduct.Entity.Identifier',
+    });
+    expect(plan?.changes[2]?.Entity.Identifier).toBe('$CreateProduct.Entity.Identifier');
 
     const [result] = await applyAll(deps, await states());
     expect(result?.outcome, JSON.stringify(result?.changeSets)).toBe('done');

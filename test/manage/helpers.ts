@@ -5,6 +5,8 @@ import { desiredProducts, type DesiredProductState } from '../../src/manage/desi
 import type { ManageDeps } from '../../src/manage/plan.js';
 import { makeHarness, type Harness, type RequestSpec } from '../pipeline/harness.js';
 
+export { runUntil } from '../pipeline/harness.js';
+
 export async function publishedHarness(
   specs: RequestSpec[],
   configure?: (input: ConfigInput) => void,

@@ -5,7 +5,7 @@ import { productLockName } from '../../src/store/locks.js';
 import { planAll } from '../../src/manage/plan.js';
 import { formatPlan } from '../../src/listing/reconcile.js';
 import type { Harness } from '../pipeline/harness.js';
-import { desiredOf, manageDeps, publishedHarness } from './helpers.js';
+import { desiredOf, manageDeps, publishedHarness, runUntil } from './helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -59,7 +59,22 @@ describe('plan and apply on the simulated Marketplace', () => {
     expect(again[0]?.changeSets).toEqual([]);
   });
 
-  it('applies a set that does not add a version directly, even when asked to validate first (AWS validates only new versions)', async () => {
+  it('validates first a set that only adds a version, then applies it', async () => {
+    h = await publishedHarness([{ label: '1.4' }]);
+    // A version the store has as published but the product lacks (it was never submitted).
+    const created = await h.createJob(h.request({ label: '1.5' }));
+    const job = await runUntil(h, created.id, 'submit');
+    await h.store.saveJob({ ...job, state: 'published' });
+    const results = await applyAll(manageDeps(h), await desiredOf(h), { validateFirst: true });
+    expect(results[0]?.changeSets.map((c) => [c.intent, c.status, c.changeTypes])).toEqual([
+      ['VALIDATE', 'SUCCEEDED', ['AddDeliveryOptions']],
+      ['APPLY', 'SUCCEEDED', ['AddDeliveryOptions']],
+    ]);
+    expect(results[0]?.changeSets[1]?.validation).toEqual({ validated: true });
+    expect((await planAll(manageDeps(h), await desiredOf(h)))[0]?.changes).toEqual([]);
+  });
+
+  it('applies any other set directly and says it could not be validated', async () => {
     h = await publishedHarness([{ label: '1.4' }]);
     const input = structuredClone(h.config) as unknown as Record<string, unknown>;
     (input['products'] as Record<string, { searchKeywords: string[] }>)['Cloud_Base']!.searchKeywords = [
@@ -69,6 +84,12 @@ describe('plan and apply on the simulated Marketplace', () => {
     const edited = parseConfig(input, 'test');
     const results = await applyAll(manageDeps(h), await desiredOf(h, edited), { validateFirst: true });
     expect(results[0]?.changeSets.map((c) => [c.intent, c.status])).toEqual([['APPLY', 'SUCCEEDED']]);
+    expect(results[0]?.changeSets[0]?.validation).toEqual({
+      validated: false,
+      reason:
+        'AWS offers VALIDATE only for sets that add versions and nothing else; this set has UpdateInformation',
+    });
+    expect(h.sim.state().changeSets.filter((c) => c.intent === 'VALIDATE')).toEqual([]);
     expect((await planAll(manageDeps(h), await desiredOf(h, edited)))[0]?.changes).toEqual([]);
   });
 

@@ -4,16 +4,9 @@ import { listingPartition } from '../../src/config/partitions.js';
 import { applyAll } from '../../src/manage/apply.js';
 import { planAll } from '../../src/manage/plan.js';
 import { formatPlan } from '../../src/listing/reconcile.js';
-import { availableInstanceTypes } from '../../src/listing/entity-reading.js';
 import type { Harness } from '../pipeline/harness.js';
-import {
-  addDimensions,
-  offerChanges,
-  offerRef,
-  releaseOffer,
-  releaseProduct as release,
-} from '../cloud/sim/sim-fixture.js';
-import { desiredOf, manageDeps, publishedHarness } from './helpers.js';
+import { makeHarness } from '../pipeline/harness.js';
+import { desiredOf, manageDeps, publishedHarness, runUntil } from './helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -30,28 +23,6 @@ async function imagesById(harness: Harness) {
   const ec2 = harness.sim.clients(partition).ec2;
   const images = await ec2.describeImages('us-east-1', { owners: ['self'] });
   return new Map(images.map((i) => [i.imageId, i]));
-}
-
-/** Drafts cannot change visibility: release the product first, with a free offer for its instance types. */
-async function releaseProduct(harness: Harness, productId: string): Promise<void> {
-  const deps = manageDeps(harness);
-  const types = availableInstanceTypes((await deps.catalog.describeEntity(productId)).details);
-  const { changeSetId } = await deps.catalog.startChangeSet({
-    changes: [
-      addDimensions(productId, types),
-      release(productId),
-      ...offerChanges(productId, types),
-      releaseOffer(offerRef),
-    ],
-    changeSetName: 'release',
-    clientRequestToken: 'release-token',
-  });
-  let described = await deps.catalog.describeChangeSet(changeSetId);
-  while (described.status === 'PREPARING' || described.status === 'APPLYING') {
-    harness.clock.advance(60_000);
-    described = await deps.catalog.describeChangeSet(changeSetId);
-  }
-  expect(described.status, JSON.stringify(described.changes.flatMap((c) => c.errors))).toBe('SUCCEEDED');
 }
 
 describe('retirement', () => {
@@ -137,8 +108,6 @@ describe('retirement', () => {
   it('restricts the product of a release past its end of life and deprecates every AMI of it', async () => {
     h = await publishedHarness([{ label: '1.1' }]);
     const deps = manageDeps(h);
-    const [job] = await h.store.listJobs();
-    await releaseProduct(h, job!.data.productId!);
     const input = structuredClone(h.config) as unknown as ConfigInput;
     input.policy = { ...input.policy, endOfLife: { '41': '2026-01-01' } };
     const { parseConfig } = await import('../../src/config/load.js');
@@ -157,7 +126,10 @@ describe('retirement', () => {
   });
 
   it('leaves a draft product of an end-of-life release as it is but deprecates its AMIs', async () => {
-    h = await publishedHarness([{ label: '1.1' }]);
+    // A version published before the pipeline released products: the product is still a Draft.
+    h = await makeHarness();
+    const created = await h.createJob(h.request({ label: '1.1' }));
+    await h.store.saveJob({ ...(await runUntil(h, created.id, 'release')), state: 'published' });
     const input = structuredClone(h.config) as unknown as ConfigInput;
     input.policy = { ...input.policy, endOfLife: { '41': '2025-12-01' } };
     const { parseConfig } = await import('../../src/config/load.js');

@@ -15,7 +15,8 @@ import { toFedoraArch, type AwsArch } from '../../src/core/arch.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { ImageRequest } from '../../src/core/model/image-request.js';
 import { createPipelineContext, type PipelineContext } from '../../src/pipeline/context.js';
-import { newJob, type Job } from '../../src/core/model/job.js';
+import { newJob, type Job, type JobState } from '../../src/core/model/job.js';
+import { runStage } from '../../src/pipeline/runner.js';
 import { Scheduler, type SettleOptions } from '../../src/pipeline/scheduler.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { JobStore } from '../../src/store/store.js';
@@ -165,4 +166,16 @@ export async function makeHarness(options: HarnessOptions = {}): Promise<Harness
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs one job stage by stage (jumping the clock over its waits) until it reaches `state`. */
+export async function runUntil(h: Harness, jobId: string, state: JobState): Promise<Job> {
+  let job = await h.job(jobId);
+  for (let step = 0; step < 200 && job.state !== state; step++) {
+    h.clock.advanceTo(job.nextRunAt);
+    job = (await runStage(job, h.ctx))!.job;
+  }
+  if (job.state !== state)
+    throw new Error(`job ${jobId} did not reach ${state}: ${job.state} ${job.reason ?? ''}`);
+  return job;
 }

@@ -85,7 +85,7 @@ describe('re-running stages', () => {
 
     await h.publishAll();
     expect((await h.job(created.id)).state).toBe('published');
-    expect(h.sim.state().changeSets).toHaveLength(1);
+    expect(firstChangeTypes(h)).toEqual(['CreateProduct', 'ReleaseProduct', 'UpdateVisibility']);
   });
 
   it('submit after publication finds the version and submits nothing', async () => {
@@ -97,6 +97,37 @@ describe('re-running stages', () => {
     const result = await runStage(rewound, h.ctx);
     expect(result?.job.state).toBe('await');
     expect(result?.job.data.changeSetId).toBe(published.data.changeSetId);
-    expect(h.sim.state().changeSets).toHaveLength(1);
+    expect(firstChangeTypes(h)).toEqual(['CreateProduct', 'ReleaseProduct', 'UpdateVisibility']);
+  });
+
+  it('release and visibility follow the request an earlier run made instead of making another', async () => {
+    h = await makeHarness();
+    const created = await h.createJob(h.request());
+    let job = await h.job(created.id);
+    for (let i = 0; i < 200 && !(job.state === 'visibility' && job.data.visibilityChangeSetId); i++) {
+      await h.publishAll({ detach: true });
+      h.clock.advance(60_000);
+      job = await h.job(created.id);
+    }
+    expect(job.state).toBe('visibility');
+    // A crash after StartChangeSet but before the id was saved: the request is found by its name.
+    const rewound = await rewind(h, job, 'visibility', { visibilityChangeSetId: undefined });
+    const result = await runStage(rewound, h.ctx);
+    expect(result?.job.data.visibilityChangeSetId).toBe(job.data.visibilityChangeSetId);
+    // A job rewound to release finds the product released and starts nothing.
+    const again = await runStage(
+      await rewind(h, result!.job, 'release', { releaseChangeSetId: undefined }),
+      h.ctx,
+    );
+    expect(again?.job.state).toBe('visibility');
+    expect(again?.note).toMatch(/is Limited/);
+    await h.publishAll();
+    expect((await h.job(created.id)).state).toBe('published');
+    expect(firstChangeTypes(h)).toEqual(['CreateProduct', 'ReleaseProduct', 'UpdateVisibility']);
   });
 });
+
+/** What each change set of the simulated Marketplace did, by its first change. */
+function firstChangeTypes(harness: Harness): string[] {
+  return harness.sim.state().changeSets.map((c) => c.changes[0]!.changeType);
+}

@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 describe('publishing one image on the simulated cloud', () => {
-  it('runs verify -> mirror -> share -> describe -> submit -> await -> ssm -> published', async () => {
+  it('runs verify -> mirror -> share -> describe -> submit -> await -> release -> visibility -> ssm -> published', async () => {
     h = await makeHarness();
     const request = h.request();
     const created = await h.createJob(request);
@@ -28,6 +28,8 @@ describe('publishing one image on the simulated cloud', () => {
       'describe',
       'submit',
       'await',
+      'release',
+      'visibility',
       'ssm',
     ]);
     expect(advanced.at(-1)?.kind).toBe('published');
@@ -36,7 +38,8 @@ describe('publishing one image on the simulated cloud', () => {
     const mirrors = world.images.filter((i) => i.owner === internalAccount);
     expect(mirrors.map((i) => i.region).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-east-2']);
     expect(Object.values(job.data.mirroredAmis).sort()).toEqual(mirrors.map((i) => i.id).sort());
-    const accounts = h.config.partitions.aws?.marketplace.shareWithAccounts ?? [];
+    // The Marketplace accounts, and the seller account (its access role reads the image).
+    const accounts = [...(h.config.partitions.aws?.marketplace.shareWithAccounts ?? []), '444455556666'];
     for (const image of mirrors) {
       expect(image.state).toBe('available');
       expect(image.tags).toMatchObject({
@@ -52,22 +55,38 @@ describe('publishing one image on the simulated cloud', () => {
     }
     expect(job.data.sharedWith).toEqual(accounts);
 
-    expect(world.changeSets).toHaveLength(1);
-    const changeSet = world.changeSets[0]!;
-    expect(changeSet.status).toBe('SUCCEEDED');
-    expect(changeSet.changes.map((c) => c.changeType)).toEqual([
-      'CreateProduct',
-      'UpdateInformation',
-      'AddRegions',
-      'UpdateFutureRegionSupport',
-      'AddInstanceTypes',
-      'AddDeliveryOptions',
+    // The product with its offer and first version, then its release, then the request for Public.
+    expect(world.changeSets.map((c) => [c.status, c.changes.map((x) => x.changeType)])).toEqual([
+      [
+        'SUCCEEDED',
+        [
+          'CreateProduct',
+          'CreateOffer',
+          'UpdateInformation',
+          'AddRegions',
+          'UpdateFutureRegionSupport',
+          'AddDimensions',
+          'AddInstanceTypes',
+          'UpdatePricingTerms',
+          'UpdateInformation',
+          'UpdateLegalTerms',
+          'UpdateSupportTerms',
+          'AddDeliveryOptions',
+        ],
+      ],
+      ['SUCCEEDED', ['ReleaseProduct', 'UpdateInformation', 'ReleaseOffer']],
+      ['SUCCEEDED', ['UpdateVisibility']],
     ]);
     const exported = JSON.parse(readFileSync(job.data.changeSetPath!, 'utf8')) as {
-      ChangeSet: Array<{ ChangeType: string; Entity: { Identifier?: string } }>;
+      ChangeSet: Array<{ ChangeType: string; Entity: { Type: string; Identifier?: string } }>;
     };
-    expect(exported.ChangeSet.slice(1).map((c) => c.Entity.Identifier)).toEqual(
-      Array(5).fill('$CreateProduct.Entity.Identifier'),
+    expect(exported.ChangeSet.map((c) => c.ChangeType)).toEqual(
+      world.changeSets[0]!.changes.map((c) => c.changeType),
+    );
+    expect(exported.ChangeSet.slice(2).map((c) => c.Entity.Identifier)).toEqual(
+      exported.ChangeSet.slice(2).map((c) =>
+        c.Entity.Type === 'Offer@1.0' ? '$CreateOffer.Entity.Identifier' : '$CreateProduct.Entity.Identifier',
+      ),
     );
     expect(existsSync(job.data.loadFormPath!)).toBe(true);
     expect(job.data.loadFormPath).toMatch(/\.xlsx$/);
@@ -79,6 +98,15 @@ describe('publishing one image on the simulated cloud', () => {
       expect.objectContaining({ title: '41.1.4', amiId: job.data.mirroredAmis['us-east-1'] }),
     ]);
     expect(job.data.createsProduct).toBe(true);
+
+    // Public, with its offer: recorded per product for status and the announcement.
+    const product = await h.store.getProduct('Cloud_Base/41/x86_64');
+    expect(product).toMatchObject({
+      productId: job.data.productId,
+      visibility: 'Public',
+      offerId: job.data.offerId,
+    });
+    expect(job.data.offerId).toMatch(/^offer-/);
   });
 
   it('refuses a source AMI owned by another account and copies nothing', async () => {

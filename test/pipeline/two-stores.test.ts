@@ -1,6 +1,7 @@
 /**
  * Two workers on one job store (two connections, as two processes would have) publishing two versions of
- * each of two new products: every product must be created exactly once, every version submitted once.
+ * each of two new products: every product must be created exactly once, every version submitted once,
+ * and every product released and made Public once.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
@@ -56,7 +57,12 @@ describe.each(databases)('two workers on one %s store', (_name, open) => {
       );
       expect(world.products).toHaveLength(2);
       expect(creates.map((cs) => cs.product).sort()).toEqual(world.products.map((p) => p.id).sort());
-      expect(world.changeSets).toHaveLength(4);
+      // Per product: the creation (with its first version), the second version, the release, Public.
+      expect(world.changeSets).toHaveLength(8);
+      const perProduct = (type: string) =>
+        world.changeSets.filter((cs) => cs.changes[0]!.changeType === type).map((cs) => cs.product);
+      for (const type of ['ReleaseProduct', 'UpdateVisibility'])
+        expect(perProduct(type).sort(), type).toEqual(world.products.map((p) => p.id).sort());
       expect(new Set(jobs.map((j) => j.data.productId)).size).toBe(2);
     } finally {
       await a.close();

@@ -32,8 +32,13 @@ function printResults(results: ProductApplyResult[]): void {
   ]);
   process.stdout.write(`${table(['product', 'title', 'outcome', 'change sets', 'deprecated AMIs'], rows)}\n`);
   for (const r of results) {
-    for (const c of r.changeSets)
+    for (const c of r.changeSets) {
+      if (c.validation)
+        process.stdout.write(
+          `${r.key}: ${c.changeSetId}: ${c.validation.validated ? 'validated first (Intent VALIDATE)' : `not validated: ${c.validation.reason ?? ''}`}\n`,
+        );
       for (const e of c.errors) process.stdout.write(`${r.key}: ${c.changeSetId}: ${e.code}: ${e.message}\n`);
+    }
     for (const w of r.warnings) process.stdout.write(`${r.key}: warning: ${w}\n`);
   }
 }

@@ -38,7 +38,7 @@ export async function run(options: PublishOptions): Promise<number> {
       detach: options.detach === true,
       onStep: progressFor(runtime, options.json === true),
     });
-    printJobs(done, skipped, options.json === true, runtime);
+    await printJobs(done, skipped, options.json === true, runtime);
     return exitCodeFor(done);
   } finally {
     await runtime.close();

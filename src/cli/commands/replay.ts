@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../../core/errors.js';
-import { jobView } from '../../app/job-view.js';
+import { jobView, productOf, productsByKey } from '../../app/job-view.js';
 import { driveJobs } from '../../app/jobs.js';
 import { replayDump } from '../../app/replay.js';
 import { openRuntime, type CommonOptions } from '../../app/runtime.js';
@@ -43,14 +43,14 @@ export async function run(options: ReplayOptions): Promise<number> {
       onStep: progressFor(runtime, options.json === true),
     });
     if (options.json) {
-      process.stdout.write(
-        `${JSON.stringify({ replay: counts, jobs: [...done.map(jobView), ...skipped] }, null, 2)}\n`,
-      );
+      const products = await productsByKey(runtime.store);
+      const views = done.map((j) => jobView(j, productOf(products, j)));
+      process.stdout.write(`${JSON.stringify({ replay: counts, jobs: [...views, ...skipped] }, null, 2)}\n`);
     } else {
       say(
         `\nreplayed ${counts.lines} line(s): ${counts.accepted} accepted, ${counts.duplicate} duplicate, ${counts.seen} seen before, ${counts.skipped} skipped, ${counts.rejected} quarantined`,
       );
-      printJobs(done, skipped, false, runtime);
+      await printJobs(done, skipped, false, runtime);
     }
     return exitCodeFor(done);
   } finally {

@@ -1,6 +1,6 @@
 /** `fedora-marketplace status`: jobs, their stage and what they wait for; or the quarantine. */
 import { ExitCode, InputError } from '../../core/errors.js';
-import { jobDetail, jobView } from '../../app/job-view.js';
+import { jobDetail, jobView, productOf, productsByKey, versionInWords } from '../../app/job-view.js';
 import { table } from '../table.js';
 import { openStoreReader, type CommonOptions } from '../../app/runtime.js';
 
@@ -38,9 +38,11 @@ export async function run(options: StatusOptions): Promise<number> {
       });
     }
     const withEvents = options.events || options.jobs.length > 0;
+    const products = await productsByKey(runtime.store);
     if (options.json) {
       const views = [];
-      for (const job of jobs) views.push(withEvents ? await jobDetail(runtime.store, job) : jobView(job));
+      for (const job of jobs)
+        views.push(withEvents ? await jobDetail(runtime.store, job) : jobView(job, productOf(products, job)));
       process.stdout.write(`${JSON.stringify({ jobs: views }, null, 2)}\n`);
       return ExitCode.ok;
     }
@@ -54,14 +56,21 @@ export async function run(options: StatusOptions): Promise<number> {
       `${j.request.release}/${j.request.arch}`,
       j.data.versionTitle ?? '-',
       j.data.productId ?? '-',
+      productOf(products, j)?.visibility ?? '-',
       j.data.changeSetId ? `${j.data.changeSetStatus ?? '?'}` : '-',
       ssmSummary(j.data.ssmCheck),
       j.updatedAt.toISOString().slice(0, 19),
       j.reason ?? '',
     ]);
     process.stdout.write(
-      `${table(['job', 'state', 'image', 'version', 'product', 'change set', 'ssm alias', 'updated', 'reason / waiting for'], rows)}\n`,
+      `${table(['job', 'state', 'image', 'version', 'product', 'visibility', 'change set', 'ssm alias', 'updated', 'reason / waiting for'], rows)}\n`,
     );
+    // Only a Public product is listed for buyers: say where each live version stands.
+    const words = jobs.flatMap((j) => {
+      const line = versionInWords(j, productOf(products, j));
+      return line ? [`${j.id}: ${line}`] : [];
+    });
+    if (words.length > 0) process.stdout.write(`\n${words.join('\n')}\n`);
     if (withEvents) {
       for (const job of jobs) {
         process.stdout.write(`\n${job.id} (${job.request.imageName}):\n`);

@@ -40,3 +40,11 @@ export interface RequestOrigin {
 export function imageKey(r: Pick<ImageRequest, 'subvariant' | 'release' | 'arch' | 'composeId'>): string {
   return `${r.subvariant}/${r.release}/${r.arch}/${r.composeId}`;
 }
+
+/**
+ * The Marketplace product an image belongs to: one per subvariant, release and architecture,
+ * `Cloud_Base/41/x86_64`, and `Cloud_Base/43/x86_64/prerelease` for the product of Beta/RC images.
+ */
+export function productKey(r: Pick<ImageRequest, 'subvariant' | 'release' | 'arch' | 'prerelease'>): string {
+  return `${r.subvariant}/${r.release}/${r.arch}${r.prerelease ? '/prerelease' : ''}`;
+}

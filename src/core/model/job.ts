@@ -2,8 +2,21 @@ import { shortHash } from '../ids.js';
 import { imageKey, type ImageRequest } from './image-request.js';
 import type { ProductListing } from './listing.js';
 
-/** Stages in the order they run (DESIGN "The job, end to end"). */
-export const stages = ['verify', 'mirror', 'share', 'describe', 'submit', 'await', 'ssm'] as const;
+/**
+ * Stages in the order they run (DESIGN "The job, end to end"): `release` takes a new product from Draft
+ * to Limited, `visibility` asks for Public and waits for AWS's review.
+ */
+export const stages = [
+  'verify',
+  'mirror',
+  'share',
+  'describe',
+  'submit',
+  'await',
+  'release',
+  'visibility',
+  'ssm',
+] as const;
 export type Stage = (typeof stages)[number];
 
 export const terminalStates = ['published', 'failed', 'skipped'] as const;
@@ -48,6 +61,15 @@ export interface JobData {
   listing?: ProductListing;
   /** Bumped when a change set must be submitted again (SERVER_FAULT, `resume --retry-failed`). */
   submitAttempt?: number;
+  /** Which of the listing's ordered change sets is being submitted (1 unless it needs more than 20 changes). */
+  submitPart?: number;
+  /** The product's public offer. */
+  offerId?: string;
+  /** The change set that released the product (Draft -> Limited), and the one asking for Public. */
+  releaseChangeSetId?: string;
+  visibilityChangeSetId?: string;
+  /** Bumped when a release or visibility request is made again (SERVER_FAULT, `resume --retry-failed`). */
+  lifecycleAttempt?: number;
   changeSetId?: string;
   changeSetName?: string;
   changeSetStatus?: string;

@@ -23,6 +23,9 @@ export interface AnnouncementBody {
   image_name: string;
   product_id: string | null;
   product_title: string | null;
+  /** Draft, Limited, Public or Restricted; only Public is listed for buyers. */
+  product_visibility: string | null;
+  offer_id: string | null;
   version_title: string | null;
   source_ami: { region: string; ami: string };
   mirrored_amis: Record<string, string>;
@@ -51,7 +54,10 @@ export interface AnnouncementInput {
     | 'changeSetId'
     | 'changeSetStatus'
     | 'ssmAlias'
+    | 'offerId'
   >;
+  /** What the store records of the job's product. */
+  product?: { visibility?: string; offerId?: string };
 }
 
 export interface Announcement {
@@ -80,6 +86,8 @@ export function buildAnnouncement(job: AnnouncementInput): Announcement {
     image_name: request.imageName,
     product_id: data.productId ?? null,
     product_title: data.productTitle ?? null,
+    product_visibility: job.product?.visibility ?? null,
+    offer_id: job.product?.offerId ?? data.offerId ?? null,
     version_title: data.versionTitle ?? null,
     source_ami: { region: request.sourceRegion, ami: request.sourceAmi },
     mirrored_amis: { ...data.mirroredAmis },

@@ -1,9 +1,11 @@
+import { changeSetErrorsOf } from '../../cloud/catalog-queries.js';
 import type { ChangeSetDescription } from '../../cloud/ports.js';
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
 import { pollAt } from '../poll.js';
+import { recordProduct } from '../product-lifecycle.js';
 
 /** SERVER_FAULT is AWS's side: the change set is submitted again, at most this many times in all. */
 export const maxSubmitAttempts = 3;
@@ -23,21 +25,36 @@ export async function awaitStage(job: Job, ctx: PipelineContext): Promise<StepOu
     return wait(pollAt(ctx, 'changeSet', job), `change set ${id} is ${status}`, { changeSetStatus: status });
   }
   if (status === 'SUCCEEDED') {
+    const created = described.changes.find((c) => c.changeType === 'CreateProduct')?.entity.identifier;
     // A set adopted after a crash may be the only record of the product: its changes name it.
     const productId = job.data.productId ?? productOf(described);
-    // The version is live: its SSM alias is checked next (stages/ssm.ts).
+    const offerId =
+      described.changes.find((c) => c.changeType === 'CreateOffer')?.entity.identifier ?? job.data.offerId;
+    const ids = {
+      changeSetStatus: status,
+      ...(productId ? { productId } : {}),
+      ...(offerId ? { offerId } : {}),
+    };
+    if (!productId) return advance('published', `change set ${id} SUCCEEDED`, ids);
+    // A new product starts as a Draft, paired with its offer.
+    await recordProduct(ctx, job, productId, { offerId, ...(created ? { visibility: 'Draft' } : {}) });
+    if (!described.changes.some((c) => c.changeType === 'AddDeliveryOptions')) {
+      // A listing too large for one set: the rest is planned again against the product as it now is.
+      const part = (job.data.submitPart ?? 1) + 1;
+      return advance('submit', `change set ${id} SUCCEEDED; submitting part ${part} of the listing`, {
+        ...ids,
+        submitPart: part,
+        changeSetId: undefined,
+      });
+    }
+    // The version is on the product: the product is released next (stages/release.ts).
     return advance(
-      productId ? 'ssm' : 'published',
+      'release',
       `change set ${id} SUCCEEDED: version "${job.data.versionTitle}" is on product ${productId}`,
-      {
-        changeSetStatus: status,
-        ...(productId ? { productId } : {}),
-      },
+      ids,
     );
   }
-  const errors = described.changes.flatMap((c) =>
-    c.errors.map((e) => ({ code: e.code, message: `${c.changeType}: ${e.message}` })),
-  );
+  const errors = changeSetErrorsOf(described);
   if (status === 'FAILED' && described.failureCode === 'SERVER_FAULT') {
     const attempt = job.data.submitAttempt ?? 1;
     if (attempt < maxSubmitAttempts) {

@@ -4,10 +4,12 @@ import type { StepOutcome } from '../outcome.js';
 import { awaitStage } from './await.js';
 import { describeStage } from './describe.js';
 import { mirrorStage } from './mirror.js';
+import { releaseStage } from './release.js';
 import { shareStage } from './share.js';
 import { ssmStage } from './ssm.js';
 import { submitStage } from './submit.js';
 import { verifyStage } from './verify.js';
+import { visibilityStage } from './visibility.js';
 
 export type StageRunner = (job: Job, ctx: PipelineContext) => Promise<StepOutcome>;
 
@@ -18,5 +20,7 @@ export const stageRunners: Record<Stage, StageRunner> = {
   describe: describeStage,
   submit: submitStage,
   await: awaitStage,
+  release: releaseStage,
+  visibility: visibilityStage,
   ssm: ssmStage,
 };

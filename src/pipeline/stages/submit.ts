@@ -15,6 +15,7 @@ import { pollAt } from '../poll.js';
 import { plannedChanges } from '../planned-changes.js';
 import { productLockName, withLock, type LockCheck } from '../../store/locks.js';
 import { holderOf } from '../worker.js';
+import { startCheckedChangeSet } from '../start-change-set.js';
 
 /**
  * submit: start the change set that adds this version (and creates the product when it does not exist
@@ -56,7 +57,8 @@ async function submitLocked(
   const { partition } = listingPartition(ctx.config);
   const catalog = ctx.cloud.clients(partition).catalog;
   const attempt = job.data.submitAttempt ?? 1;
-  const name = versionChangeSetName(listing, attempt);
+  const part = job.data.submitPart ?? 1;
+  const name = versionChangeSetName(listing, attempt, part);
   // The product-creating sets of this product, read once: adoption, product id and waiting all look at them.
   const creating = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
 
@@ -97,7 +99,11 @@ async function submitLocked(
     }
   }
 
-  const planned = await plannedChanges(catalog, { ...listing, ...(productId ? { productId } : {}) });
+  const planned = await plannedChanges(
+    catalog,
+    { ...listing, ...(productId ? { productId } : {}) },
+    job.data.offerId,
+  );
   if (planned.titleTakenBy) {
     const holder = await titleHolder(ctx, planned.titleTakenBy.amiIds);
     if (holder.sourceAmi !== job.request.sourceAmi) {
@@ -110,8 +116,9 @@ async function submitLocked(
     }
   }
   if (planned.versionExists || planned.titleTakenBy) {
+    // The product may still have to be released: the release stage looks.
     return advance(
-      'published',
+      productId ? 'release' : 'published',
       `version "${listing.versionTitle}" already exists on ${productId}; nothing to submit`,
       {
         versionExisted: true,
@@ -133,15 +140,18 @@ async function submitLocked(
   const startName = productId ? name : createProductChangeSetName(listing);
   if (!(await stillHeld())) return lockWait(ctx, listing);
   try {
-    const started = await catalog.startChangeSet({
+    const started = await startCheckedChangeSet(catalog, {
       changes: planned.changes,
       changeSetName: startName,
-      clientRequestToken: stableToken('cs', job.key, attempt),
+      // Each part of a split listing is its own request.
+      clientRequestToken:
+        part > 1 ? stableToken('cs', job.key, attempt, part) : stableToken('cs', job.key, attempt),
       intent: 'APPLY',
     });
+    const later = planned.deferred > 0 ? `; ${planned.deferred} more change(s) follow in a later set` : '';
     return advance(
       'await',
-      `started change set ${started.changeSetId} (${planned.changes.map((c) => c.ChangeType).join(', ')})`,
+      `started change set ${started.changeSetId} (${planned.changes.map((c) => c.ChangeType).join(', ')})${later}`,
       {
         changeSetId: started.changeSetId,
         changeSetName: startName,

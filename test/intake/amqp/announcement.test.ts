@@ -39,6 +39,7 @@ function job(overrides: Partial<AnnouncementInput> = {}): AnnouncementInput {
       changeSetStatus: 'SUCCEEDED',
       ssmAlias: '/aws/service/marketplace/prod-abc123def456/latest',
     },
+    product: { visibility: 'Public', offerId: 'offer-abcdefghijklm' },
     ...overrides,
   };
 }
@@ -53,10 +54,24 @@ describe('buildAnnouncement', () => {
       arch: 'aarch64',
       source_ami: { region: 'us-east-1', ami: 'ami-0a1b2c3d4e5f60718' },
       product_id: 'prod-abc123def456',
+      product_visibility: 'Public',
+      offer_id: 'offer-abcdefghijklm',
       reason: null,
       job_id: 'job-41-arm64',
     });
     expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('says where the product stands, and refuses a visibility the Marketplace does not have', () => {
+    const limited = buildAnnouncement(job({ product: { visibility: 'Limited' } })).body;
+    expect(limited).toMatchObject({ product_visibility: 'Limited', offer_id: null });
+    expect(validate(limited), JSON.stringify(validate.errors)).toBe(true);
+    const unknown = buildAnnouncement(job({ product: undefined })).body;
+    expect(unknown.product_visibility).toBeNull();
+    expect(validate(unknown)).toBe(true);
+    expect(validate({ ...limited, product_visibility: 'Listed' })).toBe(false);
+    const { offer_id: _omitted, ...withoutOffer } = limited;
+    expect(validate(withoutOffer)).toBe(false);
   });
 
   it('announces a failure at severity error, with the reason and nulls for what was never reached', () => {
@@ -64,6 +79,7 @@ describe('buildAnnouncement', () => {
       state: 'failed',
       reason: 'verify: ami-0a1b2c3d4e5f60718 is not owned by 125523088429',
       data: { mirroredAmis: {} },
+      product: undefined,
     });
     const { topic, body, severity } = buildAnnouncement(failed);
     expect(topic).toBe(announcementTopics.failed);
@@ -71,6 +87,8 @@ describe('buildAnnouncement', () => {
     expect(body).toMatchObject({
       status: 'failed',
       product_id: null,
+      product_visibility: null,
+      offer_id: null,
       change_set_id: null,
       ssm_alias: null,
       mirrored_amis: {},

@@ -1,0 +1,150 @@
+/**
+ * The per-product change sets of a product's life (release, the request for Public visibility): found
+ * by their per-product name whoever started them, started when nobody has, followed to their end with
+ * persisted waits. What the pipeline sees of a product is recorded in the store for `status`.
+ */
+import { changeSetErrorsOf, isOpenChangeSet, openChangeSets } from '../cloud/catalog-queries.js';
+import type { Change } from '../cloud/ports.js';
+import { listingPartition } from '../config/partitions.js';
+import { CloudError } from '../core/errors.js';
+import { productKey } from '../core/model/image-request.js';
+import type { Job } from '../core/model/job.js';
+import type { PipelineContext } from './context.js';
+import { fail, wait, type StepOutcome } from './outcome.js';
+import { pollAt } from './poll.js';
+import { productLockName, withLock, type LockCheck } from '../store/locks.js';
+import { startCheckedChangeSet } from './start-change-set.js';
+import { holderOf } from './worker.js';
+
+/** SERVER_FAULT is AWS's side: a lifecycle request is made again, at most this many times in all. */
+const maxLifecycleAttempts = 3;
+
+/** Records what the job saw of its product: the store keeps the newest observation per product. */
+export async function recordProduct(
+  ctx: PipelineContext,
+  job: Job,
+  productId: string,
+  seen: { visibility?: string | undefined; offerId?: string | undefined },
+): Promise<void> {
+  await ctx.store.saveProduct({
+    key: productKey(job.request),
+    productId,
+    ...(seen.offerId ? { offerId: seen.offerId } : {}),
+    ...(seen.visibility ? { visibility: seen.visibility } : {}),
+    updatedAt: ctx.clock.now(),
+  });
+}
+
+export interface LifecycleChangeSet {
+  /** Where the job records the set's id. */
+  field: 'releaseChangeSetId' | 'visibilityChangeSetId';
+  name: string;
+  token: string;
+  changes: Change[];
+  productId: string;
+  /** How often to look while it runs: a release takes minutes, AWS's review of Public takes days. */
+  poll: 'changeSet' | 'review';
+  /** What the job waits for, in words. */
+  waiting: (changeSetId: string, status: string) => string;
+  /** How a failure starts, e.g. `AWS refused Public visibility for product prod-x`. */
+  failure: string;
+}
+
+/** The set's outcome: the id of a set that SUCCEEDED, or what the stage does meanwhile (wait, fail). */
+export async function followLifecycleChangeSet(
+  job: Job,
+  ctx: PipelineContext,
+  request: LifecycleChangeSet,
+): Promise<{ succeeded: string } | StepOutcome> {
+  // Another job of the product, in this process or another worker, must not start a change set on it
+  // between our look and our start: the product's lock in the store, as submit and apply take it.
+  const title = job.data.listing?.productTitle ?? request.productId;
+  const locked = await withLock(
+    ctx.store,
+    {
+      name: productLockName(title),
+      holder: holderOf(ctx.worker, job.id),
+      ttlMs: ctx.config.pipeline.leaseSeconds * 1000,
+    },
+    (stillHeld) => followLocked(job, ctx, request, stillHeld),
+  );
+  return locked.held ? locked.value : lockWait(ctx, request);
+}
+
+/** Another job holds the product's lock: look again soon. */
+function lockWait(ctx: PipelineContext, request: LifecycleChangeSet): StepOutcome {
+  return wait(
+    new Date(ctx.clock.now().getTime() + ctx.config.pipeline.pollSeconds.image * 1000),
+    `product ${request.productId} is being changed by another job; waiting for it`,
+  );
+}
+
+async function followLocked(
+  job: Job,
+  ctx: PipelineContext,
+  request: LifecycleChangeSet,
+  stillHeld: LockCheck,
+): Promise<{ succeeded: string } | StepOutcome> {
+  const { partition } = listingPartition(ctx.config);
+  const catalog = ctx.cloud.clients(partition).catalog;
+  // Recorded by this job, else started by another job of the product (or by this one before a crash).
+  const id =
+    job.data[request.field] ??
+    (await catalog.listChangeSets({ changeSetName: request.name })).find(
+      (c) => c.status !== 'FAILED' && c.status !== 'CANCELLED',
+    )?.changeSetId;
+
+  if (!id) {
+    const busy = await openChangeSets(catalog, {
+      productId: request.productId,
+      creatingChangeSetName: request.name,
+    });
+    if (busy.length > 0)
+      return wait(
+        pollAt(ctx, 'changeSet', job),
+        `product ${request.productId} has an open change set ${busy[0]?.changeSetId}; waiting for it`,
+      );
+    if (!(await stillHeld())) return lockWait(ctx, request);
+    try {
+      const started = await startCheckedChangeSet(catalog, {
+        changes: request.changes,
+        changeSetName: request.name,
+        clientRequestToken: request.token,
+        intent: 'APPLY',
+      });
+      return wait(pollAt(ctx, request.poll, job), request.waiting(started.changeSetId, 'PREPARING'), {
+        [request.field]: started.changeSetId,
+      });
+    } catch (error) {
+      if (error instanceof CloudError && error.kind === 'resource-in-use')
+        return wait(
+          pollAt(ctx, 'changeSet', job),
+          `product ${request.productId} is locked by another change set; waiting`,
+        );
+      throw error;
+    }
+  }
+
+  const described = await catalog.describeChangeSet(id);
+  if (isOpenChangeSet(described.status))
+    return wait(pollAt(ctx, request.poll, job), request.waiting(id, described.status), {
+      [request.field]: id,
+    });
+  if (described.status === 'SUCCEEDED') return { succeeded: id };
+  const attempt = job.data.lifecycleAttempt ?? 1;
+  if (described.failureCode === 'SERVER_FAULT' && attempt < maxLifecycleAttempts)
+    return wait(
+      ctx.clock.now(),
+      `change set ${id} failed with SERVER_FAULT; asking again (attempt ${attempt + 1})`,
+      {
+        [request.field]: undefined,
+        lifecycleAttempt: attempt + 1,
+      },
+    );
+  const errors = changeSetErrorsOf(described);
+  const detail = errors.map((e) => `${e.code}: ${e.message}`).join('; ');
+  return fail(
+    `${request.failure}: change set ${id} ${described.status}${described.failureCode ? ` with ${described.failureCode}` : ''}${detail ? `: ${detail}` : ''}`,
+    { [request.field]: id, changeSetErrors: errors },
+  );
+}
