@@ -108,7 +108,7 @@ export class ServiceMetrics {
     });
     const changeSets = new Counter({
       name: `${metricPrefix}change_sets_total`,
-      help: 'Change sets seen to end, by final status (SUCCEEDED, FAILED, CANCELLED)',
+      help: "Change sets that add a job's version, seen to end, by final status (SUCCEEDED, FAILED, CANCELLED)",
       labelNames: ['status'],
       registers,
     });

@@ -167,7 +167,7 @@ describe('GET /api/v1/jobs/{id}', () => {
 });
 
 describe('GET /api/v1/products', () => {
-  it('shows each product with its versions, availability and open change set; visibility and offer unknown', async () => {
+  it('shows each product with its visibility, offer, versions, availability and open change set', async () => {
     const { products } = await getJson<{
       products: Array<{
         key: string;
@@ -187,18 +187,24 @@ describe('GET /api/v1/products', () => {
       'Cloud_Base/40/x86_64',
     ]);
     const [waiting, listed, refused] = products;
+    // Published: released and made Public by its pipeline, with its offer.
     expect(listed).toMatchObject({
       title: 'Fedora 41 Cloud Base Images (x86_64) HVM',
-      visibility: null,
-      offerId: null,
+      visibility: 'Public',
       openChangeSet: null,
       versions: [{ title: '41.1.4', state: 'published', jobId: state.ids.published }],
     });
     expect(listed?.productId).toMatch(/^prod-/);
+    expect(listed?.offerId).toMatch(/^offer-/);
     expect(listed?.regions).toContain('us-east-1');
     expect(listed?.instanceTypes.length).toBeGreaterThan(0);
     // AWS refused the change set that would have created it: there is no product id.
-    expect(refused).toMatchObject({ productId: null, versions: [{ title: '40.1.14', state: 'failed' }] });
+    expect(refused).toMatchObject({
+      productId: null,
+      visibility: null,
+      offerId: null,
+      versions: [{ title: '40.1.14', state: 'failed' }],
+    });
     // Still copying: nothing is known of its listing yet.
     expect(waiting).toMatchObject({ title: null, productId: null, versions: [], regions: [] });
   });

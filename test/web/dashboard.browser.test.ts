@@ -119,7 +119,7 @@ describe.skipIf(!haveBrowser)('the dashboard in headless Chromium', () => {
 
   it('shows product visibility and the quarantine', async () => {
     const product = page.locator('#products tr[data-product="Cloud_Base/41/x86_64"]');
-    expect(await product.locator('.visibility').textContent()).toBe('unknown');
+    expect(await product.locator('.visibility').textContent()).toBe('Public');
     expect(await product.textContent()).toContain('Fedora 41 Cloud Base Images (x86_64) HVM');
     expect(await page.locator('#quarantine').textContent()).toContain(state.rejectedMessageId);
   });

@@ -23,7 +23,7 @@ export async function operatorState(dir: string): Promise<OperatorState> {
     // another, so AWS refuses the change set with CLIENT_ERROR.
     const refused = await makeHarness({
       configure: (c) =>
-        void (c.partitions!.aws!.marketplace!.accessRoleArn = 'arn:aws:iam::111122223333:role/SomethingElse'),
+        void (c.partitions!.aws!.marketplace!.accessRoleArn = 'arn:aws:iam::444455556666:role/SomethingElse'),
       sim: world.sim,
       clock: world.clock,
       store: world.store,
