@@ -7,7 +7,7 @@
  * Regions and instance types that EC2 offers are read once.
  */
 import { CloudError } from '../../core/errors.js';
-import type { CatalogPort, Change, Ec2Port } from '../ports.js';
+import type { CatalogPort, Change, Ec2Port, EntityType } from '../ports.js';
 import type { ExternalEc2Facts, IngestionImage } from './catalog-rules.js';
 
 export interface Ec2IngestionImages {
@@ -116,7 +116,9 @@ export function withIngestionRefresh(
     startChangeSet: (request) => refreshed(() => catalog.startChangeSet(request), amiIdsOf(request.changes)),
     describeChangeSet: (changeSetId) => refreshed(() => catalog.describeChangeSet(changeSetId)),
     listChangeSets: (query) => refreshed(() => catalog.listChangeSets(query)),
-    describeEntity: (entityId) => refreshed(() => catalog.describeEntity(entityId)),
+    // The entity type goes through: an offer is described as an offer.
+    describeEntity: <T extends EntityType = 'AmiProduct@1.0'>(entityId: string, entityType?: T) =>
+      refreshed(() => catalog.describeEntity(entityId, entityType)),
     listEntities: (query) => refreshed(() => catalog.listEntities(query)),
     cancelChangeSet: (changeSetId) => refreshed(() => catalog.cancelChangeSet(changeSetId)),
   };
