@@ -73,7 +73,7 @@ export async function driveJobs(
  * A failed job starts again at the stage it failed in. A failed change set is never resubmitted under
  * its old name and token: the next attempt gets new ones (a refused release or visibility request too).
  */
-export async function restartFailed(runtime: Runtime): Promise<void> {
+export async function restartFailed(runtime: Pick<Runtime, 'store' | 'clock'>): Promise<void> {
   const now = runtime.clock.now();
   for (const job of await runtime.store.listJobs({ states: ['failed'] })) {
     const stage = job.data.failedStage ?? 'verify';

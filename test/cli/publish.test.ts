@@ -172,7 +172,19 @@ describe('publish the quick start messages in the sandbox', () => {
     expect(sandbox.images.filter((i) => i.owner === internalAccount)).toHaveLength(6);
   });
 
-  it('has nothing to plan after the pipeline', async () => {
+  it('shows both products Public with their released offers in sandbox state --json', async () => {
+    const sandbox = await runJson<SandboxStateJson>(['sandbox', 'state'], opts);
+    expect(sandbox.products).toHaveLength(2);
+    for (const job of jobs) {
+      expect(sandbox.products.find((p) => p.id === job.productId)).toMatchObject({
+        visibility: 'Public',
+        offerId: job.offerId,
+        offerState: 'Released',
+      });
+    }
+  });
+
+  it('has nothing to plan after the pipeline: every instance type is priced at 0.00', async () => {
     const plan = await runJson<{ plans: Array<{ changes: unknown[]; visibility: string }> }>(['plan'], opts);
     expect(plan.plans).toHaveLength(2);
     for (const p of plan.plans) expect(p).toMatchObject({ changes: [], visibility: 'Public' });

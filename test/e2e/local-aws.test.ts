@@ -62,8 +62,23 @@ describe('examples/local-aws.yaml: publish with the aws adapter against moto and
     );
     expect(result.jobs).toHaveLength(1);
     const job = result.jobs[0];
-    expect(job).toMatchObject({ state: 'published', changeSetStatus: 'SUCCEEDED', versionTitle: '41.1.6' });
+    expect(job).toMatchObject({
+      state: 'published',
+      changeSetStatus: 'SUCCEEDED',
+      versionTitle: '41.1.6',
+      productVisibility: 'Public',
+    });
     expect(job?.productId).toMatch(/^prod-/);
+    expect(job?.offerId).toMatch(/^offer-/);
+
+    // Through sandbox serve and the SDK: the product and its offer read back as sent, nothing to plan.
+    const plan = await runJson<{ plans: Array<{ changes: unknown[]; visibility: string; offerId: string }> }>(
+      ['plan', '--config', configFile],
+      { stateDir: dirs.publish.dir, env: credentials },
+    );
+    expect(plan.plans).toEqual([
+      expect.objectContaining({ changes: [], visibility: 'Public', offerId: job?.offerId }),
+    ]);
     const mirrored = job?.mirroredAmis['us-east-1'];
     expect(mirrored).toMatch(/^ami-/);
     expect(mirrored).not.toBe(message.body.regions['us-east-1']);

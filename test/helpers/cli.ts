@@ -145,7 +145,14 @@ export interface SandboxStateJson {
     status: string;
     changes: Array<{ changeType: string; details: unknown }>;
   }>;
-  products: Array<{ id: string; title: string; versions: Array<{ title: string; amiId: string }> }>;
+  products: Array<{
+    id: string;
+    title: string;
+    visibility: string;
+    offerId: string | null;
+    offerState: string | null;
+    versions: Array<{ title: string; amiId: string }>;
+  }>;
 }
 
 export const internalAccount = '111122223333';

@@ -11,6 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { applyAll } from '../../src/manage/apply.js';
 import { type ManageDeps } from '../../src/manage/plan.js';
 import { planAll } from '../../src/manage/plan.js';
+import { availableInstanceTypes } from '../../src/listing/entity-reading.js';
 import type { Job } from '../../src/core/model/job.js';
 import { useDummyCredentials, motoConfig } from '../helpers/moto.js';
 import type { Harness } from '../pipeline/harness.js';
@@ -48,6 +49,28 @@ const keepTwo = (input: ConfigInput) => {
 };
 
 describe('plan and apply against the local Catalog API endpoint', () => {
+  it('reads, over the SDK, a published product that is Public with a released offer priced 0.00 for every instance type, and plans nothing', async () => {
+    h = await publishedHarness([{ label: '1.4' }]);
+    const deps = await overHttp(h);
+    const [job] = await h.store.listJobs();
+    const product = await deps.catalog.describeEntity(job!.data.productId!);
+    expect(product.details.Description?.Visibility).toBe('Public');
+    const offers = await deps.catalog.listEntities({ entityType: 'Offer', productId: product.entityId });
+    expect(offers.map((o) => o.entityId)).toEqual([job!.data.offerId]);
+    const offer = await deps.catalog.describeEntity(job!.data.offerId!, 'Offer@1.0');
+    expect(offer.details.State).toBe('Released');
+    const rates = offer.details.Terms?.find((t) => t.Type === 'UsageBasedPricingTerm');
+    expect(rates?.CurrencyCode).toBe('USD');
+    const card = new Map((rates?.RateCards?.[0]?.RateCard ?? []).map((r) => [r.DimensionKey, r.Price]));
+    const types = availableInstanceTypes(product.details);
+    expect(types.length).toBeGreaterThan(10);
+    expect([...card.keys()].sort()).toEqual([...types].sort());
+    expect(new Set(card.values())).toEqual(new Set(['0.00']));
+    expect((product.details.Dimensions ?? []).map((d) => d.Key).sort()).toEqual([...types].sort());
+    const [plan] = await planAll(deps, await desiredOf(h));
+    expect(plan).toMatchObject({ changes: [], visibility: 'Public', offerId: job!.data.offerId });
+  });
+
   it('retires the oldest version; plan right after apply is empty', async () => {
     h = await publishedHarness([{ label: '1.1' }, { label: '1.2' }, { label: '1.3' }], keepTwo);
     const deps = await overHttp(h);
