@@ -12,9 +12,9 @@ import type { Job } from '../core/model/job.js';
 import type { PipelineContext } from './context.js';
 import { fail, wait, type StepOutcome } from './outcome.js';
 import { pollAt } from './poll.js';
-import { productLockName, withLock, type LockCheck } from '../store/locks.js';
+import type { LockCheck } from '../store/locks.js';
+import { lockWait, withProductLock } from './product-lock.js';
 import { startCheckedChangeSet } from './start-change-set.js';
-import { holderOf } from './worker.js';
 
 /** SERVER_FAULT is AWS's side: a lifecycle request is made again, at most this many times in all. */
 const maxLifecycleAttempts = 3;
@@ -58,26 +58,17 @@ export async function followLifecycleChangeSet(
 ): Promise<{ succeeded: string } | StepOutcome> {
   // Another job of the product, in this process or another worker, must not start a change set on it
   // between our look and our start: the product's lock in the store, as submit and apply take it.
-  const title = job.data.listing?.productTitle ?? request.productId;
-  const locked = await withLock(
-    ctx.store,
-    {
-      name: productLockName(title),
-      holder: holderOf(ctx.worker, job.id),
-      ttlMs: ctx.config.pipeline.leaseSeconds * 1000,
-    },
+  return withProductLock(
+    ctx,
+    job,
+    job.data.listing?.productTitle ?? request.productId,
+    busy(request),
     (stillHeld) => followLocked(job, ctx, request, stillHeld),
   );
-  return locked.held ? locked.value : lockWait(ctx, request);
 }
 
-/** Another job holds the product's lock: look again soon. */
-function lockWait(ctx: PipelineContext, request: LifecycleChangeSet): StepOutcome {
-  return wait(
-    new Date(ctx.clock.now().getTime() + ctx.config.pipeline.pollSeconds.image * 1000),
-    `product ${request.productId} is being changed by another job; waiting for it`,
-  );
-}
+const busy = (request: LifecycleChangeSet) =>
+  `product ${request.productId} is being changed by another job; waiting for it`;
 
 async function followLocked(
   job: Job,
@@ -95,16 +86,16 @@ async function followLocked(
     )?.changeSetId;
 
   if (!id) {
-    const busy = await openChangeSets(catalog, {
+    const open = await openChangeSets(catalog, {
       productId: request.productId,
       creatingChangeSetName: request.name,
     });
-    if (busy.length > 0)
+    if (open.length > 0)
       return wait(
         pollAt(ctx, 'changeSet', job),
-        `product ${request.productId} has an open change set ${busy[0]?.changeSetId}; waiting for it`,
+        `product ${request.productId} has an open change set ${open[0]?.changeSetId}; waiting for it`,
       );
-    if (!(await stillHeld())) return lockWait(ctx, request);
+    if (!(await stillHeld())) return lockWait(ctx, busy(request));
     try {
       const started = await startCheckedChangeSet(catalog, {
         changes: request.changes,

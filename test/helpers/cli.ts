@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SandboxState } from '../../src/cloud/sim/sandbox-state.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliPath = join(repoRoot, 'dist', 'cli', 'main.js');
@@ -125,35 +126,9 @@ export interface SkippedJson {
   topic: string;
 }
 
-export interface SandboxImageJson {
-  id: string;
-  name: string;
-  owner: string;
-  region: string;
-  state: string;
-  tags: Record<string, string>;
-  launchPermissions: string[];
-  snapshots: Array<{ id: string; createVolumePermissions: string[] }>;
-}
-
-export interface SandboxStateJson {
-  images: SandboxImageJson[];
-  changeSets: Array<{
-    id: string;
-    name: string;
-    product?: string;
-    status: string;
-    changes: Array<{ changeType: string; details: unknown }>;
-  }>;
-  products: Array<{
-    id: string;
-    title: string;
-    visibility: string;
-    offerId: string | null;
-    offerState: string | null;
-    versions: Array<{ title: string; amiId: string }>;
-  }>;
-}
+/** What `sandbox state --json` prints: the simulation's own view type. */
+export type SandboxStateJson = SandboxState;
+export type SandboxImageJson = SandboxState['images'][number];
 
 export const internalAccount = '111122223333';
 export const fedoraAccount = '125523088429';

@@ -29,3 +29,19 @@ export function imageRequest(overrides: Partial<ImageRequest> = {}): ImageReques
 export const mirrored = { 'us-east-1': 'ami-0bbbbbbbbbbbbbbbb', 'eu-west-1': 'ami-0cccccccccccccccc' };
 export const instanceTypes = ['c5.large', 'm5.large', 't3.micro', 't3.small'];
 export const regions = ['eu-west-1', 'us-east-1', 'us-gov-west-1'];
+
+/** A new product's first change set, change type by change type: the product and its offer, then the rest. */
+export const newProductChangeTypes = [
+  'CreateProduct',
+  'CreateOffer',
+  'UpdateInformation',
+  'AddRegions',
+  'UpdateFutureRegionSupport',
+  'AddDimensions',
+  'AddInstanceTypes',
+  'UpdatePricingTerms',
+  'UpdateInformation',
+  'UpdateLegalTerms',
+  'UpdateSupportTerms',
+  'AddDeliveryOptions',
+];

@@ -15,7 +15,7 @@ import {
   type PlanOptions,
 } from '../../src/listing/reconcile.js';
 import { validateChangeSet } from '../../src/listing/validate.js';
-import { imageRequest, instanceTypes, mirrored, regions, sandbox } from './helpers.js';
+import { imageRequest, instanceTypes, mirrored, newProductChangeTypes, regions, sandbox } from './helpers.js';
 
 const now = new Date('2025-01-10T00:00:00Z');
 const opts: PlanOptions = { keepVersions: 2, now };
@@ -83,20 +83,7 @@ describe('planProduct: a new product', () => {
   it('creates it with its priced offer and everything else in one valid change set', () => {
     const plan = planProduct(desired, undefined, opts);
     expect(plan.productId).toBeUndefined();
-    expect(plan.changes.map((c) => c.ChangeType)).toEqual([
-      'CreateProduct',
-      'CreateOffer',
-      'UpdateInformation',
-      'AddRegions',
-      'UpdateFutureRegionSupport',
-      'AddDimensions',
-      'AddInstanceTypes',
-      'UpdatePricingTerms',
-      'UpdateInformation',
-      'UpdateLegalTerms',
-      'UpdateSupportTerms',
-      'AddDeliveryOptions',
-    ]);
+    expect(plan.changes.map((c) => c.ChangeType)).toEqual(newProductChangeTypes);
     expect(plan.deferred).toBe(0);
     expect(validateChangeSet(plan.changes)).toEqual([]);
     expect(plan.diff).toContainEqual({ kind: 'version-added', field: '41.1.4', to: 'ami-0bbbbbbbbbbbbbbbb' });

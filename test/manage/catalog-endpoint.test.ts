@@ -15,6 +15,7 @@ import { availableInstanceTypes } from '../../src/listing/entity-reading.js';
 import type { Job } from '../../src/core/model/job.js';
 import { useDummyCredentials, motoConfig } from '../helpers/moto.js';
 import type { Harness } from '../pipeline/harness.js';
+import { newProductChangeTypes } from '../listing/helpers.js';
 import { desiredOf, manageDeps, publishedHarness } from './helpers.js';
 
 let h: Harness | undefined;
@@ -108,20 +109,7 @@ describe('plan and apply against the local Catalog API endpoint', () => {
 
     const [plan] = await planAll(deps, await states());
     expect(plan?.productId).toBeUndefined();
-    expect(plan?.changes.map((c) => c.ChangeType)).toEqual([
-      'CreateProduct',
-      'CreateOffer',
-      'UpdateInformation',
-      'AddRegions',
-      'UpdateFutureRegionSupport',
-      'AddDimensions',
-      'AddInstanceTypes',
-      'UpdatePricingTerms',
-      'UpdateInformation',
-      'UpdateLegalTerms',
-      'UpdateSupportTerms',
-      'AddDeliveryOptions',
-    ]);
+    expect(plan?.changes.map((c) => c.ChangeType)).toEqual(newProductChangeTypes);
     expect(plan?.changes[1]?.DetailsDocument).toMatchObject({
       ProductId: '$CreateProduct.Entity.Identifier',
     });

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { versionChangeSetName } from '../../src/listing/change-set-names.js';
+import { stages } from '../../src/core/model/job.js';
+import { newProductChangeTypes } from '../listing/helpers.js';
 import { makeHarness, impostorAccount, internalAccount, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -21,17 +23,7 @@ describe('publishing one image on the simulated cloud', () => {
     const advanced = (await h.store.events(job.id)).filter(
       (e) => e.kind === 'advanced' || e.kind === 'published',
     );
-    expect(advanced.map((e) => e.stage)).toEqual([
-      'verify',
-      'mirror',
-      'share',
-      'describe',
-      'submit',
-      'await',
-      'release',
-      'visibility',
-      'ssm',
-    ]);
+    expect(advanced.map((e) => e.stage)).toEqual([...stages]);
     expect(advanced.at(-1)?.kind).toBe('published');
 
     const world = h.sim.state();
@@ -57,23 +49,7 @@ describe('publishing one image on the simulated cloud', () => {
 
     // The product with its offer and first version, then its release, then the request for Public.
     expect(world.changeSets.map((c) => [c.status, c.changes.map((x) => x.changeType)])).toEqual([
-      [
-        'SUCCEEDED',
-        [
-          'CreateProduct',
-          'CreateOffer',
-          'UpdateInformation',
-          'AddRegions',
-          'UpdateFutureRegionSupport',
-          'AddDimensions',
-          'AddInstanceTypes',
-          'UpdatePricingTerms',
-          'UpdateInformation',
-          'UpdateLegalTerms',
-          'UpdateSupportTerms',
-          'AddDeliveryOptions',
-        ],
-      ],
+      ['SUCCEEDED', newProductChangeTypes],
       ['SUCCEEDED', ['ReleaseProduct', 'UpdateInformation', 'ReleaseOffer']],
       ['SUCCEEDED', ['UpdateVisibility']],
     ]);

@@ -13,8 +13,8 @@ import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
 import { pollAt } from '../poll.js';
 import { plannedChanges } from '../planned-changes.js';
-import { productLockName, withLock, type LockCheck } from '../../store/locks.js';
-import { holderOf } from '../worker.js';
+import type { LockCheck } from '../../store/locks.js';
+import { lockWait, withProductLock } from '../product-lock.js';
 import { startCheckedChangeSet } from '../start-change-set.js';
 
 /**
@@ -28,25 +28,13 @@ export async function submitStage(job: Job, ctx: PipelineContext): Promise<StepO
   if (!listing) return fail('internal: submit reached without a listing; run the job again from describe');
   // Look-then-start must not interleave for one product, in this process or any other worker: two images
   // of one release and architecture would both see "no product" and both create it.
-  const locked = await withLock(
-    ctx.store,
-    {
-      name: productLockName(listing.productTitle),
-      holder: holderOf(ctx.worker, job.id),
-      ttlMs: ctx.config.pipeline.leaseSeconds * 1000,
-    },
-    (stillHeld) => submitLocked(job, listing, ctx, stillHeld),
+  return withProductLock(ctx, job, listing.productTitle, busy(listing), (stillHeld) =>
+    submitLocked(job, listing, ctx, stillHeld),
   );
-  return locked.held ? locked.value : lockWait(ctx, listing);
 }
 
-/** Another job holds the product's lock (or took it over while this one stalled): look again soon. */
-function lockWait(ctx: PipelineContext, listing: ProductListing): StepOutcome {
-  return wait(
-    new Date(ctx.clock.now().getTime() + ctx.config.pipeline.pollSeconds.image * 1000),
-    `product "${listing.productTitle}" is being submitted by another job; waiting for it`,
-  );
-}
+const busy = (listing: ProductListing) =>
+  `product "${listing.productTitle}" is being submitted by another job; waiting for it`;
 
 async function submitLocked(
   job: Job,
@@ -138,7 +126,7 @@ async function submitLocked(
 
   // The product-creating set has a per-product name, so a concurrent job finds it (above) instead of creating a twin.
   const startName = productId ? name : createProductChangeSetName(listing);
-  if (!(await stillHeld())) return lockWait(ctx, listing);
+  if (!(await stillHeld())) return lockWait(ctx, busy(listing));
   try {
     const started = await startCheckedChangeSet(catalog, {
       changes: planned.changes,
