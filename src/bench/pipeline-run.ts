@@ -26,7 +26,12 @@ export interface PipelineRunSettings {
   clock: 'virtual' | 'real';
   /** Overrides of cloud.sim.latency (sandbox defaults otherwise). */
   latency?: Partial<Config['cloud']['sim']['latency']>;
-  pollSeconds?: { image: number; changeSet: number };
+  pollSeconds?: { image: number; changeSet: number; review: number };
+  /**
+   * How long the simulated Public review takes (cloud.sim.marketplace.publicReview.seconds). A real-clock
+   * run must scale it down like the other latencies: the sandbox default is a day.
+   */
+  publicReviewSeconds?: number;
   concurrency?: number;
   copiesPerRegion?: number;
   /**
@@ -56,7 +61,15 @@ export function benchConfig(settings: PipelineRunSettings): Config {
   const base = sandboxConfig;
   const input: ConfigInput = {
     ...base,
-    cloud: { adapter: 'sim', sim: { latency: { ...(settings.latency ?? {}) } } },
+    cloud: {
+      adapter: 'sim',
+      sim: {
+        latency: { ...(settings.latency ?? {}) },
+        ...(settings.publicReviewSeconds !== undefined
+          ? { marketplace: { publicReview: { seconds: settings.publicReviewSeconds } } }
+          : {}),
+      },
+    },
     pipeline: {
       ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}),
       ...(settings.copiesPerRegion !== undefined ? { copiesPerRegion: settings.copiesPerRegion } : {}),

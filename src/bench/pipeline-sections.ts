@@ -53,22 +53,25 @@ export const cpuSection: BenchSection = {
 /**
  * Real time, scaled down from AWS (copy ~30 min -> 3 s, change set 2+15 min -> 1+2 s) with a fixed
  * per-call latency, so scheduling overhead and contention show up as makespan above the critical path.
+ * The Public review (days on AWS) is cut to one change set's length, or it would be the whole makespan.
  */
 export const realisticSettings = {
   apiCallMilliseconds: 50,
   copyImageSeconds: 3,
   changeSetPrepareSeconds: 1,
   changeSetApplySeconds: 2,
-  pollSeconds: { image: 0.2, changeSet: 0.2 },
+  publicReviewSeconds: 3,
+  pollSeconds: { image: 0.2, changeSet: 0.2, review: 0.2 },
 } as const;
 
 function realSettings(images: number): PipelineRunSettings {
-  const { pollSeconds, ...latency } = realisticSettings;
+  const { pollSeconds, publicReviewSeconds, ...latency } = realisticSettings;
   return {
     images,
     clock: 'real',
     latency,
     pollSeconds,
+    publicReviewSeconds,
     concurrency: benchImages,
     copiesPerRegion: benchImages,
   };

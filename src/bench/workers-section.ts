@@ -16,7 +16,8 @@ const workersSettings = {
   copyImageSeconds: 1,
   changeSetPrepareSeconds: 0.5,
   changeSetApplySeconds: 1,
-  pollSeconds: { image: 0.2, changeSet: 0.2 },
+  publicReviewSeconds: 1.5,
+  pollSeconds: { image: 0.2, changeSet: 0.2, review: 0.2 },
 } as const;
 
 /** The store methods that exist only to share work: claiming, renewing, releasing, waiting, locking. */
@@ -31,9 +32,9 @@ export const leaseMethods = [
 ] as const;
 
 function settings(workers: number): PipelineRunSettings {
-  const { pollSeconds, ...latency } = workersSettings;
+  const { pollSeconds, publicReviewSeconds, ...latency } = workersSettings;
   // Each worker keeps the default pipeline.concurrency (16): three workers work on three times as much.
-  return { images: workersImages, clock: 'real', latency, pollSeconds, workers };
+  return { images: workersImages, clock: 'real', latency, pollSeconds, publicReviewSeconds, workers };
 }
 
 export function perImage(run: PipelineRun, methods?: readonly string[]): number {
