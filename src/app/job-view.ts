@@ -1,6 +1,6 @@
 import { productKey } from '../core/model/image-request.js';
 import type { Job, JobEvent } from '../core/model/job.js';
-import { isTerminal } from '../core/model/job.js';
+import { isParked, isTerminal } from '../core/model/job.js';
 import { visibilityInWords } from '../listing/lifecycle.js';
 import type { JobStore, ProductRecord } from '../store/store.js';
 
@@ -74,7 +74,7 @@ export function jobView(job: Job, product?: ProductRecord): JobView {
     derived: r.derived.length > 0 ? r.derived : undefined,
     messageId: r.origin.messageId,
     topic: r.origin.topic,
-    nextCheckAt: isTerminal(job.state) ? undefined : job.nextRunAt.toISOString(),
+    nextCheckAt: isTerminal(job.state) || isParked(job) ? undefined : job.nextRunAt.toISOString(),
     createdAt: job.createdAt.toISOString(),
     updatedAt: job.updatedAt.toISOString(),
   });

@@ -320,8 +320,11 @@ export const configSchema = z
           .default({ maxAttempts: 10, baseDelaySeconds: 2, maxDelaySeconds: 600 }),
         /** After a version succeeds, its SSM alias is resolved in these regions (a sample: every call costs). */
         ssmCheckRegions: z.array(region).default(['us-east-1', 'eu-west-1']),
-        /** Looks at an alias that does not resolve yet before publishing anyway, with the gap recorded. */
-        ssmCheckAttempts: z.number().int().min(1).default(10),
+        /**
+         * Looks at an alias that does not resolve yet before publishing anyway, with the gap recorded; each
+         * wait is three times the one before (from pollSeconds.changeSet), so 4 looks span 13 intervals.
+         */
+        ssmCheckAttempts: z.number().int().min(1).default(4),
         /**
          * How long a worker holds a job (and a product lock) without renewing it, in wall-clock seconds.
          * Renewed every third of it while a stage runs; a worker that dies loses its jobs after this long.
@@ -334,7 +337,7 @@ export const configSchema = z
         pollSeconds: { image: 15, changeSet: 60, review: 1800 },
         retry: { maxAttempts: 10, baseDelaySeconds: 2, maxDelaySeconds: 600 },
         ssmCheckRegions: ['us-east-1', 'eu-west-1'],
-        ssmCheckAttempts: 10,
+        ssmCheckAttempts: 4,
         leaseSeconds: 30,
       }),
     store: storeSchema.default({ driver: 'sqlite' }),

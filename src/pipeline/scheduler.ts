@@ -87,7 +87,7 @@ export class Scheduler {
           continue;
         }
         if (outlook.dueAt === undefined && outlook.heldUntil === undefined) {
-          if (!options.forever) break; // everything selected is terminal
+          if (!options.forever) break; // everything selected is terminal or parked (woken by the store)
           await this.nextEvent(this.idleLookIn(outlook), options.signal);
           continue;
         }

@@ -129,6 +129,13 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
           .execute();
       },
     },
+    // A job parked until its product is Public (the SSM check) is found by product when it becomes so.
+    '0006-jobs-awaits-public': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('jobs').addColumn('awaits_public', 'text').execute();
+        await db.schema.createIndex('jobs_awaits_public').on('jobs').column('awaits_public').execute();
+      },
+    },
   };
 }
 

@@ -35,6 +35,8 @@ export interface JobsTable {
   lease_owner: string | null;
   /** Wall-clock end of the lease; a worker that stops renewing it loses the job then. */
   lease_until: NullableEpochMs;
+  /** A parked job's product key (productKey): the job waits until that product is recorded Public. */
+  awaits_public: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Named locks with an expiry, e.g. one per product around "look, then start a change set". */

@@ -1,8 +1,10 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { systemClock, type Clock } from '../core/clock.js';
-import type { ImageRequest } from '../core/model/image-request.js';
+import { productKey, type ImageRequest } from '../core/model/image-request.js';
 import {
+  isParked,
   isTerminal,
+  parkedUntil,
   terminalStates,
   type Job,
   type JobData,
@@ -104,6 +106,16 @@ export class SqlJobStore implements JobStore {
     const row = jobRow(saved);
     await this.writeLock(() =>
       this.db.transaction().execute(async (trx) => {
+        if (row.awaits_public && this.dialect === 'postgres') {
+          // A saveProduct making the product Public commits either before this (then the look below
+          // sees it) or after (then its wake-up sees this parked row): never in between.
+          await trx
+            .selectFrom('products')
+            .select('key')
+            .where('key', '=', row.awaits_public)
+            .forShare()
+            .execute();
+        }
         const result = await trx
           .updateTable('jobs')
           .set({
@@ -113,11 +125,12 @@ export class SqlJobStore implements JobStore {
             request: row.request,
             data: row.data,
             reason: row.reason,
-            next_run_at: row.next_run_at,
+            next_run_at: row.awaits_public ? dueUnlessPublic(row.awaits_public, row) : row.next_run_at,
             stage_started_at: row.stage_started_at,
             attempts: row.attempts,
             version: row.version,
             updated_at: row.updated_at,
+            awaits_public: row.awaits_public ?? null,
           })
           .where('id', '=', job.id)
           .where('version', '=', job.version)
@@ -265,7 +278,7 @@ export class SqlJobStore implements JobStore {
             .min(
               eb
                 .case()
-                .when(eb.and([selected, free]))
+                .when(eb.and([selected, free, eb('next_run_at', '<', parkedUntil.getTime())]))
                 .then(eb.ref('next_run_at'))
                 .end(),
             )
@@ -479,28 +492,41 @@ export class SqlJobStore implements JobStore {
   async saveProduct(record: ProductRecord): Promise<void> {
     const at = record.updatedAt.getTime();
     await this.writeLock(() =>
-      this.db
-        .insertInto('products')
-        .values({
-          key: record.key,
-          product_id: record.productId,
-          offer_id: record.offerId ?? null,
-          visibility: record.visibility ?? null,
-          updated_at: at,
-        })
-        .onConflict((oc) =>
-          oc
-            .column('key')
-            .doUpdateSet({
-              product_id: record.productId,
-              offer_id: sql<string | null>`coalesce(excluded.offer_id, products.offer_id)`,
-              visibility: sql<string | null>`coalesce(excluded.visibility, products.visibility)`,
-              updated_at: at,
-            })
-            .where('products.updated_at', '<=', at),
-        )
-        .execute(),
+      this.db.transaction().execute(async (trx) => {
+        await this.upsertProduct(trx, record, at);
+        // The jobs parked until this product is Public are due now: one statement, whoever parked them.
+        if (record.visibility === 'Public')
+          await trx
+            .updateTable('jobs')
+            .set((eb) => ({ next_run_at: at, awaits_public: null, version: eb('version', '+', 1) }))
+            .where('awaits_public', '=', record.key)
+            .execute();
+      }),
     );
+  }
+
+  private async upsertProduct(trx: Transaction<Database>, record: ProductRecord, at: number): Promise<void> {
+    await trx
+      .insertInto('products')
+      .values({
+        key: record.key,
+        product_id: record.productId,
+        offer_id: record.offerId ?? null,
+        visibility: record.visibility ?? null,
+        updated_at: at,
+      })
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({
+            product_id: record.productId,
+            offer_id: sql<string | null>`coalesce(excluded.offer_id, products.offer_id)`,
+            visibility: sql<string | null>`coalesce(excluded.visibility, products.visibility)`,
+            updated_at: at,
+          })
+          .where('products.updated_at', '<=', at),
+      )
+      .execute();
   }
 
   async getProduct(key: string): Promise<ProductRecord | undefined> {
@@ -569,6 +595,11 @@ async function insertEvents(
     .execute();
 }
 
+/** A parked job's wake-up: now (its updated_at) if the product is already recorded Public, else never. */
+function dueUnlessPublic(productKey: string, row: Insertable<JobsTable>) {
+  return sql<number>`case when exists (select 1 from products where products.key = ${productKey} and products.visibility = 'Public') then cast(${row.updated_at} as bigint) else cast(${row.next_run_at} as bigint) end`;
+}
+
 function jobRow(job: Job): Insertable<JobsTable> {
   return {
     id: job.id,
@@ -585,6 +616,7 @@ function jobRow(job: Job): Insertable<JobsTable> {
     version: job.version,
     created_at: job.createdAt.getTime(),
     updated_at: job.updatedAt.getTime(),
+    awaits_public: isParked(job) ? productKey(job.request) : null,
   };
 }
 

@@ -25,7 +25,7 @@ export interface IntakeRef {
 
 /** See JobStore.outlook. */
 export interface WorkOutlook {
-  /** Earliest nextRunAt among the selected jobs no worker holds: when one is next due. */
+  /** Earliest nextRunAt among the selected jobs no worker holds (parked ones aside): when one is next due. */
   dueAt?: Date;
   /** Earliest lease end among the selected jobs another worker holds: they are not done, and not ours. */
   heldUntil?: Date;
@@ -170,6 +170,8 @@ export interface JobStore {
   /**
    * Records what was observed of a product. An observation older than the stored one is ignored (two
    * workers may look at different times); an absent offer id or visibility keeps the stored one.
+   * Public wakes, in the same transaction, every job parked until this product is Public (saveJob of a
+   * job whose nextRunAt is parkedUntil parks it, or leaves it due now if the product is Public already).
    */
   saveProduct(record: ProductRecord): Promise<void>;
   getProduct(key: string): Promise<ProductRecord | undefined>;

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { jobView } from '../../src/app/job-view.js';
 import { listingPartition } from '../../src/config/partitions.js';
 import { latestAlias } from '../../src/pipeline/stages/ssm.js';
-import { makeHarness, type Harness } from '../pipeline/harness.js';
+import { productKey } from '../../src/core/model/image-request.js';
+import { makeHarness, runUntil, type Harness } from '../pipeline/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -66,8 +67,62 @@ describe('SSM alias check after a version succeeds', () => {
     expect(job.data.ssmCheck).toEqual({ 'us-east-1': 'ok', 'eu-west-1': 'missing' });
     expect(job.data.ssmAttempts).toBe(3);
     expect(looks).toBe(3);
+    // us-east-1 resolved at the first look (alias and latest) and was not asked again.
+    expect(h.sim.callCounts()['ssm:GetParameter']).toBe(2);
     const waits = (await h.store.events(job.id)).filter((e) => e.stage === 'ssm' && e.kind === 'waiting');
     expect(waits).toHaveLength(2);
+  });
+
+  it('looks at nothing while the product is on its way to Public, and checks once the store records it Public', async () => {
+    h = await makeHarness();
+    const created = await h.createJob(h.request());
+    const atSsm = await runUntil(h, created.id, 'ssm');
+    const key = productKey(atSsm.request);
+    // As if the job had gone on before AWS's review of the Public request ended.
+    await h.store.saveProduct({
+      key,
+      productId: atSsm.data.productId!,
+      visibility: 'Limited',
+      updatedAt: h.clock.now(),
+    });
+    const before = h.sim.callCounts();
+    await h.publishAll();
+    const parked = await h.job(created.id);
+    expect(parked.state).toBe('ssm');
+    expect(parked.reason).toMatch(/waiting for product prod-\S+ to become Public/);
+    expect(jobView(parked).nextCheckAt).toBeUndefined();
+    expect(h.sim.callCounts()).toEqual(before);
+
+    h.clock.advance(3 * 24 * 3600_000);
+    await h.store.saveProduct({
+      key,
+      productId: atSsm.data.productId!,
+      visibility: 'Public',
+      updatedAt: h.clock.now(),
+    });
+    expect((await h.job(created.id)).nextRunAt).toEqual(h.clock.now());
+    await h.publishAll();
+    const job = await h.job(created.id);
+    expect(job.state, job.reason).toBe('published');
+    expect(job.data.ssmCheck).toEqual({ 'us-east-1': 'ok', 'eu-west-1': 'ok' });
+    const calls = h.sim.callCounts();
+    expect((calls['ssm:GetParameter'] ?? 0) - (before['ssm:GetParameter'] ?? 0)).toBe(4);
+  });
+
+  it('publishes a product that stays Limited without looking at its alias', async () => {
+    h = await makeHarness({
+      configure: (input) => {
+        input.products!.Cloud_Base!.visibility = 'limited';
+      },
+    });
+    const created = await h.createJob(h.request());
+    await h.publishAll();
+    const job = await h.job(created.id);
+    expect(job.state, job.reason).toBe('published');
+    expect(job.data.ssmCheck).toBeUndefined();
+    const notes = (await h.store.events(job.id)).map((e) => e.message);
+    expect(notes.at(-1)).toMatch(/SSM alias not checked: product prod-\S+ is Limited/);
+    expect(h.sim.callCounts()['ssm:GetParameter'] ?? 0).toBe(0);
   });
 
   it('derives the latest alias from the version alias', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StaleJobError } from '../../src/store/store.js';
 import type { IntakeRecord, JobStore } from '../../src/store/store.js';
-import { emptyJobData } from '../../src/core/model/job.js';
+import { emptyJobData, parkedUntil } from '../../src/core/model/job.js';
 import { event, job, request, t0 } from './fixtures.js';
 
 /**
@@ -383,6 +383,40 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
         ['Cloud_Base/41/arm64', 'prod-b', undefined],
         [key, 'prod-a', 'Limited'],
       ]);
+    });
+
+    it('wakes the jobs parked until the product is Public, in the statement that records it Public', async () => {
+      const store = await open();
+      await store.saveProduct({ key, productId: 'prod-a', visibility: 'Limited', updatedAt: at(1) });
+      const { job: created } = await store.createJob(job({ state: 'ssm' }), event('created', 'c'));
+      const other = (
+        await store.createJob(
+          job({ state: 'ssm', request: request({ arch: 'arm64' }) }),
+          event('created', 'c'),
+        )
+      ).job;
+      const parked = await store.saveJob({ ...created, nextRunAt: parkedUntil, updatedAt: at(2) });
+      await store.saveJob({ ...other, nextRunAt: parkedUntil, updatedAt: at(2) });
+      expect(await store.claimDue('w', at(60 * 24 * 365), 30_000, 10)).toEqual([]);
+      expect((await store.outlook()).dueAt).toBeUndefined();
+
+      await store.saveProduct({ key, productId: 'prod-a', visibility: 'Limited', updatedAt: at(3) });
+      expect((await store.getJob(created.id))?.nextRunAt).toEqual(parkedUntil);
+      await store.saveProduct({ key, productId: 'prod-a', visibility: 'Public', updatedAt: at(4) });
+      const woken = await store.getJob(created.id);
+      expect(woken?.nextRunAt).toEqual(at(4));
+      expect(woken?.version).toBe(parked.version + 1);
+      // Another product's parked job stays parked.
+      expect((await store.getJob(other.id))?.nextRunAt).toEqual(parkedUntil);
+      expect((await store.claimDue('w', at(5), 30_000, 10)).map((j) => j.id)).toEqual([created.id]);
+    });
+
+    it('leaves a job due at once when it parks for a product already recorded Public', async () => {
+      const store = await open();
+      await store.saveProduct({ key, productId: 'prod-a', visibility: 'Public', updatedAt: at(1) });
+      const { job: created } = await store.createJob(job({ state: 'ssm' }), event('created', 'c'));
+      await store.saveJob({ ...created, nextRunAt: parkedUntil, updatedAt: at(2) });
+      expect((await store.getJob(created.id))?.nextRunAt).toEqual(at(2));
     });
 
     it('never lets an older observation overwrite a newer one', async () => {

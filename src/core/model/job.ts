@@ -25,6 +25,16 @@ export type JobState = Stage | TerminalState;
 /** Every state, in the order a job passes them. */
 export const jobStates: readonly JobState[] = [...stages, ...terminalStates];
 
+/**
+ * The nextRunAt of a job parked until the store wakes it (JobStore.saveProduct wakes the jobs waiting for
+ * their product to become Public): never due by time, so a parked job costs no looks at all meanwhile.
+ */
+export const parkedUntil = new Date(8_640_000_000_000_000);
+
+export function isParked(job: Pick<Job, 'nextRunAt'>): boolean {
+  return job.nextRunAt.getTime() >= parkedUntil.getTime();
+}
+
 export function isTerminal(state: JobState): state is TerminalState {
   return state === 'published' || state === 'failed' || state === 'skipped';
 }
