@@ -183,8 +183,9 @@ export class AwsEc2 implements Ec2Port {
       ),
     );
     const imageId = result.ImageId ?? '';
-    const [copy] = await this.describeImages(request.region, { owners: ['self'], imageIds: [imageId] });
-    await this.tagImageAndSnapshots(request.region, copy ?? { imageId, snapshotIds: [] }, request.tags);
+    // The image only: its snapshots take TagSpecifications on AWS, and reading their ids back would
+    // cost a DescribeImages per copy for endpoints (moto) that ignore them and nothing reads those tags.
+    await this.tagImageAndSnapshots(request.region, { imageId, snapshotIds: [] }, request.tags);
     return { imageId };
   }
 

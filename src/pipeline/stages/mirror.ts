@@ -39,7 +39,9 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
     const knownId = mirroredAmis[region];
     let image: Image | undefined;
     try {
-      image = await currentMirror(ec2, region, knownId, name);
+      // Without a recorded copy, CopyImage below is the look: its token (and the AWS adapter's lookup
+      // by the deterministic name, for moto) returns the copy an earlier run started.
+      image = knownId ? await currentMirror(ec2, region, knownId) : undefined;
       delete notFoundLooks[region];
     } catch (error) {
       if (!(knownId && error instanceof CloudError && error.awsCode === 'InvalidAMIID.NotFound')) throw error;
@@ -91,6 +93,7 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
         }),
       );
       mirroredAmis[region] = imageId;
+      ready.delete(region);
       pending.push(`${region} ${imageId} (copy started)`);
       continue;
     }
@@ -116,17 +119,9 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
   );
 }
 
-/** The mirror of this image in `region`: by id when known, otherwise by its deterministic name. */
-async function currentMirror(
-  ec2: Ec2Port,
-  region: string,
-  knownId: string | undefined,
-  name: string,
-): Promise<Image | undefined> {
-  const query = knownId
-    ? { owners: ['self'] as [string], imageIds: [knownId] }
-    : { owners: ['self'] as [string], names: [name] };
-  const images = await ec2.describeImages(region, query);
+/** The recorded mirror of this image in `region`, as EC2 shows it now. */
+async function currentMirror(ec2: Ec2Port, region: string, imageId: string): Promise<Image | undefined> {
+  const images = await ec2.describeImages(region, { owners: ['self'], imageIds: [imageId] });
   return images.find((i) => i.state !== 'deregistered');
 }
 

@@ -55,7 +55,7 @@ describe('aws adapter EC2 against moto', () => {
     ).rejects.toBeInstanceOf(InputError);
   });
 
-  it('copies once for two calls with the same name and token, and tags image and snapshots', async () => {
+  it('copies once for two calls with the same name and token, and tags the image', async () => {
     const request = {
       region: 'us-east-2',
       sourceRegion: 'us-east-1',
