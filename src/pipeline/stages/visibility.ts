@@ -19,16 +19,18 @@ export async function visibilityStage(job: Job, ctx: PipelineContext): Promise<S
     return fail(
       'internal: visibility reached without a listing and a product id; run the job again from describe',
     );
-  const { partition } = listingPartition(ctx.config);
-  const catalog = ctx.cloud.clients(partition).catalog;
-  const product = await catalog.describeEntity(productId);
-  const visibility = product.details.Description?.Visibility;
-  await recordProduct(ctx, job, productId, { visibility });
-
-  const step = nextLifecycleStep(visibility, listing.targetVisibility);
-  if (step === 'release')
-    return advance('release', `product ${productId} is ${visibilityInWords(visibility)}`);
-  if (step !== 'public') return advance('ssm', `product ${productId} is ${visibilityInWords(visibility)}`);
+  // A request this job already made is followed, not looked at again: each look at a review that takes
+  // days would otherwise cost a DescribeEntity as well.
+  if (!job.data.visibilityChangeSetId) {
+    const { partition } = listingPartition(ctx.config);
+    const product = await ctx.cloud.clients(partition).catalog.describeEntity(productId);
+    const visibility = product.details.Description?.Visibility;
+    await recordProduct(ctx, job, productId, { visibility });
+    const step = nextLifecycleStep(visibility, listing.targetVisibility);
+    if (step === 'release')
+      return advance('release', `product ${productId} is ${visibilityInWords(visibility)}`);
+    if (step !== 'public') return advance('ssm', `product ${productId} is ${visibilityInWords(visibility)}`);
+  }
 
   const attempt = job.data.lifecycleAttempt ?? 1;
   const result = await followLifecycleChangeSet(job, ctx, {
