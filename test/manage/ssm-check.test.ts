@@ -61,10 +61,16 @@ describe('SSM alias check after a version succeeds', () => {
       return real(region, name);
     };
     const created = await h.createJob(h.request());
+    await runUntil(h, created.id, 'ssm');
+    const before = h.sim.callCounts();
     await h.publishAll();
     const job = await h.job(created.id);
     expect(job.state, job.reason).toBe('published');
     expect(job.data.ssmCheck).toEqual({ 'us-east-1': 'ok', 'eu-west-1': 'missing' });
+    // The alias is read from DescribeEntity once; later looks reuse it.
+    expect(h.sim.callCounts()['aws-marketplace:DescribeEntity']).toBe(
+      (before['aws-marketplace:DescribeEntity'] ?? 0) + 1,
+    );
     expect(job.data.ssmAttempts).toBe(3);
     expect(looks).toBe(3);
     // us-east-1 resolved at the first look (alias and latest) and was not asked again.

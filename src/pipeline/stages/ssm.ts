@@ -46,11 +46,7 @@ export async function ssmStage(job: Job, ctx: PipelineContext): Promise<StepOutc
 
   const { partition } = listingPartition(ctx.config);
   const clients = ctx.cloud.clients(partition);
-  const entity = await clients.catalog.describeEntity(productId);
-  const version = entity.details.Versions?.find((v) => v.VersionTitle === versionTitle);
-  const alias = version?.DeliveryOptions?.find((o) => o.AmiAlias)?.AmiAlias;
-  const productRegions = entity.details.RegionAvailability?.Regions ?? [];
-  const regions = ctx.config.pipeline.ssmCheckRegions.filter((r) => productRegions.includes(r));
+  const { alias, regions } = await aliasToCheck(job, ctx);
 
   const seen = job.data.ssmCheck ?? {};
   const ssmCheck: Record<string, SsmCheckResult> = {};
@@ -90,6 +86,26 @@ export async function ssmStage(job: Job, ctx: PipelineContext): Promise<StepOutc
       ? `published; SSM alias ${alias ?? '(none)'} still unresolved after ${attempts} looks: ${summary}`
       : `published; SSM alias ${alias ?? '(none)'}: ${summary}`;
   return advance('published', note, patch);
+}
+
+/**
+ * The version's alias and the sampled regions the product is offered in: from DescribeEntity, until an
+ * earlier look recorded them (the alias in ssmAlias, the regions as ssmCheck's keys).
+ */
+async function aliasToCheck(
+  job: Job,
+  ctx: PipelineContext,
+): Promise<{ alias: string | undefined; regions: string[] }> {
+  const { ssmAlias, ssmCheck, productId, versionTitle } = job.data;
+  if (ssmAlias && ssmCheck) return { alias: ssmAlias, regions: Object.keys(ssmCheck) };
+  const { partition } = listingPartition(ctx.config);
+  const entity = await ctx.cloud.clients(partition).catalog.describeEntity(productId ?? '');
+  const version = entity.details.Versions?.find((v) => v.VersionTitle === versionTitle);
+  const productRegions = entity.details.RegionAvailability?.Regions ?? [];
+  return {
+    alias: version?.DeliveryOptions?.find((o) => o.AmiAlias)?.AmiAlias,
+    regions: ctx.config.pipeline.ssmCheckRegions.filter((r) => productRegions.includes(r)),
+  };
 }
 
 /** The change-set poll interval after the first look, then three times longer after each. */
