@@ -29,8 +29,10 @@ export function minimumCalls(config: Config, jobs: readonly Job[]): Record<strin
 
     // verify: one owner-pinned lookup of the source image.
     add('ec2:DescribeImages', 1);
-    // mirror, per region: look for a copy from an earlier run by name, start the copy, see it available.
-    add('ec2:DescribeImages', 2 * regions);
+    // mirror, per region: start the copy (its ClientToken finds a copy an earlier run started), see it
+    // available. (The AWS adapter also looks for the copy by its name first, for moto, which ignores the
+    // token; the simulation honours the token as AWS does.)
+    add('ec2:DescribeImages', regions);
     add('ec2:CopyImage', regions);
     // share: grant and read back, on every image and every snapshot.
     add('ec2:ModifyImageAttribute', images);
@@ -53,9 +55,10 @@ export function minimumCalls(config: Config, jobs: readonly Job[]): Record<strin
     add('aws-marketplace:StartChangeSet', 1);
     // await: at least one look at the change set.
     add('aws-marketplace:DescribeChangeSet', 1);
-    // release: the product's visibility; a new product is released with its offer (whose id the
-    // creating set gave) by a set looked for by name, checked for open sets, started and seen to end.
-    add('aws-marketplace:DescribeEntity', 1);
+    // release: an existing product's visibility (a product this job created is a Draft); a new product
+    // is released with its offer (whose id the creating set gave) by a set looked for by name, checked
+    // for open sets, started and seen to end.
+    if (!newProduct) add('aws-marketplace:DescribeEntity', 1);
     if (newProduct) {
       add('aws-marketplace:ListChangeSets', 2);
       add('aws-marketplace:StartChangeSet', 1);
@@ -67,6 +70,13 @@ export function minimumCalls(config: Config, jobs: readonly Job[]): Record<strin
         add('aws-marketplace:StartChangeSet', 1);
         add('aws-marketplace:DescribeChangeSet', 1);
       }
+    }
+    // ssm, once the product is Public: the version's alias (DescribeEntity), then the alias and
+    // `latest` in each sampled region the product is offered in.
+    if (toPublic) {
+      const offered = job.data.listing?.regions ?? [];
+      add('aws-marketplace:DescribeEntity', 1);
+      add('ssm:GetParameter', 2 * config.pipeline.ssmCheckRegions.filter((r) => offered.includes(r)).length);
     }
   }
   // describe, shared by the run (FactsCache): the partition's regions and each architecture's types.

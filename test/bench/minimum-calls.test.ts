@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { minimumCalls, summarizeCalls } from '../../src/bench/minimum-calls.js';
 import { benchConfig } from '../../src/bench/pipeline-run.js';
 import { emptyJobData, type Job } from '../../src/core/model/job.js';
+import type { ProductListing } from '../../src/core/model/listing.js';
 
 function job(release: number, arch: 'x86_64' | 'arm64', createsProduct: boolean): Job {
   const now = new Date(0);
@@ -28,6 +29,8 @@ function job(release: number, arch: 'x86_64' | 'arm64', createsProduct: boolean)
       mirroredAmis: { 'us-east-1': 'ami-a', 'us-east-2': 'ami-b', 'eu-west-1': 'ami-c' },
       mirroredSnapshots: { 'ami-a': ['snap-a'], 'ami-b': ['snap-b'], 'ami-c': ['snap-c'] },
       createsProduct,
+      // Only the offered regions matter here: the SSM check samples us-east-1 and eu-west-1 among them.
+      listing: { regions: ['us-east-1', 'us-east-2', 'eu-west-1'] } as ProductListing,
     },
     nextRunAt: now,
     attempts: 0,
@@ -44,7 +47,8 @@ describe('minimumCalls', () => {
   it('counts what each stage needs for new products, sharing the run-wide facts', () => {
     const min = minimumCalls(config, [job(40, 'x86_64', true), job(40, 'arm64', true)]);
     expect(min).toEqual({
-      'ec2:DescribeImages': 2 * (1 + 2 * 3),
+      // verify, then each region's copy seen available (CopyImage's token finds an earlier copy)
+      'ec2:DescribeImages': 2 * (1 + 3),
       'ec2:CopyImage': 2 * 3,
       'ec2:ModifyImageAttribute': 6,
       'ec2:DescribeImageAttribute': 6,
@@ -56,8 +60,11 @@ describe('minimumCalls', () => {
       // the product's version, its release, the request for Public
       'aws-marketplace:StartChangeSet': 6,
       'aws-marketplace:DescribeChangeSet': 6,
-      // release and visibility each look at the product first
+      // visibility looks at the product first (a product the job created is a Draft: release needs no
+      // look), the SSM check reads the version's alias
       'aws-marketplace:DescribeEntity': 4,
+      // the alias and latest in each of the 2 sampled regions
+      'ssm:GetParameter': 2 * 2 * 2,
       'ec2:DescribeRegions': 1,
       'ec2:DescribeInstanceTypes': 2,
     });
@@ -65,7 +72,8 @@ describe('minimumCalls', () => {
 
   it('needs the entity and its offer when the product already exists, and a look at its visibility', () => {
     const min = minimumCalls(config, [job(40, 'x86_64', false)]);
-    expect(min['aws-marketplace:DescribeEntity']).toBe(3);
+    // the product and its offer at submit, its visibility at release, the version's alias at ssm
+    expect(min['aws-marketplace:DescribeEntity']).toBe(4);
     expect(min['aws-marketplace:ListEntities']).toBe(2);
     expect(min['aws-marketplace:StartChangeSet']).toBe(1);
     expect(min['ec2:DescribeInstanceTypes']).toBe(1);
