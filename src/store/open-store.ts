@@ -8,6 +8,7 @@ import type { Database as SqliteDatabaseHandle } from 'better-sqlite3';
 import type { Clock } from '../core/clock.js';
 import type { Database, StoreDialect } from './schema.js';
 import { SqlJobStore, type SqlJobStoreOptions } from './sql-job-store.js';
+import { withStatementCache } from './statement-cache.js';
 import type { JobStore } from './store.js';
 import { writeLockFor } from './write-lock.js';
 
@@ -149,7 +150,7 @@ export function sqliteJobStore(
   file: string,
   options: Pick<SqlJobStoreOptions, 'writeLock' | 'durable' | 'wallClock'> = {},
 ): SqlJobStore {
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const lock = options.writeLock ?? ((fn) => fn());
   return new SqlJobStore(db, {
     dialect: 'sqlite',
