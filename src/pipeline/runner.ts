@@ -13,6 +13,8 @@ export interface StageResult {
   job: Job;
   /** What the stage did or waits for, in words (also stored as the job's event). */
   note: string;
+  /** The save gave the worker's lease back: the job waits or has ended, so it is not run on now. */
+  released?: boolean;
 }
 
 /**
@@ -128,11 +130,13 @@ async function persist(
       event = { at: now, stage, kind: 'failed', message: outcome.reason };
       break;
   }
+  // A job that waits or has ended goes back to the store with this save, not with a releaseJob after it.
+  const released = isTerminal(next.state) || next.nextRunAt.getTime() > now.getTime();
   try {
-    const saved = await ctx.store.saveJob(next, [event]);
+    const saved = await ctx.store.saveJob(next, [event], released ? { releaseFrom: ctx.worker } : {});
     ctx.onStep?.({ previous: job, job: saved });
     if (isTerminal(saved.state)) await ctx.onTerminal?.(saved);
-    return { job: saved, note: event.message };
+    return { job: saved, note: event.message, released };
   } catch (error) {
     if (error instanceof StaleJobError) return undefined;
     throw error;

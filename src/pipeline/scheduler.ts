@@ -127,10 +127,12 @@ export class Scheduler {
 
   /** One job, stage after stage, for as long as it has work due now; then back to the store. */
   private async runJob(job: Job): Promise<void> {
+    let released = false;
     try {
       let current: Job | undefined = job;
       while (
         current &&
+        !released &&
         !this.stopping &&
         !isTerminal(current.state) &&
         current.nextRunAt.getTime() <= this.ctx.clock.now().getTime()
@@ -138,15 +140,18 @@ export class Scheduler {
         const previous: Job = current;
         const result = await runStage(previous, this.ctx);
         current = result?.job;
+        released = result?.released === true;
         if (result) this.options.onStep?.(result.job, previous, result.note);
       }
     } finally {
-      // An unreleased lease only delays the job until it expires; it never loses it.
-      await this.ctx.store
-        .releaseJob(this.ctx.worker, job.id)
-        .catch((error: unknown) =>
-          this.ctx.logger.warn({ job: job.id, err: String(error) }, 'lease release failed'),
-        );
+      // A step that waits gave the lease back as it saved; otherwise (stopping, another worker's change,
+      // an error) it is given back here. An unreleased lease only delays the job until it expires.
+      if (!released)
+        await this.ctx.store
+          .releaseJob(this.ctx.worker, job.id)
+          .catch((error: unknown) =>
+            this.ctx.logger.warn({ job: job.id, err: String(error) }, 'lease release failed'),
+          );
     }
   }
 

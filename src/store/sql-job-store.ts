@@ -101,7 +101,12 @@ export class SqlJobStore implements JobStore {
     );
   }
 
-  async saveJob(job: Job, events: Array<Omit<JobEvent, 'jobId'>> = []): Promise<Job> {
+  async saveJob(
+    job: Job,
+    events: Array<Omit<JobEvent, 'jobId'>> = [],
+    options: { releaseFrom?: string } = {},
+  ): Promise<Job> {
+    const { releaseFrom } = options;
     const saved: Job = { ...job, version: job.version + 1 };
     const row = jobRow(saved);
     await this.writeLock(() =>
@@ -131,6 +136,16 @@ export class SqlJobStore implements JobStore {
             version: row.version,
             updated_at: row.updated_at,
             awaits_public: row.awaits_public ?? null,
+            ...(releaseFrom === undefined
+              ? {}
+              : {
+                  lease_owner: sql<
+                    string | null
+                  >`case when lease_owner = ${releaseFrom} then null else lease_owner end`,
+                  lease_until: sql<
+                    number | null
+                  >`case when lease_owner = ${releaseFrom} then null else lease_until end`,
+                }),
           })
           .where('id', '=', job.id)
           .where('version', '=', job.version)

@@ -98,9 +98,15 @@ export interface JobStore {
 
   /**
    * Saves `job` if its stored version is still `job.version`; the stored version becomes
-   * `job.version + 1` and the returned job carries it. Throws `StaleJobError` otherwise.
+   * `job.version + 1` and the returned job carries it. Throws `StaleJobError` otherwise. With
+   * `releaseFrom`, the same statement gives back the lease that worker holds (see releaseJob): a job
+   * that now waits or has ended costs no second round trip.
    */
-  saveJob(job: Job, events?: Array<Omit<JobEvent, 'jobId'>>): Promise<Job>;
+  saveJob(
+    job: Job,
+    events?: Array<Omit<JobEvent, 'jobId'>>,
+    options?: { releaseFrom?: string },
+  ): Promise<Job>;
 
   getJob(id: string): Promise<Job | undefined>;
   findJobByKey(key: string): Promise<Job | undefined>;

@@ -77,6 +77,21 @@ export function leaseSuite(openPair: OpenPair, options: { localHolders: boolean 
       await a.releaseJob('w1', one.id);
       expect(ids(await a.claimDue('w3', at(0), 30_000, 10))).toEqual([one.id]);
     });
+
+    it('gives the lease back in the save that stores a wait, only if that worker still holds it', async () => {
+      const { wall, a, b } = await setUp();
+      const one = job({ nextRunAt: at(0) });
+      const two = job({ nextRunAt: at(0) });
+      for (const j of [one, two]) await a.createJob(j, event('created', j.id));
+      const [first, second] = await a.claimDue('w1', at(0), 30_000, 2);
+      await a.saveJob({ ...first! }, [], { releaseFrom: 'w1' });
+      expect(ids(await b.claimDue('w2', at(0), 120_000, 10))).toEqual([one.id]);
+      // w3 took the second job once w1's lease ran out: w1's late save does not free w3's lease.
+      wall.advance(31_000);
+      expect(ids(await b.claimDue('w3', at(0), 30_000, 10))).toEqual([two.id]);
+      await a.saveJob({ ...second! }, [], { releaseFrom: 'w1' });
+      expect(await b.claimDue('w4', at(0), 30_000, 10)).toEqual([]);
+    });
   });
 
   describe('outlook', () => {
