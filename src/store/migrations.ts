@@ -136,6 +136,18 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
         await db.schema.createIndex('jobs_awaits_public').on('jobs').column('awaits_public').execute();
       },
     },
+    // The scheduler claims due jobs and asks when the next one is due at every step. Those columns come
+    // after the jobs' JSON in the row, so each look at a row followed its overflow pages; this index
+    // holds every column the two queries read, so they never touch the rows they do not take.
+    '0007-jobs-due-index': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createIndex('jobs_due')
+          .on('jobs')
+          .columns(['state', 'next_run_at', 'lease_until', 'created_at', 'id'])
+          .execute();
+      },
+    },
   };
 }
 
