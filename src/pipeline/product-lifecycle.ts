@@ -57,20 +57,22 @@ export async function followLifecycleChangeSet(
   request: LifecycleChangeSet,
 ): Promise<{ succeeded: string } | StepOutcome> {
   // Another job of the product, in this process or another worker, must not start a change set on it
-  // between our look and our start: the product's lock in the store, as submit and apply take it.
+  // between our look and our start: the product's lock in the store, as submit and apply take it. A set
+  // this job recorded is only followed (nothing is started), so each look at it needs no lock.
+  if (job.data[request.field]) return followOrStart(job, ctx, request, () => Promise.resolve(true));
   return withProductLock(
     ctx,
     job,
     job.data.listing?.productTitle ?? request.productId,
     busy(request),
-    (stillHeld) => followLocked(job, ctx, request, stillHeld),
+    (stillHeld) => followOrStart(job, ctx, request, stillHeld),
   );
 }
 
 const busy = (request: LifecycleChangeSet) =>
   `product ${request.productId} is being changed by another job; waiting for it`;
 
-async function followLocked(
+async function followOrStart(
   job: Job,
   ctx: PipelineContext,
   request: LifecycleChangeSet,
