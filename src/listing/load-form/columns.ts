@@ -102,6 +102,15 @@ function instanceTypesOf(listings: readonly ProductListing[]): string[] {
   return [...new Set(listings.flatMap((l) => l.instanceTypes))];
 }
 
+const instanceTypeSets = new WeakMap<ProductListing, ReadonlySet<string>>();
+
+/** A form has a column per instance type, each asking every listing whether it offers that type. */
+function offersType(listing: ProductListing, type: string): boolean {
+  let types = instanceTypeSets.get(listing);
+  if (!types) instanceTypeSets.set(listing, (types = new Set(listing.instanceTypes)));
+  return types.has(type);
+}
+
 function regionsWithoutColumn(
   listing: ProductListing,
   formRegions: readonly string[],
@@ -339,7 +348,7 @@ export const metadataUpdateSheet: LoadFormSheetSpec = {
       column(`${region} Availability`, false, (l) => l.regions.includes(region), availability),
     ),
     ...instanceTypesOf(listings).map((type) =>
-      column(`${type} Availability`, false, (l) => l.instanceTypes.includes(type), availability),
+      column(`${type} Availability`, false, (l) => offersType(l, type), availability),
     ),
     ...securityGroupColumns(listings, (n) => `Security Group${n}`, metadataUpdateMaxSecurityGroups).map(
       (c) => ({
@@ -464,7 +473,7 @@ export const productMetadataSheet: LoadFormSheetSpec = {
     // The listing names its instance types explicitly; new types are added by a later change, not implied.
     column('Make available for all future instance types', true, () => false, availability),
     ...instanceTypesOf(listings).map((type) =>
-      column(`${type} Availability`, true, (l) => l.instanceTypes.includes(type), availability),
+      column(`${type} Availability`, true, (l) => offersType(l, type), availability),
     ),
     column('Pricing Model', true, () => 'Free', oneOf(['Free'], 'Pricing_Model (free products)')),
     ...securityGroupColumns(listings, (n) => `Security Group Rule ${n}`, productMetadataMaxSecurityGroups),
