@@ -3,6 +3,7 @@ import type { ImageRequest } from '../core/model/image-request.js';
 import { newJob, type Job } from '../core/model/job.js';
 import { Scheduler, type SchedulerOptions } from '../pipeline/scheduler.js';
 import type { Runtime } from './runtime.js';
+import type { JobIntakeResult } from '../store/store.js';
 
 /** Stores one job per image; a second announcement of the same image returns the existing job. */
 export async function acceptRequests(
@@ -19,7 +20,10 @@ export async function acceptRequests(
   return jobs;
 }
 
-/** One request: its job (created now, or the existing one for the same image) and the intake record. */
+/**
+ * One request: its job (created now, or the existing one for the same image) and the intake record,
+ * written together.
+ */
 export async function acceptRequest(
   runtime: Runtime,
   request: ImageRequest,
@@ -27,20 +31,24 @@ export async function acceptRequest(
   say: (line: string) => void,
 ): Promise<{ job: Job; created: boolean }> {
   const now = runtime.clock.now();
-  const { job, created } = await runtime.store.createJob(newJob(request, now), {
-    at: now,
-    stage: 'verify',
-    kind: 'created',
-    message: `accepted ${request.imageName} (${request.composeId}) from ${request.origin.kind}`,
-  });
-  await runtime.store.recordIntake({
-    at: now,
-    source,
-    outcome: created ? 'accepted' : 'duplicate',
-    jobId: job.id,
-    ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
-    ...(request.origin.topic ? { topic: request.origin.topic } : {}),
-  });
+  const [result] = await runtime.store.commitIntake([
+    {
+      job: newJob(request, now),
+      event: {
+        at: now,
+        stage: 'verify',
+        kind: 'created',
+        message: `accepted ${request.imageName} (${request.composeId}) from ${request.origin.kind}`,
+      },
+      record: {
+        at: now,
+        source,
+        ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
+        ...(request.origin.topic ? { topic: request.origin.topic } : {}),
+      },
+    },
+  ]);
+  const { job, created } = result as JobIntakeResult;
   say(
     created
       ? `job ${job.id}: Fedora ${request.release} ${request.subvariant} ${request.arch} (${request.composeId})`

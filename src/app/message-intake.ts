@@ -107,7 +107,11 @@ export async function judgeArrival(
   const { message, raw } = arrival;
   // A message file is published on purpose: publishing it again shows its job instead of "seen".
   const redelivery = options.source !== 'file' && message.id !== undefined;
-  if (redelivery && (await runtime.store.hasMessage(message.id as string))) return { kind: 'seen' };
+  // One look at the intake log answers both "taken in before" and "its skip is recorded".
+  const recorded = redelivery
+    ? (await runtime.store.intakeOutcomes([message.id as string])).get(message.id as string)
+    : undefined;
+  if (recorded?.has('accepted') || recorded?.has('duplicate')) return { kind: 'seen' };
   const decision = interpretMessage(message, {
     config: runtime.config,
     origin: {
@@ -120,8 +124,7 @@ export async function judgeArrival(
   if (decision.kind === 'reject') return { kind: 'reject', error: decision.error };
   if (decision.kind === 'skip') {
     // A skip is decided again each time (policy may have changed), but recorded once per message.
-    if (redelivery && (await runtime.store.hasIntake({ messageId: message.id as string }, ['skipped'])))
-      return { kind: 'seen' };
+    if (recorded?.has('skipped')) return { kind: 'seen' };
     return { kind: 'skip', view: skippedView(decision.reason, decision.summary, message) };
   }
   const request = decision.request;

@@ -17,8 +17,9 @@ import type { Database, IntakeTable, JobsTable, ProductsTable, StoreDialect } fr
 import { StaleJobError } from './store.js';
 import type {
   ApplyRecord,
+  IntakeEntry,
   IntakeRecord,
-  IntakeRef,
+  JobIntakeResult,
   JobFilter,
   JobStore,
   ProductRecord,
@@ -78,27 +79,28 @@ export class SqlJobStore implements JobStore {
     return schemaIsCurrent(this.db, this.dialect);
   }
 
-  async createJob(job: Job, event: Omit<JobEvent, 'jobId'>): Promise<{ job: Job; created: boolean }> {
-    return this.writeLock(() =>
-      this.durable(() =>
-        this.db.transaction().execute(async (trx) => {
-          // Insert-or-nothing keeps concurrent announcements of one image down to one job.
-          const inserted = await trx
-            .insertInto('jobs')
-            .values(jobRow(job))
-            .onConflict((oc) => oc.column('key').doNothing())
-            .returning('id')
-            .executeTakeFirst();
-          if (inserted !== undefined) await insertEvents(trx, job.id, [event]);
-          const stored = await trx
-            .selectFrom('jobs')
-            .selectAll()
-            .where('key', '=', job.key)
-            .executeTakeFirstOrThrow();
-          return { job: jobFromRow(stored), created: inserted !== undefined };
-        }),
-      ),
-    );
+  async createJob(job: Job, event: Omit<JobEvent, 'jobId'>): Promise<JobIntakeResult> {
+    return this.writeLock(() => this.durable(() => this.transaction((trx) => insertJob(trx, job, event))));
+  }
+
+  /**
+   * A transaction that fails with the error that stopped it. SQLite rolls a transaction back by itself
+   * on some errors (SQLITE_FULL); Kysely's own ROLLBACK then fails and its error would hide the cause.
+   */
+  private async transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    let cause: unknown;
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        try {
+          return await work(trx);
+        } catch (error) {
+          cause = error;
+          throw error;
+        }
+      });
+    } catch (error) {
+      throw cause ?? error;
+    }
   }
 
   async saveJob(
@@ -430,32 +432,44 @@ export class SqlJobStore implements JobStore {
     }));
   }
 
-  // `do nothing`: a second quarantine row for the same input meets a unique index and is dropped.
   async recordIntake(record: IntakeRecord): Promise<void> {
-    await this.writeLock(() =>
-      this.durable(() =>
-        this.db
-          .insertInto('intake')
-          .values(intakeRow(record))
-          .onConflict((oc) => oc.doNothing())
-          .execute(),
-      ),
-    );
+    await this.commitIntake([{ record }]);
   }
 
-  async recordIntakes(records: IntakeRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    // One multi-row INSERT is one transaction; chunks stay below SQLite's bound-parameter limit.
-    await this.writeLock(() =>
+  // `do nothing`: a second quarantine row for the same input meets a unique index and is dropped.
+  async commitIntake(entries: IntakeEntry[]): Promise<Array<JobIntakeResult | undefined>> {
+    if (entries.length === 0) return [];
+    return this.writeLock(() =>
       this.durable(() =>
-        this.db.transaction().execute(async (trx) => {
-          for (let i = 0; i < records.length; i += 100) {
-            await trx
-              .insertInto('intake')
-              .values(records.slice(i, i + 100).map(intakeRow))
-              .onConflict((oc) => oc.doNothing())
-              .execute();
+        this.transaction(async (trx) => {
+          const results: Array<JobIntakeResult | undefined> = [];
+          // Runs of plain records go in multi-row INSERTs, below SQLite's bound-parameter limit.
+          let records: IntakeRecord[] = [];
+          const writeRecords = async () => {
+            for (let i = 0; i < records.length; i += 100) {
+              await trx
+                .insertInto('intake')
+                .values(records.slice(i, i + 100).map(intakeRow))
+                .onConflict((oc) => oc.doNothing())
+                .execute();
+            }
+            records = [];
+          };
+          for (const entry of entries) {
+            if (entry.job === undefined) {
+              records.push(entry.record);
+              results.push(undefined);
+              continue;
+            }
+            // A job entry reads what the records before it wrote (an earlier entry for the same image).
+            await writeRecords();
+            const result = await insertJob(trx, entry.job, entry.event);
+            const outcome = result.created ? 'accepted' : 'duplicate';
+            records.push({ ...entry.record, outcome, jobId: result.job.id });
+            results.push(result);
           }
+          await writeRecords();
+          return results;
         }),
       ),
     );
@@ -473,38 +487,28 @@ export class SqlJobStore implements JobStore {
   }
 
   async hasMessage(messageId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('intake')
-      .select('id')
-      .where('message_id', '=', messageId)
-      .where('outcome', 'in', seenOutcomes)
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
+    const outcomes = (await this.intakeOutcomes([messageId])).get(messageId);
+    return seenOutcomes.some((o) => outcomes?.has(o));
   }
 
-  async hasIntake(ref: IntakeRef, outcomes: IntakeRecord['outcome'][]): Promise<boolean> {
-    if (outcomes.length === 0 || (ref.messageId === undefined && ref.digest === undefined)) return false;
-    let query = this.db.selectFrom('intake').select('id').where('outcome', 'in', outcomes);
-    query =
-      ref.messageId !== undefined
-        ? query.where('message_id', '=', ref.messageId)
-        : query.where('digest', '=', ref.digest as string);
-    return (await query.limit(1).executeTakeFirst()) !== undefined;
-  }
-
-  async seenMessages(messageIds: string[]): Promise<Set<string>> {
-    const seen = new Set<string>();
+  // Only the message id is in the WHERE clause: with the outcome there too, SQLite chose the outcome
+  // index and scanned every skipped row per lookup. An id has a row or two; the outcomes are read here.
+  async intakeOutcomes(messageIds: string[]): Promise<Map<string, Set<IntakeRecord['outcome']>>> {
+    const found = new Map<string, Set<IntakeRecord['outcome']>>();
     for (let i = 0; i < messageIds.length; i += 500) {
       const rows = await this.db
         .selectFrom('intake')
-        .select('message_id')
+        .select(['message_id', 'outcome'])
         .where('message_id', 'in', messageIds.slice(i, i + 500))
-        .where('outcome', 'in', seenOutcomes)
         .execute();
-      for (const row of rows) if (row.message_id !== null) seen.add(row.message_id);
+      for (const { message_id: id, outcome } of rows) {
+        if (id === null) continue;
+        const outcomes = found.get(id) ?? new Set();
+        outcomes.add(outcome as IntakeRecord['outcome']);
+        found.set(id, outcomes);
+      }
     }
-    return seen;
+    return found;
   }
 
   async saveProduct(record: ProductRecord): Promise<void> {
@@ -591,6 +595,27 @@ function intakeRow(record: IntakeRecord): Insertable<IntakeTable> {
     payload: record.payload ?? null,
     digest: record.digest ?? null,
   };
+}
+
+/** Insert-or-nothing keeps concurrent announcements of one image down to one job. */
+async function insertJob(
+  trx: Transaction<Database>,
+  job: Job,
+  event: Omit<JobEvent, 'jobId'>,
+): Promise<JobIntakeResult> {
+  const inserted = await trx
+    .insertInto('jobs')
+    .values(jobRow(job))
+    .onConflict((oc) => oc.column('key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted !== undefined) await insertEvents(trx, job.id, [event]);
+  const stored = await trx
+    .selectFrom('jobs')
+    .selectAll()
+    .where('key', '=', job.key)
+    .executeTakeFirstOrThrow();
+  return { job: jobFromRow(stored), created: inserted !== undefined };
 }
 
 async function insertEvents(

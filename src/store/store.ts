@@ -17,10 +17,21 @@ export interface IntakeRecord {
   digest?: string;
 }
 
-/** One input in the intake log: by its message id, else by the digest of its raw bytes. */
-export interface IntakeRef {
-  messageId?: string;
-  digest?: string;
+/** An input that became a job (or named an image that already has one), with its intake record. */
+export interface JobIntake {
+  job: Job;
+  event: Omit<JobEvent, 'jobId'>;
+  /** Written with outcome `accepted` when this entry created the job, else `duplicate`, and its job id. */
+  record: Omit<IntakeRecord, 'outcome' | 'jobId'>;
+}
+
+/** One decision of intake as commitIntake writes it. */
+export type IntakeEntry = { record: IntakeRecord; job?: undefined } | JobIntake;
+
+export interface JobIntakeResult {
+  job: Job;
+  /** False: a job with the same key existed; it is returned unchanged. */
+  created: boolean;
 }
 
 /** See JobStore.outlook. */
@@ -94,7 +105,7 @@ export interface JobStore {
    * Inserts the job unless one with the same key exists. Returns the stored job and whether it was
    * created by this call (false: a duplicate, the existing job is returned unchanged).
    */
-  createJob(job: Job, event: Omit<JobEvent, 'jobId'>): Promise<{ job: Job; created: boolean }>;
+  createJob(job: Job, event: Omit<JobEvent, 'jobId'>): Promise<JobIntakeResult>;
 
   /**
    * Saves `job` if its stored version is still `job.version`; the stored version becomes
@@ -157,21 +168,21 @@ export interface JobStore {
 
   recordIntake(record: IntakeRecord): Promise<void>;
   /**
-   * Several intake records in one transaction (one disk sync), in order; the bus intake groups the
-   * decisions of a prefetch window this way. Optional: callers fall back to recordIntake.
+   * Every entry in one durable transaction, in order: a bus acks its deliveries only after this resolves,
+   * so a failure leaves none of them written. A job entry is created unless a job with its key exists,
+   * and its record says which (accepted or duplicate, with the job's id). Returns, per entry, the job of
+   * a job entry.
    */
-  recordIntakes?(records: IntakeRecord[]): Promise<void>;
+  commitIntake(entries: IntakeEntry[]): Promise<Array<JobIntakeResult | undefined>>;
   /** Intake records in the order they were written; `limit` keeps the most recent ones. */
   listIntake(filter?: { outcomes?: IntakeRecord['outcome'][]; limit?: number }): Promise<IntakeRecord[]>;
   /** True when a message with this id already became a job (accepted or duplicate). */
   hasMessage(messageId: string): Promise<boolean>;
   /**
-   * True when the intake log holds this input (by message id when it has one, else by digest) with one
-   * of `outcomes`: a skip or a rejection is recorded once per message, however often it arrives.
+   * The outcomes recorded for each of `messageIds` (ids never seen are absent), in one query: whether a
+   * delivery was taken in before, and whether its skip or rejection is already recorded.
    */
-  hasIntake(ref: IntakeRef, outcomes: IntakeRecord['outcome'][]): Promise<boolean>;
-  /** The ids among `messageIds` that hasMessage would answer true for, in one query. Optional. */
-  seenMessages?(messageIds: string[]): Promise<Set<string>>;
+  intakeOutcomes(messageIds: string[]): Promise<Map<string, Set<IntakeRecord['outcome']>>>;
 
   /**
    * Records what was observed of a product. An observation older than the stored one is ignored (two

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IntakeBatcher, withBatchedIntake } from '../../src/app/intake-batch.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { IntakeRecord, JobStore } from '../../src/store/store.js';
+import { event, job, request } from '../store/fixtures.js';
 
 const stores: JobStore[] = [];
 
@@ -26,77 +27,97 @@ const record = (n: number, outcome: IntakeRecord['outcome'] = 'skipped'): Intake
   reason: `reason ${n}`,
 });
 
+const newJob = (n: number, messageId: string) => ({
+  job: job({ request: request({ composeId: `Fedora-41-batch.${n}` }) }),
+  event: event('created', `job ${n}`),
+  record: { at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)), source: 'bus', messageId },
+});
+
+/** `store` with its commitIntake replaced, every other method its own. */
+function replacingCommit(store: JobStore, commitIntake: JobStore['commitIntake']): JobStore {
+  return Object.assign(Object.create(store) as JobStore, { commitIntake });
+}
+
 describe('IntakeBatcher', () => {
-  it('writes the records of concurrent handlers in one transaction, in order, and resolves each', async () => {
+  it('writes the decisions of concurrent handlers, new jobs included, in one transaction, in order, and resolves each', async () => {
     const store = await sqliteStore();
     const batches: number[] = [];
-    const counting: JobStore = Object.assign(Object.create(store) as JobStore, {
-      recordIntakes: async (records: IntakeRecord[]) => {
-        batches.push(records.length);
-        await store.recordIntakes?.(records);
-      },
+    const counting = replacingCommit(store, async (entries) => {
+      batches.push(entries.length);
+      return store.commitIntake(entries);
     });
     const batched = withBatchedIntake(counting, new IntakeBatcher(counting));
-    await Promise.all(Array.from({ length: 30 }, (_, n) => batched.recordIntake(record(n))));
-    expect(batches).toEqual([30]);
+    const [jobs] = await Promise.all([
+      batched.commitIntake([newJob(100, 'j-1'), newJob(100, 'j-2')]),
+      ...Array.from({ length: 30 }, (_, n) => batched.recordIntake(record(n))),
+    ]);
+    expect(batches).toEqual([32]);
+    expect(jobs.map((r) => r?.created)).toEqual([true, false]);
     const stored = await store.listIntake();
-    expect(stored.map((r) => r.messageId)).toEqual(Array.from({ length: 30 }, (_, n) => `m-${n}`));
-    expect(stored[7]).toMatchObject({ outcome: 'skipped', reason: 'reason 7', source: 'bus' });
+    expect(stored.map((r) => r.messageId)).toEqual([
+      'j-1',
+      'j-2',
+      ...Array.from({ length: 30 }, (_, n) => `m-${n}`),
+    ]);
+    expect(stored[9]).toMatchObject({ outcome: 'skipped', reason: 'reason 7', source: 'bus' });
+    expect(await store.listJobs()).toHaveLength(1);
   });
 
-  it('counts a message as seen while its record waits in the batch, but not a skipped or rejected one', async () => {
+  it('answers what waits in the window: a new job counts as taken in, a skip and a rejection as recorded', async () => {
     const store = await sqliteStore();
     const batched = withBatchedIntake(store, new IntakeBatcher(store));
+    // Asked first, answered before the window is written: the answer comes from the window itself.
+    const lookup = batched.intakeOutcomes(['m-1', 'm-2', 'm-3', 'm-4']);
     const writes = [
-      batched.recordIntake(record(1, 'accepted')),
+      batched.commitIntake([newJob(1, 'm-1')]),
       batched.recordIntake(record(2, 'rejected')),
       batched.recordIntake(record(3, 'skipped')),
     ];
-    // Asked before the batch is written: the answer comes from the batch itself.
-    const answers = Promise.all([
-      batched.hasMessage('m-1'),
-      batched.hasMessage('m-2'),
-      batched.hasMessage('m-3'),
+    const waiting = await lookup;
+    expect(await store.listIntake()).toEqual([]);
+    expect([...waiting].map(([id, found]) => [id, [...found]])).toEqual([
+      ['m-1', ['duplicate']],
+      ['m-2', ['rejected']],
+      ['m-3', ['skipped']],
     ]);
-    expect(await answers).toEqual([true, false, false]);
-    // A skip or a rejection waiting in the batch is found too: it is written once per message.
-    expect(await batched.hasIntake({ messageId: 'm-3' }, ['skipped'])).toBe(true);
-    expect(await batched.hasIntake({ messageId: 'm-2' }, ['rejected'])).toBe(true);
     await Promise.all(writes);
     expect(await store.hasMessage('m-1')).toBe(true);
-    expect(await store.hasIntake({ messageId: 'm-3' }, ['skipped'])).toBe(true);
   });
 
-  it('answers the dedupe lookups of one window with one query', async () => {
+  it('answers the lookups of one window with one query', async () => {
     const store = await sqliteStore();
     await store.recordIntake(record(1, 'accepted'));
     await store.recordIntake(record(2, 'rejected'));
     let queries = 0;
     const counting: JobStore = Object.assign(Object.create(store) as JobStore, {
-      seenMessages: async (ids: string[]) => {
+      intakeOutcomes: async (ids: string[]) => {
         queries += 1;
-        return store.seenMessages?.(ids);
+        return store.intakeOutcomes(ids);
       },
     });
     const batched = withBatchedIntake(counting, new IntakeBatcher(counting));
-    const answers = await Promise.all(['m-1', 'm-2', 'm-3'].map((id) => batched.hasMessage(id)));
-    expect(answers).toEqual([true, false, false]);
+    const answers = await Promise.all(['m-1', 'm-2', 'm-3'].map((id) => batched.intakeOutcomes([id])));
+    expect(answers.map((found) => [...found.values()].map((o) => [...o]))).toEqual([
+      [['accepted']],
+      [['rejected']],
+      [],
+    ]);
     expect(queries).toBe(1);
   });
 
-  it('rejects every record of a batch the store could not write, so their messages are requeued', async () => {
+  it('fails every decision of a window the store could not commit, so all of its deliveries are requeued', async () => {
     const store = await sqliteStore();
-    const failing: JobStore = Object.assign(Object.create(store) as JobStore, {
-      recordIntakes: async () => {
-        throw new Error('disk full');
-      },
+    const failing = replacingCommit(store, async () => {
+      throw new Error('disk full');
     });
     const batched = withBatchedIntake(failing, new IntakeBatcher(failing));
     const results = await Promise.allSettled([
+      batched.commitIntake([newJob(1, 'j-1')]),
       batched.recordIntake(record(1)),
       batched.recordIntake(record(2)),
     ]);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(await store.listIntake()).toEqual([]);
+    expect(await store.listJobs()).toEqual([]);
   });
 });

@@ -269,9 +269,12 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
     expect(await store.hasMessage('m3')).toBe(false);
     expect(await store.hasMessage('m2')).toBe(false);
     expect(await store.hasMessage('m4')).toBe(false);
-    expect(await store.hasIntake({ messageId: 'm3' }, ['skipped'])).toBe(true);
-    expect(await store.hasIntake({ messageId: 'm2' }, ['rejected'])).toBe(true);
-    expect(await store.hasIntake({ messageId: 'm2' }, ['skipped'])).toBe(false);
+    const outcomes = await store.intakeOutcomes(['m1', 'm2', 'm3', 'm4']);
+    expect([...outcomes].map(([id, found]) => [id, [...found].sort()])).toEqual([
+      ['m1', ['accepted', 'duplicate']],
+      ['m2', ['rejected']],
+      ['m3', ['skipped']],
+    ]);
 
     const all = await store.listIntake();
     expect(all.map((r) => r.at.getTime() - t0)).toEqual([1, 2, 3, 4, 5]);
@@ -305,10 +308,10 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
     await store.recordIntake(rejected(1, { messageId: 'q1', digest: 'd1' }));
     await store.recordIntake(rejected(2, { messageId: 'q1', digest: 'd2' }));
     await store.recordIntake(rejected(3, { digest: 'd3' }));
-    await store.recordIntakes?.([
-      rejected(4, { digest: 'd3' }),
-      rejected(5, { digest: 'd4' }),
-      rejected(6, { digest: 'd4' }),
+    await store.commitIntake([
+      { record: rejected(4, { digest: 'd3' }) },
+      { record: rejected(5, { digest: 'd4' }) },
+      { record: rejected(6, { digest: 'd4' }) },
     ]);
     const quarantine = await store.listIntake({ outcomes: ['rejected'] });
     expect(quarantine.map((r) => [r.messageId ?? null, r.digest, r.reason])).toEqual([
@@ -316,7 +319,65 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
       [null, 'd3', 'attempt 3'],
       [null, 'd4', 'attempt 5'],
     ]);
-    expect(await store.hasIntake({ digest: 'd3' }, ['rejected'])).toBe(true);
+  });
+
+  describe('commitIntake', () => {
+    const record = (n: number, outcome: IntakeRecord['outcome'], messageId: string): IntakeRecord => ({
+      at: new Date(t0 + n),
+      source: 'bus',
+      outcome,
+      messageId,
+      ...(outcome === 'rejected' ? { reason: `bad ${n}`, payload: 'x' } : {}),
+    });
+    const entry = (n: number, messageId: string, composeId: string) => ({
+      job: job({ request: request({ composeId }) }),
+      event: event('created', `job ${n}`),
+      record: { at: new Date(t0 + n), source: 'bus', messageId },
+    });
+
+    it('writes a mixed window in order: new jobs, a duplicate within the window and of an older job, skips, one quarantine row', async () => {
+      const store = await open();
+      const older = await store.createJob(
+        job({ request: request({ composeId: 'c-old' }) }),
+        event('created', 'old'),
+      );
+      const results = await store.commitIntake([
+        entry(1, 'm1', 'c-new'),
+        { record: record(2, 'skipped', 'm2') },
+        entry(3, 'm3', 'c-new'),
+        { record: record(4, 'rejected', 'm4') },
+        entry(5, 'm5', 'c-old'),
+        { record: record(6, 'rejected', 'm4') },
+      ]);
+      expect(results.map((r) => r?.created)).toEqual([true, undefined, false, undefined, false, undefined]);
+      const created = results[0]!.job;
+      expect(results[2]!.job.id).toBe(created.id);
+      expect(results[4]!.job).toEqual(older.job);
+      expect((await store.listJobs()).map((j) => j.request.composeId).sort()).toEqual(['c-new', 'c-old']);
+      expect((await store.events(created.id)).map((e) => e.message)).toEqual(['job 1']);
+      const log = await store.listIntake();
+      expect(log.map((r) => [r.messageId, r.outcome, r.jobId ?? null])).toEqual([
+        ['m1', 'accepted', created.id],
+        ['m2', 'skipped', null],
+        ['m3', 'duplicate', created.id],
+        ['m4', 'rejected', null],
+        ['m5', 'duplicate', older.job.id],
+      ]);
+    });
+
+    it('writes nothing of a window when one of its entries cannot be written', async () => {
+      const store = await open();
+      const broken = { ...record(3, 'skipped', 'm3'), source: null as unknown as string };
+      await expect(
+        store.commitIntake([
+          entry(1, 'm1', 'c-1'),
+          { record: record(2, 'skipped', 'm2') },
+          { record: broken },
+        ]),
+      ).rejects.toThrow();
+      expect(await store.listJobs()).toEqual([]);
+      expect(await store.listIntake()).toEqual([]);
+    });
   });
 
   it('round-trips request and data JSON and dates to the millisecond', async () => {
