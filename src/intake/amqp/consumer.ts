@@ -59,6 +59,10 @@ interface Session {
   consumerTag: string;
   /** Settles once the connection or channel is gone, with the reason. */
   lost: Promise<string>;
+  /** Deliveries not yet acked or nacked, by delivery tag (ascending: the broker numbers them in order). */
+  unsettled: Map<number, ConsumeMessage>;
+  /** Tags whose handler said 'ack', sent together at the next turn of the event loop. */
+  acks: Set<number>;
 }
 
 /**
@@ -182,7 +186,14 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
       await channel.assertQueue(this.queueName, { durable, autoDelete, exclusive, arguments: args });
       for (const key of config.routingKeys) await channel.bindQueue(this.queueName, config.exchange, key);
       await channel.prefetch(config.prefetch);
-      const session: Session = { connection, channel, consumerTag: '', lost };
+      const session: Session = {
+        connection,
+        channel,
+        consumerTag: '',
+        lost,
+        unsettled: new Map(),
+        acks: new Set(),
+      };
       const { consumerTag } = await channel.consume(
         this.queueName,
         (message) => this.onMessage(session, message),
@@ -204,6 +215,7 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
       void session.channel.close().catch(() => {});
       return;
     }
+    session.unsettled.set(message.fields.deliveryTag, message);
     const task = this.handle(session, message);
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
@@ -220,10 +232,13 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
     }
     if (typeof verdict === 'object') {
       await this.clock.sleep(verdict.requeueAfterMs);
-      settle(session, message, 'requeue');
-      return;
+      nack(session, message, true);
+    } else if (verdict === 'ack') {
+      if (session.acks.size === 0) setImmediate(() => sendAcks(session));
+      session.acks.add(message.fields.deliveryTag);
+    } else {
+      nack(session, message, false);
     }
-    settle(session, message, verdict === 'ack' ? 'ack' : 'drop');
   }
 
   /**
@@ -244,20 +259,52 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
       }),
     ]);
     clearTimeout(timer);
-    if (session) await closeQuietly(session);
+    if (session) {
+      // The handlers that finished have their acks waiting for the next turn: send them now.
+      sendAcks(session);
+      await closeQuietly(session);
+    }
     await this.loop;
   }
 }
 
-function settle(session: Session, message: ConsumeMessage, action: 'ack' | 'drop' | 'requeue'): void {
-  // A delivery tag belongs to its channel: after a reconnect the old tag means nothing, and the
-  // broker has already requeued the message, so there is nothing left to settle.
+// A delivery tag belongs to its channel: after a reconnect the old tag means nothing, and the broker has
+// already requeued the message, so there is nothing left to settle. Hence the empty catches below.
+
+function nack(session: Session, message: ConsumeMessage, requeue: boolean): void {
+  session.unsettled.delete(message.fields.deliveryTag);
   try {
-    if (action === 'ack') session.channel.ack(message);
-    else session.channel.nack(message, false, action === 'requeue');
+    session.channel.nack(message, false, requeue);
   } catch {
     // The channel closed while the handler ran; see above.
   }
+}
+
+/**
+ * Acks every tag handlers acked since the last turn, in as few frames as possible: one `multiple` ack
+ * up to the highest tag below which nothing is left unsettled (a committed window), then one ack for
+ * each tag above a gap (a delivery still deciding, or waiting to be requeued).
+ */
+function sendAcks(session: Session): void {
+  const { acks, unsettled, channel } = session;
+  let upTo: ConsumeMessage | undefined;
+  for (const [tag, message] of unsettled) {
+    if (!acks.has(tag)) break;
+    upTo = message;
+    unsettled.delete(tag);
+    acks.delete(tag);
+  }
+  try {
+    if (upTo) channel.ack(upTo, true);
+    for (const tag of acks) {
+      const message = unsettled.get(tag);
+      unsettled.delete(tag);
+      if (message) channel.ack(message);
+    }
+  } catch {
+    // The channel closed while the handlers ran; see above.
+  }
+  acks.clear();
 }
 
 async function closeQuietly(session: Session): Promise<void> {
