@@ -1,6 +1,6 @@
 import { cpus, loadavg } from 'node:os';
 import type { BenchResult } from './section.js';
-import { withinTarget } from './section.js';
+import { describeTarget, withinTarget } from './section.js';
 import { round } from './stats.js';
 
 export interface SectionOutcome {
@@ -28,7 +28,7 @@ export function formatTable(outcomes: readonly SectionOutcome[]): string {
         row.label,
         String(round(row.value)),
         row.unit,
-        row.target ? `<= ${row.target.max}` : '',
+        row.target ? describeTarget(row.target) : '',
         ok === undefined ? '' : ok ? 'yes' : 'NO',
         row.note ?? '',
       ]);
@@ -58,7 +58,7 @@ export function formatJsonLine(outcomes: readonly SectionOutcome[]): string {
                 {
                   value: round(r.value, 3),
                   unit: r.unit,
-                  ...(r.target ? { max: r.target.max, ok: withinTarget(r) } : {}),
+                  ...(r.target ? { ...r.target, ok: withinTarget(r) } : {}),
                 },
               ]),
             ),

@@ -6,8 +6,8 @@ export interface BenchRow {
   label: string;
   value: number;
   unit: string;
-  /** A goal the figure is compared against, e.g. `<= 1.05`. */
-  target?: { max: number };
+  /** A goal the figure is compared against: at most `max` (`<= 1.05`) or at least `min` (`>= 0.5`). */
+  target?: { max: number } | { min: number };
   /** How the figure was obtained, in a few words. */
   note?: string;
 }
@@ -25,5 +25,11 @@ export interface BenchSection {
 }
 
 export function withinTarget(row: BenchRow): boolean | undefined {
-  return row.target ? row.value <= row.target.max : undefined;
+  if (!row.target) return undefined;
+  return 'max' in row.target ? row.value <= row.target.max : row.value >= row.target.min;
+}
+
+/** The target as printed: `<= 1.05` or `>= 0.5`. */
+export function describeTarget(target: NonNullable<BenchRow['target']>): string {
+  return 'max' in target ? `<= ${target.max}` : `>= ${target.min}`;
 }

@@ -13,6 +13,7 @@ const outcomes: SectionOutcome[] = [
       rows: [
         { label: 'ratio', value: 1.2345, unit: 'x', target: { max: 1.05 } },
         { label: 'critical path', value: 8.1, unit: 's' },
+        { label: 'intake / bare', value: 0.61, unit: 'x', target: { min: 0.5 } },
       ],
       details: { images: 40 },
     },
@@ -26,6 +27,7 @@ describe('report', () => {
     expect(lines[0]).toMatch(/^section\s+measure\s+value\s+unit\s+target\s+ok\s+note$/);
     expect(lines.find((l) => l.includes('ratio'))).toMatch(/1\.23\s+x\s+<= 1\.05\s+NO/);
     expect(lines.find((l) => l.includes('critical path'))).toMatch(/8\.1\s+s$/);
+    expect(lines.find((l) => l.includes('intake / bare'))).toMatch(/0\.61\s+x\s+>= 0\.5\s+yes/);
     expect(lines.find((l) => l.startsWith('help'))).toContain('ERROR');
   });
 
@@ -41,6 +43,12 @@ describe('report', () => {
       unit: 'x',
       max: 1.05,
       ok: false,
+    });
+    expect(parsed.sections.makespan?.figures?.['intake / bare']).toEqual({
+      value: 0.61,
+      unit: 'x',
+      min: 0.5,
+      ok: true,
     });
     expect(parsed.sections.makespan?.details).toEqual({ images: 40 });
     expect(parsed.sections.help?.error).toBe('node exited with 1');
