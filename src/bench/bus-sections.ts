@@ -12,9 +12,11 @@
  * those same images under new message ids (duplicates), 14,000 irrelevant (other architectures and
  * subvariants: skips) and 4,000 invalid (not JSON, broken bodies: quarantined).
  *
- * Both consumers use listen's default prefetch (`bus.prefetch`; BENCH_PREFETCH overrides it). With
- * SQLite at synchronous=FULL every group commit is one disk sync, and the prefetch window bounds how
- * many decisions share it: the intake rate grows with the prefetch.
+ * The ratio compares both consumers at listen's default prefetch (`bus.prefetch`; BENCH_PREFETCH
+ * overrides it); both are also measured at prefetch 10, 100 and 500, one pair after the other so that
+ * the machine's load weighs on both alike. Every decision of a prefetch window is committed in one
+ * transaction (with SQLite at synchronous=FULL one disk sync) before the window is acked, so the
+ * intake rate grows with the prefetch.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -36,6 +38,7 @@ import { round } from './stats.js';
 const brokerUrl = process.env.RABBIT_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const routingKey = 'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#';
 const prefetch = Number(process.env.BENCH_PREFETCH ?? defaultBusPrefetch);
+const sweptPrefetches = [...new Set([10, 100, 500, prefetch])].sort((a, b) => a - b);
 export const intakeMessages = 20_000;
 
 interface BenchMessage {
@@ -123,9 +126,14 @@ async function preload(
 }
 
 /** Messages per second of a consumer that only acks, from consume() to the last ack. */
-async function bareRate(connection: ChannelModel, queue: string, total: number): Promise<number> {
+async function bareRate(
+  connection: ChannelModel,
+  queue: string,
+  total: number,
+  windowSize: number,
+): Promise<number> {
   const channel = await connection.createChannel();
-  await channel.prefetch(prefetch);
+  await channel.prefetch(windowSize);
   let acked = 0;
   const started = performance.now();
   await new Promise<void>((resolve) => {
@@ -141,13 +149,13 @@ async function bareRate(connection: ChannelModel, queue: string, total: number):
   return total / seconds;
 }
 
-export function busConfig(exchange: string, queue: string): BusConfig {
+export function busConfig(exchange: string, queue: string, windowSize = prefetch): BusConfig {
   return {
     url: brokerUrl,
     exchange,
     queue: { name: queue, durable: true, autoDelete: false, exclusive: false, arguments: {} },
     routingKeys: [routingKey],
-    prefetch,
+    prefetch: windowSize,
     topicPrefix: 'bench.fedora-marketplace',
     publishExchange: 'amq.topic',
   };
@@ -158,6 +166,7 @@ async function intakeRate(
   exchange: string,
   queue: string,
   total: number,
+  windowSize: number,
 ): Promise<{ rate: number; counts: Record<string, number> }> {
   const stateDir = mkdtempSync(join(tmpdir(), 'fm-bench-intake-'));
   const runtime = await openRuntime({ stateDir });
@@ -166,7 +175,7 @@ async function intakeRate(
   try {
     const started = performance.now();
     const listener = await startListener(runtime, {
-      bus: busConfig(exchange, queue),
+      bus: busConfig(exchange, queue, windowSize),
       announce: false,
       intakeOnly: true,
     });
@@ -264,25 +273,39 @@ export async function childListen(
 
 export const busIntakeSection: BenchSection = {
   name: 'intake',
-  description: `listen intake of ${intakeMessages} mixed AMQP messages vs a bare ack-only consumer; listen peak RSS idle and draining`,
+  description: `listen intake of ${intakeMessages} mixed AMQP messages vs a bare ack-only consumer at prefetch ${sweptPrefetches.join(', ')}; listen peak RSS idle and draining`,
   async run() {
     const connection = await amqp.connect(brokerUrl);
     const id = randomUUID();
     const exchange = `bench.fm.${id}`;
+    const pairs = sweptPrefetches.map((windowSize) => ({
+      windowSize,
+      bare: `bench-bare-${windowSize}-${id}`,
+      intake: `bench-intake-${windowSize}-${id}`,
+    }));
     const queues = {
-      bare: `bench-bare-${id}`,
-      intake: `bench-intake-${id}`,
       child: `bench-child-${id}`,
       idle: `bench-idle-${id}`,
     };
+    const allQueues = [...pairs.flatMap((p) => [p.bare, p.intake]), queues.child, queues.idle];
     const channel = await connection.createConfirmChannel();
     try {
       const messages = intakeMix();
-      await preload(channel, exchange, [queues.bare, queues.intake, queues.child], messages);
+      await preload(channel, exchange, [...pairs.flatMap((p) => [p.bare, p.intake]), queues.child], messages);
       await channel.assertQueue(queues.idle, { durable: true });
 
-      const bare = await bareRate(connection, queues.bare, messages.length);
-      const intake = await intakeRate(exchange, queues.intake, messages.length);
+      const rates: Array<{
+        windowSize: number;
+        bare: number;
+        intake: number;
+        counts: Record<string, number>;
+      }> = [];
+      for (const pair of pairs) {
+        const bare = await bareRate(connection, pair.bare, messages.length, pair.windowSize);
+        const intake = await intakeRate(exchange, pair.intake, messages.length, pair.windowSize);
+        rates.push({ windowSize: pair.windowSize, bare, intake: intake.rate, counts: intake.counts });
+      }
+      const atDefault = rates.find((r) => r.windowSize === prefetch) as (typeof rates)[number];
 
       const idle = await childListen(`${exchange}.idle`, queues.idle, async (elapsed) => elapsed >= 3);
       const draining = await childListen(exchange, queues.child, async () => {
@@ -291,9 +314,21 @@ export const busIntakeSection: BenchSection = {
       });
       return {
         rows: [
-          { label: 'bare amqplib consumer (ack only)', value: bare, unit: 'msg/s' },
-          { label: 'listen intake (validate, filter, persist, ack)', value: intake.rate, unit: 'msg/s' },
-          { label: 'intake / bare consumer', value: intake.rate / bare, unit: 'x', note: 'target >= 0.5' },
+          ...rates.flatMap(({ windowSize, bare, intake }) => [
+            { label: `bare amqplib consumer (ack only), prefetch ${windowSize}`, value: bare, unit: 'msg/s' },
+            {
+              label: `listen intake (validate, filter, persist, ack), prefetch ${windowSize}`,
+              value: intake,
+              unit: 'msg/s',
+            },
+          ]),
+          {
+            label: 'intake / bare consumer',
+            value: atDefault.intake / atDefault.bare,
+            unit: 'x',
+            target: { min: 0.5 },
+            note: `prefetch ${prefetch}`,
+          },
           { label: 'listen peak RSS, idle 3 s', value: idle.peakKb / 1024, unit: 'MiB' },
           { label: 'listen peak RSS, draining the backlog', value: draining.peakKb / 1024, unit: 'MiB' },
           {
@@ -306,13 +341,12 @@ export const busIntakeSection: BenchSection = {
         details: {
           messages: messages.length,
           prefetch,
-          intakeCounts: intake.counts,
-          bareRate: round(bare),
-          intakeRate: round(intake.rate),
+          intakeCounts: atDefault.counts,
+          rates: rates.map((r) => ({ prefetch: r.windowSize, bare: round(r.bare), intake: round(r.intake) })),
         },
       };
     } finally {
-      for (const q of Object.values(queues)) await channel.deleteQueue(q).catch(() => {});
+      for (const q of allQueues) await channel.deleteQueue(q).catch(() => {});
       await channel.deleteExchange(exchange).catch(() => {});
       await channel.deleteExchange(`${exchange}.idle`).catch(() => {});
       await connection.close().catch(() => {});
