@@ -165,10 +165,11 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
     }
   }
 
-  // The intake writes its records in groups (see intake-batch.ts); the pipeline keeps the plain store.
+  // The intake commits each prefetch window's decisions together (see intake-batch.ts); the pipeline
+  // keeps the plain store.
   const intake: Runtime = {
     ...runtime,
-    store: withBatchedIntake(runtime.store, new IntakeBatcher(runtime.store)),
+    store: withBatchedIntake(runtime.store, new IntakeBatcher(runtime.store, options.bus.prefetch)),
   };
 
   // Attempts per input that could not be decided (AWS unreachable, the store failing), for the bound.
