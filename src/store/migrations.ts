@@ -148,6 +148,20 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
           .execute();
       },
     },
+    // AWS events end waits early: an event names an image or a change set, and finds the jobs waiting for
+    // it through this table's index, never by reading every job.
+    '0008-job-waits': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('job_waits')
+          .addColumn('job_id', 'text', (c) => c.notNull().references('jobs.id'))
+          .addColumn('awaited', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('job_waits_pk', ['awaited', 'job_id'])
+          .execute();
+        await db.schema.createIndex('job_waits_job_id').on('job_waits').column('job_id').execute();
+        await db.schema.alterTable('jobs').addColumn('woken_at', 'bigint').execute();
+      },
+    },
   };
 }
 

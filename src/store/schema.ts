@@ -37,6 +37,18 @@ export interface JobsTable {
   lease_until: NullableEpochMs;
   /** A parked job's product key (productKey): the job waits until that product is recorded Public. */
   awaits_public: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * When an AWS event ended the job's wait while a worker held it (migration 0006): that worker's save
+   * keeps the job due then instead of storing its own later wait. Cleared by every claim and save.
+   */
+  woken_at: NullableEpochMs;
+}
+
+/** What each waiting job waits for (core/model/awaited.ts keys): how an AWS event finds its jobs. */
+export interface JobWaitsTable {
+  job_id: string;
+  /** `image/ami-…` or `change-set/<id>`. */
+  awaited: string;
 }
 
 /** Named locks with an expiry, e.g. one per product around "look, then start a change set". */
@@ -94,6 +106,7 @@ export interface Database {
   locks: LocksTable;
   applies: AppliesTable;
   products: ProductsTable;
+  job_waits: JobWaitsTable;
 }
 
 export type StoreDialect = 'sqlite' | 'postgres';

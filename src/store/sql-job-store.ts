@@ -1,4 +1,12 @@
-import { CompiledQuery, sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  sql,
+  type Insertable,
+  type RawBuilder,
+  type Kysely,
+  type Selectable,
+  type Transaction,
+} from 'kysely';
 import { systemClock, type Clock } from '../core/clock.js';
 import { productKey, type ImageRequest } from '../core/model/image-request.js';
 import {
@@ -12,6 +20,7 @@ import {
   type JobState,
   type Stage,
 } from '../core/model/job.js';
+import { awaitedKeys } from '../core/model/awaited.js';
 import { migrateToLatest, schemaIsCurrent } from './migrations.js';
 import type { Database, IntakeTable, JobsTable, ProductsTable, StoreDialect } from './schema.js';
 import { StaleJobError } from './store.js';
@@ -131,7 +140,8 @@ export class SqlJobStore implements JobStore {
     const { releaseFrom } = options;
     const saved: Job = { ...job, version: job.version + 1 };
     const row = jobRow(saved);
-    await this.writeLock(() =>
+    const next = Number(row.next_run_at);
+    const stored = await this.writeLock(() =>
       this.db.transaction().execute(async (trx) => {
         if (row.awaits_public && this.dialect === 'postgres') {
           // A saveProduct making the product Public commits either before this (then the look below
@@ -143,7 +153,7 @@ export class SqlJobStore implements JobStore {
             .forShare()
             .execute();
         }
-        const result = await trx
+        const updated = await trx
           .updateTable('jobs')
           .set({
             state: row.state,
@@ -152,7 +162,8 @@ export class SqlJobStore implements JobStore {
             request: row.request,
             data: row.data,
             reason: row.reason,
-            next_run_at: row.awaits_public ? dueUnlessPublic(row.awaits_public, row) : row.next_run_at,
+            next_run_at: wokenOr(row.awaits_public ? dueUnlessPublic(row.awaits_public, row) : next),
+            woken_at: null,
             stage_started_at: row.stage_started_at,
             attempts: row.attempts,
             version: row.version,
@@ -171,12 +182,35 @@ export class SqlJobStore implements JobStore {
           })
           .where('id', '=', job.id)
           .where('version', '=', job.version)
+          .returning('next_run_at')
           .executeTakeFirst();
-        if (result.numUpdatedRows === 0n) throw new StaleJobError(job.id, job.version);
+        if (updated === undefined) throw new StaleJobError(job.id, job.version);
+        await replaceWaits(trx, saved);
         await insertEvents(trx, job.id, events);
+        return Number(updated.next_run_at);
       }),
     );
-    return saved;
+    // A parked job's stored wake-up is its own business (dueUnlessPublic); a woken one runs again now.
+    return stored === next || row.awaits_public ? saved : { ...saved, nextRunAt: new Date(stored) };
+  }
+
+  async wakeAwaiting(awaited: string, now: Date): Promise<number> {
+    const at = now.getTime();
+    const wallNow = this.wallClock.now().getTime();
+    const result = await this.writeLock(() =>
+      this.db
+        .updateTable('jobs')
+        .set({
+          next_run_at: sql<number>`case when next_run_at > ${at} then ${at} else next_run_at end`,
+          woken_at: at,
+        })
+        .where('id', 'in', (eb) => eb.selectFrom('job_waits').select('job_id').where('awaited', '=', awaited))
+        .where('state', 'not in', terminalStates)
+        // A free job already due needs nothing; a held one is marked for its holder's save.
+        .where((eb) => eb.or([eb('next_run_at', '>', at), eb('lease_until', '>', wallNow)]))
+        .executeTakeFirst(),
+    );
+    return Number(result.numUpdatedRows);
   }
 
   async getJob(id: string): Promise<Job | undefined> {
@@ -271,7 +305,8 @@ export class SqlJobStore implements JobStore {
     const rows = await this.writeLock(() =>
       this.db
         .updateTable('jobs')
-        .set({ lease_owner: worker, lease_until: wallNow + leaseMs })
+        // What woke the job before this claim is what this run will look at.
+        .set({ lease_owner: worker, lease_until: wallNow + leaseMs, woken_at: null })
         .where('id', 'in', claimable)
         .returningAll()
         .execute(),
@@ -659,6 +694,22 @@ async function insertEvents(
 /** A parked job's wake-up: now (its updated_at) if the product is already recorded Public, else never. */
 function dueUnlessPublic(productKey: string, row: Insertable<JobsTable>) {
   return sql<number>`case when exists (select 1 from products where products.key = ${productKey} and products.visibility = 'Public') then cast(${row.updated_at} as bigint) else cast(${row.next_run_at} as bigint) end`;
+}
+
+/** An AWS event that ended the wait while the job was held keeps it due then (see wakeAwaiting). */
+function wokenOr(next: number | RawBuilder<number>) {
+  return sql<number>`case when woken_at is not null and woken_at < ${next} then woken_at else ${next} end`;
+}
+
+/** The job's awaited keys, replacing what it waited for before; a job that ended waits for nothing. */
+async function replaceWaits(trx: Transaction<Database>, job: Job): Promise<void> {
+  await trx.deleteFrom('job_waits').where('job_id', '=', job.id).execute();
+  const keys = isTerminal(job.state) ? [] : awaitedKeys(job.data.awaiting);
+  if (keys.length > 0)
+    await trx
+      .insertInto('job_waits')
+      .values(keys.map((awaited) => ({ job_id: job.id, awaited })))
+      .execute();
 }
 
 function jobRow(job: Job): Insertable<JobsTable> {

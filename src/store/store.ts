@@ -112,6 +112,8 @@ export interface JobStore {
    * `job.version + 1` and the returned job carries it. Throws `StaleJobError` otherwise. With
    * `releaseFrom`, the same statement gives back the lease that worker holds (see releaseJob): a job
    * that now waits or has ended costs no second round trip.
+   * What the job waits for (`data.awaiting`) is indexed for wakeAwaiting; an event that woke the job while
+   * it was held keeps it due (the returned job's nextRunAt says when it runs next).
    */
   saveJob(
     job: Job,
@@ -144,6 +146,15 @@ export interface JobStore {
    * (the caller's own running jobs).
    */
   outlook(ids?: string[], exclude?: string[]): Promise<WorkOutlook>;
+
+  /**
+   * An AWS event says `awaited` (an awaited.ts key) ended: every non-terminal job waiting for it becomes
+   * due at `now`, in one statement. A job a worker holds meanwhile is marked, so that worker's save keeps
+   * it due instead of storing its later wait (it, or the next claimer, looks again; never both at once).
+   * A job already due and free, or waiting for something else, is left unchanged. Returns how many jobs
+   * it changed.
+   */
+  wakeAwaiting(awaited: string, now: Date): Promise<number>;
 
   /**
    * Takes the named lock for `owner` for `ttlMs` of wall-clock time, unless another owner holds it

@@ -181,4 +181,75 @@ export function leaseSuite(openPair: OpenPair, options: { localHolders: boolean 
       },
     );
   });
+
+  describe('wakeAwaiting', () => {
+    /** A stored job waiting until 10 minutes from t0 for change set `id`. */
+    async function waitingJob(store: JobStore, id: string) {
+      const created = job({ nextRunAt: at(0), state: 'await' });
+      await store.createJob(created, event('created', created.id));
+      const stored = (await store.getJob(created.id))!;
+      return store.saveJob({
+        ...stored,
+        nextRunAt: at(600_000),
+        data: { ...stored.data, awaiting: { changeSets: [id] } },
+      });
+    }
+
+    it('makes the job waiting for it due at once; an unknown or duplicate event changes nothing', async () => {
+      const { a, b } = await setUp();
+      const waiting = await waitingJob(a, 'cs-1');
+
+      expect(await b.wakeAwaiting('change-set/cs-other', at(1_000))).toBe(0);
+      expect(await b.wakeAwaiting('image/cs-1', at(1_000))).toBe(0);
+      expect(await a.getJob(waiting.id)).toEqual(waiting);
+
+      expect(await b.wakeAwaiting('change-set/cs-1', at(1_000))).toBe(1);
+      const woken = await a.getJob(waiting.id);
+      expect(woken).toEqual({ ...waiting, nextRunAt: at(1_000) });
+      expect(await b.wakeAwaiting('change-set/cs-1', at(2_000))).toBe(0);
+      expect(await a.getJob(waiting.id)).toEqual(woken);
+
+      const [first, second] = await Promise.all([
+        a.claimDue('w1', at(2_000), 60_000, 5),
+        b.claimDue('w2', at(2_000), 60_000, 5),
+      ]);
+      expect([...ids(first), ...ids(second)]).toEqual([waiting.id]);
+    });
+
+    it('keeps a job that another worker holds due: its holder saves the wait, and one worker runs it next', async () => {
+      const { a, b } = await setUp();
+      const waiting = await waitingJob(a, 'cs-2');
+      const [held] = await a.claimDue('w1', at(600_000), 60_000);
+      expect(held?.id).toBe(waiting.id);
+
+      // The event arrives while w1 runs the stage (it saw the set still APPLYING).
+      expect(await b.wakeAwaiting('change-set/cs-2', at(600_500))).toBe(1);
+      const saved = await a.saveJob({ ...held!, nextRunAt: at(1_200_000) });
+      expect(saved.nextRunAt).toEqual(at(600_500));
+      expect(await b.getJob(waiting.id)).toEqual(saved);
+      await a.releaseJob('w1', waiting.id);
+
+      const [first, second] = await Promise.all([
+        a.claimDue('w1', at(600_500), 60_000, 5),
+        b.claimDue('w2', at(600_500), 60_000, 5),
+      ]);
+      expect([...ids(first), ...ids(second)]).toEqual([waiting.id]);
+      // That claim is the run the event asked for: the next save stores its own wait again.
+      const next = [...first, ...second][0]!;
+      expect((await a.saveJob({ ...next, nextRunAt: at(1_800_000) })).nextRunAt).toEqual(at(1_800_000));
+    });
+
+    it('forgets what a job waited for once it waits for something else or ends', async () => {
+      const { a, b } = await setUp();
+      const waiting = await waitingJob(a, 'cs-3');
+      const moved = await a.saveJob({
+        ...waiting,
+        data: { ...waiting.data, awaiting: { images: ['ami-0123456789abcdef0'] } },
+      });
+      expect(await b.wakeAwaiting('change-set/cs-3', at(1_000))).toBe(0);
+      const ended = await a.saveJob({ ...moved, state: 'published' });
+      expect(await b.wakeAwaiting('image/ami-0123456789abcdef0', at(1_000))).toBe(0);
+      expect(await a.getJob(waiting.id)).toEqual(ended);
+    });
+  });
 }

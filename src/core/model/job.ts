@@ -1,6 +1,7 @@
 import { shortHash } from '../ids.js';
 import { imageKey, type ImageRequest } from './image-request.js';
 import type { ProductListing } from './listing.js';
+import type { Awaiting } from './awaited.js';
 
 /**
  * Stages in the order they run (DESIGN "The job, end to end"): `release` takes a new product from Draft
@@ -96,6 +97,8 @@ export interface JobData {
   ssmAttempts?: number;
   /** When the end of the job was announced on the bus (listen announces what a crash left unannounced). */
   announcedAt?: string;
+  /** What the current wait is for: an AWS event naming one of these ends it early (awaited.ts). */
+  awaiting?: Awaiting;
   /** When the current stage began: polls back off in proportion to how long it has been waiting. */
   stageStartedAt?: string;
   /** The stage a failed job failed in, so `resume --retry-failed` knows where to start again. */
