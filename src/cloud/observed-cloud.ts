@@ -45,6 +45,8 @@ export function observeCloud(cloud: Cloud, observe: (call: CloudCall) => void): 
       }
       return clients;
     },
+    // The event queue is read by the consumer, which counts its own messages (app/telemetry).
+    ...(cloud.eventQueue ? { eventQueue: () => cloud.eventQueue?.() } : {}),
     close: () => cloud.close(),
   };
 }

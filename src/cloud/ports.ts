@@ -317,6 +317,34 @@ export interface StsPort {
   getCallerIdentity(): Promise<{ account: string; arn: string; userId: string }>;
 }
 
+// ---------------------------------------------------------------- AWS events (SQS)
+
+/** One message as SQS hands it out: the body is the EventBridge event, as text, unparsed. */
+export interface QueuedMessage {
+  messageId: string;
+  /** What DeleteMessage needs; a new one with every receive. */
+  receiptHandle: string;
+  body: string;
+}
+
+/**
+ * The queue EventBridge rules fill with the AWS events that end our waits. Delivery is at least once and
+ * best effort: a message may come twice, late, or never, so an event only ever shortens a wait.
+ */
+export interface EventQueuePort {
+  /** Up to `max` (1..10) messages; waits up to `waitSeconds` (0..20) for the first one (long polling). */
+  receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<QueuedMessage[]>;
+  /** Removes a handled message; until then it comes back after the queue's visibility timeout. */
+  delete(receiptHandle: string): Promise<void>;
+  /** GetQueueAttributes: the queue exists and this account may read it (doctor). */
+  check(): Promise<{ queueArn: string; messages: number }>;
+  /**
+   * Simulated AWS only: when the next event will be sent, so a virtual clock stops there instead of
+   * jumping past it; undefined when nothing is pending.
+   */
+  nextEventAt?(): Date | undefined;
+}
+
 // ---------------------------------------------------------------- Wiring
 
 /** The clients of one partition: the internal image account and the Marketplace seller account. */
@@ -334,6 +362,8 @@ export interface PartitionClients {
 /** Resolves the clients for a partition; adapters build them lazily. */
 export interface Cloud {
   clients(partition: Partition): PartitionClients;
+  /** The queue of AWS events ending waits, when one is configured (the simulation always has one). */
+  eventQueue?(): EventQueuePort | undefined;
   /** Flushes and releases resources (persisted simulation, SDK sockets). */
   close(): Promise<void>;
 }

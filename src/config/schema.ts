@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { busSchema } from './bus-schema.js';
+import { eventsSchema } from './events-schema.js';
 import { httpDefaults, httpSchema } from './http-schema.js';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)');
@@ -37,6 +38,7 @@ const endpointsSchema = z.strictObject({
   ssm: httpUrl.optional(),
   sts: httpUrl.optional(),
   marketplaceCatalog: httpUrl.optional(),
+  sqs: httpUrl.optional(),
 });
 
 const partitionSchema = z.strictObject({
@@ -200,8 +202,22 @@ const simSchema = z.strictObject({
       changeSetServerFaultRate: z.number().min(0).max(1).default(0),
       /** Seed for the fault dice, so a failing run can be replayed. */
       seed: z.number().int().default(1),
+      /** Probability (0..1) that an AWS event is never delivered (AWS sends them best effort). */
+      eventDropRate: z.number().min(0).max(1).default(0),
     })
-    .default({ throttleRate: 0, serverErrorRate: 0, failCopyOf: [], changeSetServerFaultRate: 0, seed: 1 }),
+    .default({
+      throttleRate: 0,
+      serverErrorRate: 0,
+      failCopyOf: [],
+      changeSetServerFaultRate: 0,
+      seed: 1,
+      eventDropRate: 0,
+    }),
+  /**
+   * The simulated AWS puts EC2 AMI State Change and change-set events on an in-process queue, and the
+   * sandbox ends its waits with them (`events.fallbackPollSeconds` applies); false: polling only.
+   */
+  events: z.boolean().default(true),
   /** Seed Fedora-owned source images named by a message before the run (sandbox only). */
   seedSourceImages: z.boolean().default(true),
   /** What the simulated Marketplace decides where AWS decides per seller or per request. */
@@ -343,6 +359,8 @@ export const configSchema = z
     store: storeSchema.default({ driver: 'sqlite' }),
     /** The message bus `listen` consumes and announces on (see bus-schema.ts); optional, additive. */
     bus: busSchema.optional(),
+    /** The SQS queue of AWS events that end waits early (see events-schema.ts); optional. */
+    events: eventsSchema,
     /** The HTTP server of `listen` and `serve` (see http-schema.ts). */
     http: httpSchema.default(httpDefaults),
   })

@@ -42,3 +42,16 @@ export class ManualClock implements Clock {
     this.advance(ms);
   }
 }
+
+/** Resolves after `ms` of wall time, or at once when `signal` aborts (long polls that must stop). */
+export function wallSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

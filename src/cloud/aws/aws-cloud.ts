@@ -5,12 +5,14 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { MarketplaceCatalogClient } from '@aws-sdk/client-marketplace-catalog';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider, MiddlewareStack, Pluggable } from '@smithy/types';
 import type { AccountConfig, Config, PartitionConfig } from '../../config/schema.js';
 import { ConfigError } from '../../core/errors.js';
-import type { Cloud, PartitionClients } from '../ports.js';
+import { listingPartition } from '../../config/partitions.js';
+import type { Cloud, EventQueuePort, PartitionClients } from '../ports.js';
 import type { Partition } from '../../core/model/partition.js';
 import { AwsCatalog, catalogRegion } from './catalog.js';
 import {
@@ -22,6 +24,7 @@ import {
 } from './client-config.js';
 import { accountCredentials } from './credentials.js';
 import { AwsEc2 } from './ec2.js';
+import { AwsEventQueue } from './event-queue.js';
 import { RegionalClients } from './regional-clients.js';
 import { defaultRetryPolicy, type RetryPolicy } from './retry.js';
 import { AwsSsm } from './ssm.js';
@@ -58,6 +61,7 @@ export function createAwsCloud(config: Config, opts: AwsCloudOptions = {}): Clou
   };
   const built = new Map<Partition, PartitionClients>();
   const destroyables: Destroyable[] = [];
+  let eventQueue: EventQueuePort | undefined;
 
   function register<I extends object, O extends object>(
     client: Destroyable & { middlewareStack: MiddlewareStack<I, O> },
@@ -68,27 +72,7 @@ export function createAwsCloud(config: Config, opts: AwsCloudOptions = {}): Clou
   }
 
   function build(partition: Partition, cfg: PartitionConfig): PartitionClients {
-    const target = (
-      account: 'internal' | 'seller',
-      service: ClientTarget['service'],
-      region: string,
-    ): ClientTarget => ({
-      partition,
-      account,
-      accountId: (account === 'internal' ? cfg.internalAccount : cfg.sellerAccount).accountId,
-      service,
-      region,
-    });
-    const credentialsOf = (
-      account: AccountConfig,
-      role: 'internal' | 'seller',
-    ): AwsCredentialIdentityProvider => {
-      const stsTarget = target(role, 'sts', cfg.baseRegion);
-      const stsPlugins: Array<Pluggable<object, object>> = hooks.map((hook) => ({
-        applyToStack: (stack) => hook({ middlewareStack: stack }, stsTarget),
-      }));
-      return accountCredentials(account, { partition, config: cfg, stsPlugins });
-    };
+    const { internal, seller, target } = accounts(partition, cfg);
     const stsClient = (
       role: 'internal' | 'seller',
       credentials: AwsCredentialIdentityProvider,
@@ -104,8 +88,6 @@ export function createAwsCloud(config: Config, opts: AwsCloudOptions = {}): Clou
       return client;
     };
 
-    const internal = credentialsOf(cfg.internalAccount, 'internal');
-    const seller = credentialsOf(cfg.sellerAccount, 'seller');
     const ec2Clients = new RegionalClients((region) => {
       const client = new EC2Client(clientSettings('ec2', region, cfg, internal));
       register(client, target('internal', 'ec2', region));
@@ -130,6 +112,36 @@ export function createAwsCloud(config: Config, opts: AwsCloudOptions = {}): Clou
     };
   }
 
+  /** Credentials of both accounts of a partition, and how hooks name a client of either. */
+  function accounts(partition: Partition, cfg: PartitionConfig) {
+    const target = (
+      account: 'internal' | 'seller',
+      service: ClientTarget['service'],
+      region: string,
+    ): ClientTarget => ({
+      partition,
+      account,
+      accountId: (account === 'internal' ? cfg.internalAccount : cfg.sellerAccount).accountId,
+      service,
+      region,
+    });
+    const credentialsOf = (
+      account: AccountConfig,
+      role: 'internal' | 'seller',
+    ): AwsCredentialIdentityProvider => {
+      const stsTarget = target(role, 'sts', cfg.baseRegion);
+      const stsPlugins: Array<Pluggable<object, object>> = hooks.map((hook) => ({
+        applyToStack: (stack) => hook({ middlewareStack: stack }, stsTarget),
+      }));
+      return accountCredentials(account, { partition, config: cfg, stsPlugins });
+    };
+    return {
+      internal: credentialsOf(cfg.internalAccount, 'internal'),
+      seller: credentialsOf(cfg.sellerAccount, 'seller'),
+      target,
+    };
+  }
+
   return {
     clients(partition: Partition): PartitionClients {
       const existing = built.get(partition);
@@ -148,7 +160,27 @@ export function createAwsCloud(config: Config, opts: AwsCloudOptions = {}): Clou
       built.set(partition, clients);
       return clients;
     },
+    eventQueue(): EventQueuePort | undefined {
+      const events = config.events;
+      if (!events) return undefined;
+      if (eventQueue) return eventQueue;
+      // The queue belongs to the listing partition: its accounts' credentials and endpoints read it.
+      const { partition, settings: cfg } = listingPartition(config);
+      const owner = accounts(partition, cfg);
+      const client = new SQSClient(
+        clientSettings(
+          'sqs',
+          events.region,
+          cfg,
+          events.account === 'internal' ? owner.internal : owner.seller,
+        ),
+      );
+      register(client, owner.target(events.account, 'sqs', events.region));
+      eventQueue = new AwsEventQueue(client, events.queueUrl, retry);
+      return eventQueue;
+    },
     async close(): Promise<void> {
+      eventQueue = undefined;
       for (const client of destroyables.splice(0)) client.destroy();
       built.clear();
     },

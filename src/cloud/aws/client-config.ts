@@ -7,7 +7,7 @@ import type { AwsCredentialIdentityProvider, MiddlewareStack } from '@smithy/typ
 import type { PartitionConfig } from '../../config/schema.js';
 import type { Partition } from '../../core/model/partition.js';
 
-export type AwsService = 'ec2' | 'ssm' | 'sts' | 'marketplaceCatalog';
+export type AwsService = 'ec2' | 'ssm' | 'sts' | 'marketplaceCatalog' | 'sqs';
 
 /** Which client a hook is looking at. */
 export interface ClientTarget {

@@ -24,6 +24,7 @@ import type { CallGate } from './faults.js';
 import { productView } from './catalog-entity-view.js';
 import { checkStartChangeSet } from './catalog-request.js';
 import { isModelled } from './catalog-settle.js';
+import { sendChangeSetEnded } from './events.js';
 import type { SimWorld } from './world.js';
 import {
   isoTime,
@@ -267,6 +268,7 @@ export class SimCatalog implements CatalogPort {
       }
       cs.status = 'CANCELLED';
       cs.endedAt = now;
+      sendChangeSetEnded(state, cs, now, this.world.events);
     });
   }
 

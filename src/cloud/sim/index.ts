@@ -11,6 +11,7 @@ import type { SimConfig } from '../../config/schema.js';
 import type { Cloud, Image, PartitionClients } from '../ports.js';
 import type { Partition } from '../../core/model/partition.js';
 import { SimCatalog } from './catalog.js';
+import { SimEventQueue } from './event-queue.js';
 import { createChangeSetSettler } from './catalog-settle.js';
 import type { ExternalEc2Facts, IngestionRules } from './catalog-rules.js';
 import { SimEc2, toPublicImage } from './ec2.js';
@@ -112,7 +113,15 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
     options.clock,
     options.stateFile,
     createChangeSetSettler(rules, { govCloudEnabled: options.sim.marketplace.govCloudEnabled }),
+    {
+      enabled: options.sim.events,
+      dropRate: options.sim.faults.eventDropRate,
+      seed: options.sim.faults.seed,
+    },
   );
+  const eventQueue = options.sim.events
+    ? new SimEventQueue(world, 'arn:aws:sqs:us-east-1:000000000000:fedora-marketplace-sandbox-events')
+    : undefined;
   const gate = new CallGate(options.sim);
   const clients = new Map<Partition, PartitionClients>();
   const crashCount = { calls: 0 };
@@ -162,6 +171,7 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
       );
     },
 
+    eventQueue: () => eventQueue,
     state: () => world.read((state, now) => sandboxState(state, now)),
     callCounts: () => gate.callCounts(),
     resolveMarketplaceAmi: (amiId) => world.read((state) => findMarketplaceAmi(state, amiId)),

@@ -92,6 +92,17 @@ export interface SimOffer {
   details: OfferDetails;
 }
 
+/** A message on the simulated SQS queue of AWS events (events.ts). */
+export interface SimQueuedEvent {
+  messageId: string;
+  body: string;
+  /** Simulated time the event was sent. */
+  sentAt: number;
+  /** Received and not deleted: hidden until then (SQS's visibility timeout). */
+  invisibleUntil?: number;
+  receipts?: number;
+}
+
 export interface WorldState {
   version: 1;
   clockMs: number;
@@ -104,6 +115,8 @@ export interface WorldState {
   changeSets: Record<string, SimChangeSet>;
   products: Record<string, SimProduct>;
   offers: Record<string, SimOffer>;
+  /** The simulated SQS queue of AWS events (events.ts); absent in worlds saved before it existed. */
+  eventQueue?: SimQueuedEvent[];
 }
 
 export function emptyWorld(clockMs: number): WorldState {

@@ -6,6 +6,7 @@
  */
 import { ManualClock, type Clock } from '../../core/clock.js';
 import { WorldFile } from './persistence.js';
+import { sendChangeSetEnded, sendImageStateChange, type SimEventSettings } from './events.js';
 import { emptyWorld, type SimChangeSet, type WorldState } from './world-state.js';
 
 /** Applies (or fails) a change set whose APPLYING phase ended; called in chronological order. */
@@ -22,6 +23,8 @@ export class SimWorld {
     private readonly clock: Clock,
     stateFile: string | undefined,
     private readonly settleChangeSet: ChangeSetSettler,
+    /** The AWS events settling sends (events.ts). */
+    readonly events: SimEventSettings = { enabled: false, dropRate: 0, seed: 1 },
   ) {
     if (stateFile === undefined) this.memory = emptyWorld(clock.now().getTime());
     else this.file = new WorldFile(stateFile, () => clock.now().getTime());
@@ -86,7 +89,7 @@ export class SimWorld {
     const events: Array<{ at: number; order: number; run: () => void }> = [];
     for (const image of Object.values(state.images)) {
       if (image.state === 'pending' && image.settlesAt !== undefined && image.settlesAt <= now) {
-        events.push({
+        const event = {
           at: image.settlesAt,
           order: 0,
           run: () => {
@@ -95,8 +98,10 @@ export class SimWorld {
             delete image.settlesAt;
             delete image.settlesTo;
             delete image.settleReason;
+            sendImageStateChange(state, image, event.at, this.events);
           },
-        });
+        };
+        events.push(event);
       }
     }
     for (const changeSet of Object.values(state.changeSets)) {
@@ -104,7 +109,10 @@ export class SimWorld {
         events.push({
           at: changeSet.endAt,
           order: 1 + changeSet.seq,
-          run: () => this.settleChangeSet(state, changeSet),
+          run: () => {
+            this.settleChangeSet(state, changeSet);
+            sendChangeSetEnded(state, changeSet, changeSet.endAt, this.events);
+          },
         });
       }
     }

@@ -1,0 +1,56 @@
+/** EventQueuePort over @aws-sdk/client-sqs: the queue EventBridge rules fill with AWS events. */
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { EventQueuePort, QueuedMessage } from '../ports.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+
+export class AwsEventQueue implements EventQueuePort {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+    private readonly retry: RetryPolicy,
+  ) {}
+
+  async receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<QueuedMessage[]> {
+    const result = await withRetry(this.retry, 'sqs', 'ReceiveMessage', () =>
+      this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.queueUrl,
+          MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
+          WaitTimeSeconds: Math.min(20, Math.max(0, Math.round(waitSeconds))),
+        }),
+        signal ? { abortSignal: signal } : {},
+      ),
+    );
+    return (result.Messages ?? []).flatMap((m) =>
+      m.MessageId && m.ReceiptHandle
+        ? [{ messageId: m.MessageId, receiptHandle: m.ReceiptHandle, body: m.Body ?? '' }]
+        : [],
+    );
+  }
+
+  async delete(receiptHandle: string): Promise<void> {
+    await withRetry(this.retry, 'sqs', 'DeleteMessage', () =>
+      this.client.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle })),
+    );
+  }
+
+  async check(): Promise<{ queueArn: string; messages: number }> {
+    const result = await withRetry(this.retry, 'sqs', 'GetQueueAttributes', () =>
+      this.client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.queueUrl,
+          AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages'],
+        }),
+      ),
+    );
+    return {
+      queueArn: result.Attributes?.QueueArn ?? '',
+      messages: Number(result.Attributes?.ApproximateNumberOfMessages ?? 0),
+    };
+  }
+}
