@@ -19,6 +19,7 @@ import type { Job } from '../core/model/job.js';
 import { StaleJobError } from '../store/store.js';
 import { Scheduler } from '../pipeline/scheduler.js';
 import { IntakeBatcher, withBatchedIntake } from './intake-batch.js';
+import { openEventWaits } from './event-waits.js';
 import { intakeArrival, intakeRetryDelayMs, quarantine, type IntakeOutcome } from './message-intake.js';
 import { stableQueueName } from './queue-name.js';
 import type { Runtime } from './runtime.js';
@@ -124,9 +125,14 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
     counts[outcome] += 1;
     runtime.telemetry.emit('intake', outcome);
   };
+  const events = options.intakeOnly ? undefined : openEventWaits(runtime);
   const scheduler = options.intakeOnly
     ? undefined
-    : new Scheduler(runtime.ctx, runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {});
+    : new Scheduler(runtime.ctx, {
+        ...(runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {}),
+        ...events?.schedulerOptions,
+      });
+  if (scheduler) await events?.start(scheduler);
 
   const publisher = options.announce
     ? new BusPublisher({
@@ -256,6 +262,7 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
     async stop() {
       await consumer.stop();
       abort.abort();
+      await events?.stop();
       if (running)
         await withTimeout(
           running.catch(() => {}),

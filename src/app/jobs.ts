@@ -2,6 +2,7 @@
 import type { ImageRequest } from '../core/model/image-request.js';
 import { newJob, type Job } from '../core/model/job.js';
 import { Scheduler, type SchedulerOptions } from '../pipeline/scheduler.js';
+import { openEventWaits } from './event-waits.js';
 import type { Runtime } from './runtime.js';
 import type { JobIntakeResult } from '../store/store.js';
 
@@ -63,12 +64,19 @@ export async function driveJobs(
   jobs: Job[],
   options: { detach: boolean; onStep?: SchedulerOptions['onStep'] },
 ): Promise<Job[]> {
+  const events = openEventWaits(runtime);
   const scheduler = new Scheduler(runtime.ctx, {
     ...(runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {}),
     ...(options.onStep ? { onStep: options.onStep } : {}),
+    ...events?.schedulerOptions,
   });
   const ids = jobs.map((j) => j.id);
-  await scheduler.settle({ ids, detach: options.detach });
+  await events?.start(scheduler);
+  try {
+    await scheduler.settle({ ids, detach: options.detach });
+  } finally {
+    await events?.stop();
+  }
   const final: Job[] = [];
   for (const id of ids) {
     const job = await runtime.store.getJob(id);

@@ -28,6 +28,8 @@ export interface PipelineContext {
   onStep?: (step: JobStep) => void;
   /** This process's worker id: the holder of its job leases and product locks (worker.ts). */
   worker: string;
+  /** Present while an AWS event consumer runs: waits it can end poll only as a fallback (poll.ts). */
+  events?: { flowing(): boolean };
 }
 
 /** One persisted step: the job as the stage found it and as it was saved. */

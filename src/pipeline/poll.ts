@@ -1,5 +1,10 @@
-import type { Job } from '../core/model/job.js';
+import { defaultFallbackPollSeconds } from '../config/events-schema.js';
+import type { Awaiting } from '../core/model/awaited.js';
+import type { Job, JobData } from '../core/model/job.js';
 import type { PipelineContext } from './context.js';
+import { wait, type StepOutcome } from './outcome.js';
+
+type PollKind = 'image' | 'changeSet' | 'review';
 
 /**
  * When to look again: the configured poll interval at first, then a fifth of the time already waited
@@ -8,12 +13,43 @@ import type { PipelineContext } from './context.js';
  */
 export function pollAt(
   ctx: Pick<PipelineContext, 'clock' | 'config'>,
-  what: 'image' | 'changeSet' | 'review',
+  what: PollKind,
   job: Pick<Job, 'data'>,
 ): Date {
   const now = ctx.clock.now().getTime();
+  return new Date(now + pollInterval(ctx, what, job, now));
+}
+
+function pollInterval(
+  ctx: Pick<PipelineContext, 'config'>,
+  what: PollKind,
+  job: Pick<Job, 'data'>,
+  now: number,
+): number {
   const base = ctx.config.pipeline.pollSeconds[what] * 1000;
   const started = job.data.stageStartedAt ? Date.parse(job.data.stageStartedAt) : now;
-  const interval = Math.min(20 * base, Math.max(base, (now - started) * 0.2));
-  return new Date(now + interval);
+  return Math.min(20 * base, Math.max(base, (now - started) * 0.2));
+}
+
+/**
+ * A wait an AWS event can end (a copy becoming available or failed, a change set ending). While events
+ * flow, the poll is only the fallback for a lost event: at least `events.fallbackPollSeconds` away, never
+ * sooner than the plain schedule. Otherwise (no queue, or the consumer is not healthy) it is pollAt.
+ * What the job waits for is recorded so that the event finds it (store: wakeAwaiting).
+ */
+export function awaitEvent(
+  ctx: Pick<PipelineContext, 'clock' | 'config' | 'events'>,
+  what: PollKind,
+  job: Pick<Job, 'data'>,
+  awaiting: Awaiting,
+  note: string,
+  patch?: Partial<JobData>,
+): StepOutcome {
+  const now = ctx.clock.now().getTime();
+  let interval = pollInterval(ctx, what, job, now);
+  if (ctx.events?.flowing()) {
+    const fallback = (ctx.config.events?.fallbackPollSeconds ?? defaultFallbackPollSeconds) * 1000;
+    interval = Math.max(interval, fallback);
+  }
+  return wait(new Date(now + interval), note, { ...patch, awaiting });
 }

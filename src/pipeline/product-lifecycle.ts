@@ -11,7 +11,7 @@ import { productKey } from '../core/model/image-request.js';
 import type { Job } from '../core/model/job.js';
 import type { PipelineContext } from './context.js';
 import { fail, wait, type StepOutcome } from './outcome.js';
-import { pollAt } from './poll.js';
+import { awaitEvent, pollAt } from './poll.js';
 import type { LockCheck } from '../store/locks.js';
 import { lockWait, withProductLock } from './product-lock.js';
 import { startCheckedChangeSet } from './start-change-set.js';
@@ -93,8 +93,11 @@ async function followOrStart(
       creatingChangeSetName: request.name,
     });
     if (open.length > 0)
-      return wait(
-        pollAt(ctx, 'changeSet', job),
+      return awaitEvent(
+        ctx,
+        'changeSet',
+        job,
+        { changeSets: open.map((c) => c.changeSetId) },
         `product ${request.productId} has an open change set ${open[0]?.changeSetId}; waiting for it`,
       );
     if (!(await stillHeld())) return lockWait(ctx, busy(request));
@@ -105,9 +108,14 @@ async function followOrStart(
         clientRequestToken: request.token,
         intent: 'APPLY',
       });
-      return wait(pollAt(ctx, request.poll, job), request.waiting(started.changeSetId, 'PREPARING'), {
-        [request.field]: started.changeSetId,
-      });
+      return awaitEvent(
+        ctx,
+        request.poll,
+        job,
+        { changeSets: [started.changeSetId] },
+        request.waiting(started.changeSetId, 'PREPARING'),
+        { [request.field]: started.changeSetId },
+      );
     } catch (error) {
       if (error instanceof CloudError && error.kind === 'resource-in-use')
         return wait(
@@ -120,7 +128,7 @@ async function followOrStart(
 
   const described = await catalog.describeChangeSet(id);
   if (isOpenChangeSet(described.status))
-    return wait(pollAt(ctx, request.poll, job), request.waiting(id, described.status), {
+    return awaitEvent(ctx, request.poll, job, { changeSets: [id] }, request.waiting(id, described.status), {
       [request.field]: id,
     });
   if (described.status === 'SUCCEEDED') return { succeeded: id };

@@ -87,7 +87,8 @@ async function persist(
   ctx: PipelineContext,
 ): Promise<StageResult | undefined> {
   const now = ctx.clock.now();
-  const data = { ...job.data, ...(outcome.patch ?? {}) };
+  // What the job awaited ends with the step; a new wait names what it awaits now (poll.ts awaitEvent).
+  const data = { ...job.data, awaiting: undefined, ...(outcome.patch ?? {}) };
   let next: Job;
   let event: NewEvent;
   switch (outcome.kind) {

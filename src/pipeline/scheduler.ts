@@ -10,6 +10,11 @@ export interface SchedulerOptions {
   virtualClock?: ManualClock;
   /** Called after every persisted step (progress display, metrics). */
   onStep?: (job: Job, previous: Job, note: string) => void;
+  /**
+   * Sandbox: the AWS events the simulated cloud will send. The virtual clock stops at the next one
+   * instead of jumping past it, and they are handled (jobs woken) before anything else runs.
+   */
+  events?: { nextEventAt(): Date | undefined; drain(): Promise<void> };
 }
 
 export interface SettleOptions {
@@ -94,7 +99,7 @@ export class Scheduler {
         if (outlook.dueAt !== undefined && outlook.dueAt.getTime() <= clock.now().getTime()) continue;
         if (options.detach) break;
         if (outlook.busyUntil === undefined && this.options.virtualClock && outlook.dueAt) {
-          this.options.virtualClock.advanceTo(outlook.dueAt);
+          await this.advanceVirtualClock(this.options.virtualClock, outlook.dueAt);
         } else {
           await this.nextEvent(
             options.forever ? this.idleLookIn(outlook) : this.lookAgainIn(outlook),
@@ -109,6 +114,14 @@ export class Scheduler {
       clearInterval(renewal);
     }
     if (this.failure) throw this.failure.error;
+  }
+
+  /** Jumps to the next due job, or to the next simulated AWS event when it comes first, and handles it. */
+  private async advanceVirtualClock(clock: ManualClock, dueAt: Date): Promise<void> {
+    const events = this.options.events;
+    const eventAt = events?.nextEventAt();
+    clock.advanceTo(eventAt && eventAt < dueAt ? eventAt : dueAt);
+    await events?.drain();
   }
 
   private start(claimed: Job[]): void {

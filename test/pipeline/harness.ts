@@ -18,6 +18,8 @@ import { createPipelineContext, type PipelineContext } from '../../src/pipeline/
 import { newJob, type Job, type JobState } from '../../src/core/model/job.js';
 import { runStage } from '../../src/pipeline/runner.js';
 import { Scheduler, type SettleOptions } from '../../src/pipeline/scheduler.js';
+import { openEventWaits } from '../../src/app/event-waits.js';
+import type { EventCounts } from '../../src/pipeline/event-consumer.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { JobStore } from '../../src/store/store.js';
 
@@ -48,6 +50,8 @@ export interface Harness {
   createJob(request: ImageRequest): Promise<Job>;
   /** Runs a fresh Scheduler on the virtual clock until the jobs end (or, with detach, until none is due). */
   publishAll(options?: SettleOptions): Promise<Job[]>;
+  /** publishAll with the simulated AWS events ending waits, as publish and listen run in the sandbox. */
+  publishWithEvents(options?: SettleOptions): Promise<{ jobs: Job[]; events: EventCounts }>;
   job(id: string): Promise<Job>;
   close(): Promise<void>;
 }
@@ -154,6 +158,25 @@ export async function makeHarness(options: HarnessOptions = {}): Promise<Harness
     async publishAll(settle = {}) {
       await new Scheduler(ctx, { virtualClock: clock }).settle(settle);
       return store.listJobs();
+    },
+    async publishWithEvents(settle = {}) {
+      const waits = openEventWaits({
+        cloud: sim,
+        store,
+        clock,
+        virtualClock: clock,
+        logger: pino({ level: 'silent' }),
+        ctx,
+      });
+      if (!waits) throw new Error('the simulated cloud has no event queue (sim.events: false?)');
+      const scheduler = new Scheduler(ctx, { virtualClock: clock, ...waits.schedulerOptions });
+      await waits.start(scheduler);
+      try {
+        await scheduler.settle(settle);
+      } finally {
+        await waits.stop();
+      }
+      return { jobs: await store.listJobs(), events: waits.consumer.counts };
     },
     async job(id) {
       const found = await store.getJob(id);

@@ -3,8 +3,8 @@ import type { ChangeSetDescription } from '../../cloud/ports.js';
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
-import { advance, fail, wait, type StepOutcome } from '../outcome.js';
-import { pollAt } from '../poll.js';
+import { advance, fail, type StepOutcome } from '../outcome.js';
+import { awaitEvent } from '../poll.js';
 import { recordProduct } from '../product-lifecycle.js';
 
 /** SERVER_FAULT is AWS's side: the change set is submitted again, at most this many times in all. */
@@ -22,7 +22,9 @@ export async function awaitStage(job: Job, ctx: PipelineContext): Promise<StepOu
   const status = described.status;
 
   if (status === 'PREPARING' || status === 'APPLYING') {
-    return wait(pollAt(ctx, 'changeSet', job), `change set ${id} is ${status}`, { changeSetStatus: status });
+    return awaitEvent(ctx, 'changeSet', job, { changeSets: [id] }, `change set ${id} is ${status}`, {
+      changeSetStatus: status,
+    });
   }
   if (status === 'SUCCEEDED') {
     const created = described.changes.find((c) => c.changeType === 'CreateProduct')?.entity.identifier;

@@ -5,7 +5,7 @@ import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../../config/partitions.js';
 import type { Job, JobData } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
-import { pollAt } from '../poll.js';
+import { awaitEvent, pollAt } from '../poll.js';
 
 /** A failed copy is deregistered and started again; after this many starts the job fails. */
 export const maxCopyStarts = 3;
@@ -32,6 +32,8 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
   const ready = new Set(job.data.mirrorsReady ?? []);
   const name = mirrorName(job);
   const pending: string[] = [];
+  /** Copies whose end an EC2 AMI State Change event announces. */
+  const copying: string[] = [];
 
   for (const region of regions) {
     // Copies to different regions finish at different times; a finished one is not polled again.
@@ -94,13 +96,17 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
       );
       mirroredAmis[region] = imageId;
       ready.delete(region);
+      copying.push(imageId);
       pending.push(`${region} ${imageId} (copy started)`);
       continue;
     }
     mirroredAmis[region] = image.imageId;
     if (image.snapshotIds.length > 0) mirroredSnapshots[image.imageId] = image.snapshotIds;
     if (image.state === 'available') ready.add(region);
-    else pending.push(`${region} ${image.imageId} ${image.state}`);
+    else {
+      if (image.state === 'pending') copying.push(image.imageId);
+      pending.push(`${region} ${image.imageId} ${image.state}`);
+    }
   }
 
   const patch: Partial<JobData> = {
@@ -110,8 +116,10 @@ export async function mirrorStage(job: Job, ctx: PipelineContext): Promise<StepO
     notFoundLooks,
     mirrorsReady: [...ready],
   };
-  if (pending.length > 0)
-    return wait(pollAt(ctx, 'image', job), `waiting for copies: ${pending.join(', ')}`, patch);
+  const note = `waiting for copies: ${pending.join(', ')}`;
+  // A copy EC2 does not show yet has no event to wait for: it is looked at again on the plain schedule.
+  if (pending.length > copying.length) return wait(pollAt(ctx, 'image', job), note, patch);
+  if (pending.length > 0) return awaitEvent(ctx, 'image', job, { images: copying }, note, patch);
   return advance(
     'share',
     `mirrored into ${regions.length} region(s): ${regions.map((r) => `${r} ${mirroredAmis[r]}`).join(', ')}`,

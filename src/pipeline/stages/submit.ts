@@ -11,7 +11,7 @@ import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
-import { pollAt } from '../poll.js';
+import { awaitEvent, pollAt } from '../poll.js';
 import { plannedChanges } from '../planned-changes.js';
 import type { LockCheck } from '../../store/locks.js';
 import { lockWait, withProductLock } from '../product-lock.js';
@@ -68,8 +68,11 @@ async function submitLocked(
     // Another job of the same release and architecture may be creating the product right now.
     const openCreate = creating.find((c) => isOpenChangeSet(c.status));
     if (openCreate) {
-      return wait(
-        pollAt(ctx, 'changeSet', job),
+      return awaitEvent(
+        ctx,
+        'changeSet',
+        job,
+        { changeSets: [openCreate.changeSetId] },
         `product "${listing.productTitle}" is being created by change set ${openCreate.changeSetId}`,
       );
     }
@@ -79,8 +82,11 @@ async function submitLocked(
       creatingChangeSetName: createProductChangeSetName(listing),
     });
     if (busy.length > 0) {
-      return wait(
-        pollAt(ctx, 'changeSet', job),
+      return awaitEvent(
+        ctx,
+        'changeSet',
+        job,
+        { changeSets: busy.map((c) => c.changeSetId) },
         `product ${productId} has an open change set ${busy[0]?.changeSetId}; waiting for it`,
         { productId },
       );
