@@ -19,6 +19,8 @@ import { Scheduler } from '../pipeline/scheduler.js';
 import { openStore } from '../store/open-store.js';
 import { seedBenchImages } from './bench-requests.js';
 import { countingStore } from './counting-store.js';
+import { DetectionRecorder } from './detection.js';
+import { openEventWaits } from '../app/event-waits.js';
 
 export interface PipelineRunSettings {
   images: number;
@@ -39,6 +41,8 @@ export interface PipelineRunSettings {
    * and the simulated cloud, as several processes on one state directory would (default 1).
    */
   workers?: number;
+  /** The simulated AWS events end waits (an event consumer per worker), as in the sandbox (default off). */
+  events?: boolean;
 }
 
 export interface PipelineRun {
@@ -55,6 +59,8 @@ export interface PipelineRun {
   loopDelayMs: { mean: number; max: number };
   /** Share of the window the event loop was busy (0..1): near 1, the run is CPU-bound on one thread. */
   loopUtilization: number;
+  /** Per ended wait, ms from AWS's event to the job's stage moving on (detection.ts). */
+  detectionMs: number[];
 }
 
 export function benchConfig(settings: PipelineRunSettings): Config {
@@ -115,6 +121,8 @@ export async function runPipeline(settings: PipelineRunSettings): Promise<Pipeli
     );
   }
   const runtime = runtimes[0] as Runtime;
+  const detection = new DetectionRecorder();
+  const queue = sim.eventQueue();
 
   try {
     const requests = seedBenchImages(sim, settings.images, config.fedora.sourceRegion);
@@ -128,15 +136,14 @@ export async function runPipeline(settings: PipelineRunSettings): Promise<Pipeli
 
     const accepted = await acceptRequests(runtime, requests, 'bench', () => undefined);
     const ids = accepted.map((j) => j.id);
-    await Promise.all(
-      runtimes.map((r) => new Scheduler(r.ctx, virtualClock ? { virtualClock } : {}).settle({ ids })),
-    );
+    await Promise.all(runtimes.map((r) => settleWorker(r, ids, detection, settings.events === true)));
 
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     const counted = { ...storeCalls };
     loop.disable();
     const elu = performance.eventLoopUtilization(eluBefore);
+    if (!settings.events && queue) await detection.readRest(queue);
     const jobs: Job[] = [];
     for (const { id } of accepted) {
       const job = await runtime.store.getJob(id);
@@ -151,10 +158,39 @@ export async function runPipeline(settings: PipelineRunSettings): Promise<Pipeli
       storeCalls: counted,
       loopDelayMs: { mean: loop.mean / 1e6, max: loop.max / 1e6 },
       loopUtilization: elu.utilization,
+      detectionMs: detection.samples(),
     };
   } finally {
     for (const r of runtimes) await r.close();
     await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** One worker's scheduler until the jobs end, with the event consumer beside it when asked. */
+async function settleWorker(
+  runtime: Runtime,
+  ids: string[],
+  detection: DetectionRecorder,
+  events: boolean,
+): Promise<void> {
+  const queue = runtime.sim?.eventQueue();
+  const waits =
+    events && queue
+      ? openEventWaits({
+          ...runtime,
+          cloud: { ...runtime.cloud, eventQueue: () => detection.recording(queue) },
+        })
+      : undefined;
+  const scheduler = new Scheduler(runtime.ctx, {
+    ...(runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {}),
+    ...waits?.schedulerOptions,
+    onStep: (job, previous) => detection.step(job, previous),
+  });
+  await waits?.start(scheduler);
+  try {
+    await scheduler.settle({ ids });
+  } finally {
+    await waits?.stop();
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { awsMotoSection } from './aws-bench.js';
 import { busIntakeSection } from './bus-sections.js';
+import { eventsSection } from './events-section.js';
 import { helpSection } from './help-section.js';
 import { listingSection } from './listing-bench.js';
 import { callsSection, cpuSection, makespanSection } from './pipeline-sections.js';
@@ -15,6 +16,7 @@ export const sections: readonly BenchSection[] = [
   cpuSection,
   makespanSection,
   callsSection,
+  eventsSection,
   helpSection,
   listingSection,
   awsMotoSection,

@@ -62,6 +62,8 @@ export const adapterOperations = {
   ],
   ssm: ['GetParameter'],
   sts: ['GetCallerIdentity'],
+  /** Only when `events:` names a queue. */
+  sqs: ['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'],
 } as const;
 
 /** The Marketplace service that assumes the access role to read the shared AMI. */
@@ -187,7 +189,24 @@ export function iamPolicies(config: Config, partition: Partition): IamPolicies {
     } satisfies PolicyDocument,
   };
 
+  // The account that owns the event queue reads it (long polls, deletes handled messages, doctor's check).
+  if (config.events) {
+    const owner = config.events.account === 'internal' ? internalAccount : sellerAccount;
+    owner.Statement.push({
+      Sid: 'ConsumeAwsEvents',
+      Effect: 'Allow',
+      Action: actions('sqs', adapterOperations.sqs),
+      Resource: queueArn(config.events.queueUrl, config.events.region, partition),
+    });
+  }
+
   return { internalAccount, sharedWith: imageShareAccounts(cfg), sellerAccount, accessRole };
+}
+
+/** The queue's ARN from its URL (`.../<account>/<name>`, as SQS shows it) and region. */
+export function queueArn(queueUrl: string, region: string, partition: Partition): string {
+  const [account, name] = new URL(queueUrl).pathname.split('/').filter(Boolean).slice(-2);
+  return `arn:${partition}:sqs:${region}:${account ?? '*'}:${name ?? '*'}`;
 }
 
 /** Every action any statement of `document` allows. */
@@ -200,6 +219,7 @@ const servicePrefixes: Record<string, string> = {
   SSMClient: 'ssm',
   STSClient: 'sts',
   MarketplaceCatalogClient: 'aws-marketplace',
+  SQSClient: 'sqs',
 };
 
 /** `ec2:CopyImage` for an SDK client name and command name, as IAM spells the action. */

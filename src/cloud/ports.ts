@@ -325,6 +325,8 @@ export interface QueuedMessage {
   /** What DeleteMessage needs; a new one with every receive. */
   receiptHandle: string;
   body: string;
+  /** When the message reached the queue (SQS SentTimestamp): how late an event is acted on. */
+  sentAt?: Date;
 }
 
 /**

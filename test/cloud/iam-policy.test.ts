@@ -33,6 +33,7 @@ function commandsInAdapterSource(): string[] {
     'ssm.ts': 'SSMClient',
     'sts.ts': 'STSClient',
     'catalog.ts': 'MarketplaceCatalogClient',
+    'event-queue.ts': 'SQSClient',
   };
   const found = new Set<string>();
   for (const file of readdirSync(dir)) {
@@ -68,6 +69,28 @@ describe('iamPolicies', () => {
         'sts:GetCallerIdentity',
       ].sort(),
     );
+  });
+
+  it('lets the account owning the event queue read and delete its messages, on that queue only', () => {
+    const withEvents = configSchema.parse({
+      ...sandboxConfig,
+      events: {
+        queueUrl: 'https://sqs.us-east-1.amazonaws.com/222233334444/fedora-marketplace-events',
+        region: 'us-east-1',
+        account: 'seller',
+      },
+    });
+    const { internalAccount, sellerAccount } = iamPolicies(withEvents, 'aws');
+    expect([...allowedActions(internalAccount)].filter((a) => a.startsWith('sqs:'))).toEqual([]);
+    const consume = sellerAccount.Statement.filter((s) => s.Action.some((a) => a.startsWith('sqs:')));
+    expect(consume).toEqual([
+      {
+        Sid: 'ConsumeAwsEvents',
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        Resource: 'arn:aws:sqs:us-east-1:222233334444:fedora-marketplace-events',
+      },
+    ]);
   });
 
   it('scopes mutations to image and snapshot ARNs of the partition', () => {

@@ -22,15 +22,23 @@ export class AwsEventQueue implements EventQueuePort {
           QueueUrl: this.queueUrl,
           MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
           WaitTimeSeconds: Math.min(20, Math.max(0, Math.round(waitSeconds))),
+          MessageSystemAttributeNames: ['SentTimestamp'],
         }),
         signal ? { abortSignal: signal } : {},
       ),
     );
-    return (result.Messages ?? []).flatMap((m) =>
-      m.MessageId && m.ReceiptHandle
-        ? [{ messageId: m.MessageId, receiptHandle: m.ReceiptHandle, body: m.Body ?? '' }]
-        : [],
-    );
+    return (result.Messages ?? []).flatMap((m) => {
+      if (!m.MessageId || !m.ReceiptHandle) return [];
+      const sent = Number(m.Attributes?.SentTimestamp);
+      return [
+        {
+          messageId: m.MessageId,
+          receiptHandle: m.ReceiptHandle,
+          body: m.Body ?? '',
+          ...(Number.isFinite(sent) && sent > 0 ? { sentAt: new Date(sent) } : {}),
+        },
+      ];
+    });
   }
 
   async delete(receiptHandle: string): Promise<void> {

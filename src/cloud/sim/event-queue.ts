@@ -12,6 +12,9 @@ import type { SimQueuedEvent, WorldState } from './world-state.js';
 /** SQS's default visibility timeout. */
 const visibilityTimeoutMs = 30_000;
 
+/** How often a long poll looks for events of work started while it waits (wall milliseconds). */
+const newWorkLookMs = 50;
+
 export class SimEventQueue implements EventQueuePort {
   constructor(
     private readonly world: SimWorld,
@@ -32,7 +35,8 @@ export class SimEventQueue implements EventQueuePort {
       const next = this.nextEventAt();
       const simNow = this.world.read((_, now) => now);
       const untilNext = next ? Math.max(1, next.getTime() - simNow) : left;
-      await wallSleep(Math.min(left, untilNext), signal);
+      // A copy or change set started meanwhile can end sooner than anything known now: look again soon.
+      await wallSleep(Math.min(left, untilNext, newWorkLookMs), signal);
     }
   }
 
@@ -66,7 +70,12 @@ function takeVisible(state: WorldState, now: number, max: number): QueuedMessage
     if (!isVisible(message, now)) continue;
     message.receipts = (message.receipts ?? 0) + 1;
     message.invisibleUntil = now + visibilityTimeoutMs;
-    out.push({ messageId: message.messageId, receiptHandle: receiptOf(message), body: message.body });
+    out.push({
+      messageId: message.messageId,
+      receiptHandle: receiptOf(message),
+      body: message.body,
+      sentAt: new Date(message.sentAt),
+    });
   }
   return out;
 }

@@ -8,7 +8,7 @@ import type { AwsArch } from '../../core/arch.js';
 import type { Clock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
 import type { SimConfig } from '../../config/schema.js';
-import type { Cloud, Image, PartitionClients } from '../ports.js';
+import type { Cloud, EventQueuePort, Image, PartitionClients } from '../ports.js';
 import type { Partition } from '../../core/model/partition.js';
 import { SimCatalog } from './catalog.js';
 import { SimEventQueue } from './event-queue.js';
@@ -70,6 +70,8 @@ export interface SeedImageSpec {
 }
 
 export interface SimCloud extends Cloud {
+  /** The simulated SQS queue of AWS events; undefined when `sim.events` is false. */
+  eventQueue(): EventQueuePort | undefined;
   /** Registers an image (with one snapshot) owned by any account, e.g. Fedora's or an impostor's. */
   seedImage(spec: SeedImageSpec): Image;
   /** Registers several images at once; `created` is false for an id that already existed. */
