@@ -12,8 +12,8 @@ const virtual: PipelineRunSettings = {
 };
 
 function real(): PipelineRunSettings {
-  const { pollSeconds, ...latency } = realisticSettings;
-  return { ...virtual, clock: 'real', latency, pollSeconds, events: true };
+  const { pollSeconds, publicReviewSeconds, ...latency } = realisticSettings;
+  return { ...virtual, clock: 'real', latency, pollSeconds, publicReviewSeconds, events: true };
 }
 
 const callsPerImage = (run: PipelineRun) =>

@@ -74,6 +74,8 @@ function realSettings(images: number): PipelineRunSettings {
     publicReviewSeconds,
     concurrency: benchImages,
     copiesPerRegion: benchImages,
+    // As the sandbox runs: AWS events end the waits, polls are the fallback.
+    events: true,
   };
 }
 
@@ -139,7 +141,7 @@ export const callsSection: BenchSection = {
   name: 'calls',
   description: `AWS calls per published image vs the stages' minimum: ${benchImages} images, sandbox AWS timings, virtual clock`,
   async run() {
-    const run = await runPipeline(virtualSettings);
+    const run = await runPipeline({ ...virtualSettings, events: true });
     requirePublished(run);
     const n = run.jobs.length;
     const summary = summarizeCalls(run.calls, minimumCalls(run.config, run.jobs));
@@ -165,7 +167,13 @@ export const callsSection: BenchSection = {
           unit: 'calls',
           note: 'non-poll calls above minimum',
         },
-        { label: 'total / minimum', value: summary.total / summary.minimum, unit: 'x' },
+        {
+          label: 'total / minimum',
+          value: summary.total / summary.minimum,
+          unit: 'x',
+          target: { max: 1.5 },
+          note: 'events on',
+        },
         ...summary.rows.map((r) => ({
           label: `  ${r.operation}`,
           value: per(r.total),

@@ -6,11 +6,12 @@
 import { z } from 'zod';
 
 /**
- * One value, not one per wait: it is what a lost event can cost at most, and that is the figure an
- * operator reasons about. It only ever lengthens a wait's poll (pollAt takes the longer of the two), so
- * a day-long review is not polled more often than without events.
+ * Per kind of wait, because what a lost event may cost should stay small beside the wait itself: copies
+ * and change sets take minutes to an hour (a lost event costs at most 10 or 15 minutes), AWS's review of
+ * Public visibility takes days (6 hours). A fallback only ever lengthens a wait's poll (the longer of
+ * the two is taken), so no wait is polled more often than without events.
  */
-export const defaultFallbackPollSeconds = 600;
+export const defaultFallbackPollSeconds = { image: 600, changeSet: 900, review: 21_600 } as const;
 
 export const eventsSchema = z
   .strictObject({
@@ -23,7 +24,13 @@ export const eventsSchema = z
     /** Which configured account owns the queue and reads it (its credentials and endpoints are used). */
     account: z.enum(['internal', 'seller']).default('internal'),
     /** While events flow, a wait an event can end is polled this rarely (the fallback for lost events). */
-    fallbackPollSeconds: z.number().min(1).default(defaultFallbackPollSeconds),
+    fallbackPollSeconds: z
+      .strictObject({
+        image: z.number().min(1).default(defaultFallbackPollSeconds.image),
+        changeSet: z.number().min(1).default(defaultFallbackPollSeconds.changeSet),
+        review: z.number().min(1).default(defaultFallbackPollSeconds.review),
+      })
+      .default({ ...defaultFallbackPollSeconds }),
   })
   .optional();
 

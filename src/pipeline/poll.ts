@@ -34,7 +34,7 @@ function pollInterval(
 /**
  * A wait an AWS event can end (a copy becoming available or failed, a change set ending). While events
  * flow, the poll is only the fallback for a lost event: at least `events.fallbackPollSeconds` away, never
- * sooner than the plain schedule. Otherwise (no queue, or the consumer is not healthy) it is pollAt.
+ * sooner than the plain schedule (`events.fallbackPollSeconds`, per kind of wait). Otherwise (no queue, or the consumer is not healthy) it is pollAt.
  * What the job waits for is recorded so that the event finds it (store: wakeAwaiting).
  */
 export function awaitEvent(
@@ -48,7 +48,7 @@ export function awaitEvent(
   const now = ctx.clock.now().getTime();
   let interval = pollInterval(ctx, what, job, now);
   if (ctx.events?.flowing()) {
-    const fallback = (ctx.config.events?.fallbackPollSeconds ?? defaultFallbackPollSeconds) * 1000;
+    const fallback = (ctx.config.events?.fallbackPollSeconds ?? defaultFallbackPollSeconds)[what] * 1000;
     interval = Math.max(interval, fallback);
   }
   return wait(new Date(now + interval), note, { ...patch, awaiting });
