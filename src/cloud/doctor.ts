@@ -78,6 +78,20 @@ function regionChecks(
   });
 }
 
+/** The event queue answers GetQueueAttributes for its owner (a wrong URL, region or policy shows here). */
+function eventQueueCheck(events: NonNullable<Config['events']>, cloud: Cloud): Promise<DoctorCheck> {
+  return check(
+    `events: queue ${events.queueUrl}`,
+    `create the queue in events.region (${events.region}) with the ${events.account} account, grant that account sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes on it (\`fedora-marketplace iam-policy\`), and check events.queueUrl; without it waits are polled on the plain schedule (README: Event-driven waits)`,
+    async () => {
+      const queue = cloud.eventQueue?.();
+      if (!queue) return { ok: false, detail: 'no event queue client was built' };
+      const { queueArn, messages } = await queue.check();
+      return { ok: true, detail: `${queueArn}: about ${messages} message(s) waiting` };
+    },
+  );
+}
+
 export async function runDoctorChecks(config: Config, cloud: Cloud): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   for (const partition of partitions) {
@@ -104,6 +118,7 @@ export async function runDoctorChecks(config: Config, cloud: Cloud): Promise<Doc
         },
       ),
     );
+    if (config.events) checks.push(await eventQueueCheck(config.events, cloud));
     for (const [productKey, product] of Object.entries(config.products)) {
       for (const [key, productId] of Object.entries(product.productIds)) {
         checks.push(
