@@ -25,6 +25,9 @@ function uuidOf(h: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
+/** SQS's default message retention. */
+const retentionMs = 4 * 24 * 3600 * 1000;
+
 interface Envelope {
   source: string;
   detailType: string;
@@ -51,7 +54,9 @@ function send(state: WorldState, at: number, envelope: Envelope, settings: SimEv
     resources: envelope.resources,
     detail: envelope.detail,
   };
-  (state.eventQueue ??= []).push({
+  // SQS keeps a message 4 days by default: a queue nobody reads (events off, apply) does not grow forever.
+  state.eventQueue = (state.eventQueue ?? []).filter((m) => m.sentAt > at - retentionMs);
+  state.eventQueue.push({
     messageId: uuidOf(hex('message', key)),
     body: JSON.stringify(body),
     sentAt: at,
