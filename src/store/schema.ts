@@ -38,7 +38,7 @@ export interface JobsTable {
   /** A parked job's product key (productKey): the job waits until that product is recorded Public. */
   awaits_public: ColumnType<string | null, string | null | undefined, string | null>;
   /**
-   * When an AWS event ended the job's wait while a worker held it (migration 0007): that worker's save
+   * When an AWS event ended the job's wait while a worker held it (migration 0008): that worker's save
    * keeps the job due then instead of storing its own later wait. Cleared by every claim and save.
    */
   woken_at: NullableEpochMs;

@@ -9,14 +9,14 @@ import type { EventQueuePort, QueuedMessage } from '../../src/cloud/ports.js';
 import type { Job, JobEvent } from '../../src/core/model/job.js';
 import { EventConsumer } from '../../src/pipeline/event-consumer.js';
 import type { JobStore } from '../../src/store/store.js';
-import { makeHarness, type Harness } from './harness.js';
+import { makeHarness, type Harness, type HarnessOptions } from './harness.js';
 
 const harnesses: Harness[] = [];
 afterEach(async () => {
   for (const h of harnesses.splice(0)) await h.close();
 });
 
-async function harness(configure?: Parameters<typeof makeHarness>[0]['configure']): Promise<Harness> {
+async function harness(configure?: HarnessOptions['configure']): Promise<Harness> {
   const h = await makeHarness(configure ? { configure } : {});
   harnesses.push(h);
   return h;
@@ -31,11 +31,10 @@ function mirrorTimes(events: JobEvent[]): { copied: number; advanced: number } {
 }
 
 const copySeconds = 1900;
-const withCopyTime =
-  (drop: number) => (input: Parameters<NonNullable<Parameters<typeof makeHarness>[0]['configure']>>[0]) => {
-    input.cloud!.sim!.latency!.copyImageSeconds = copySeconds;
-    input.cloud!.sim!.faults!.eventDropRate = drop;
-  };
+const withCopyTime = (drop: number) => (input: Parameters<NonNullable<HarnessOptions['configure']>>[0]) => {
+  input.cloud!.sim!.latency!.copyImageSeconds = copySeconds;
+  input.cloud!.sim!.faults!.eventDropRate = drop;
+};
 
 describe('event-driven waits in the sandbox', () => {
   it('move a job on the moment the copy and the change sets end, with fewer looks than polling', async () => {
