@@ -56,17 +56,21 @@ afterAll(async () => {
 });
 
 /** As the internal account, in us-east-1: the client settings the adapter itself would use on moto. */
-function asInternal<C extends SQSClient | EventBridgeClient>(client: C): C {
-  motoAccountHook(motoAccounts.internal)(client, {} as ClientTarget);
+const internalTarget = {} as ClientTarget;
+function sqsClient(): SQSClient {
+  const client = new SQSClient({ region: 'us-east-1', endpoint: moto.endpoint });
+  motoAccountHook(motoAccounts.internal)(client, internalTarget);
+  return client;
+}
+function eventBridgeClient(): EventBridgeClient {
+  const client = new EventBridgeClient({ region: 'us-east-1', endpoint: moto.endpoint });
+  motoAccountHook(motoAccounts.internal)(client, internalTarget);
   return client;
 }
 
 async function queueWithRule(name: string): Promise<{ url: string; arn: string }> {
-  const settings = { region: 'us-east-1', endpoint: moto.endpoint };
-  const sqs = asInternal(new SQSClient(settings));
-  const events = asInternal(
-    new EventBridgeClient(settings) as unknown as SQSClient,
-  ) as unknown as EventBridgeClient;
+  const sqs = sqsClient();
+  const events = eventBridgeClient();
   const url = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
   const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
     .Attributes!.QueueArn!;
@@ -93,7 +97,7 @@ async function queueWithRule(name: string): Promise<{ url: string; arn: string }
 async function playAws(
   entries: Array<{ source: string; detailType: string; detail: object; resources?: string[] }>,
 ) {
-  const events = asInternal(new EventBridgeClient({ region: 'us-east-1', endpoint: moto.endpoint }));
+  const events = eventBridgeClient();
   const result = await events.send(
     new PutEventsCommand({
       Entries: entries.map((e) => ({
@@ -157,7 +161,7 @@ describe('AWS events through EventBridge and SQS on moto', () => {
           resources: [`arn:aws:ec2:us-east-1::image/${imageId}`],
         },
       ]);
-      const sqs = asInternal(new SQSClient({ region: 'us-east-1', endpoint: moto.endpoint }));
+      const sqs = sqsClient();
       await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '{"not":"an event"}' }));
       sqs.destroy();
 
