@@ -98,7 +98,8 @@ describe('examples/local-aws.yaml: publish with the aws adapter against moto and
     } finally {
       ec2.destroy();
     }
-  });
+    // One publish process against moto and the local Catalog: a minute alone, more beside other tests.
+  }, 180_000);
 
   it('doctor passes on the same setup, and flags a wrong internal account id with a fix', async () => {
     const good = await runJson<{ checks: Array<{ name: string; ok: boolean; hint?: string }> }>(
