@@ -6,7 +6,7 @@ import type { LoadFormSheetSpec } from './columns.js';
 import { loadFormSheets } from './columns.js';
 import type { CellRule, CellValue } from './rules.js';
 import { isEmptyCell } from './rules.js';
-import { setZipEntryTimes } from './zip.js';
+import { deflateZipEntries } from './zip.js';
 
 export type { CellValue } from './rules.js';
 
@@ -270,8 +270,9 @@ async function renderXlsx(form: LoadForm, date: Date): Promise<Buffer> {
     });
   }
 
-  const buffer = Buffer.from(await workbook.xlsx.writeBuffer());
-  return setZipEntryTimes(buffer, date);
+  // Stored, then deflated natively: see deflateZipEntries.
+  const buffer = Buffer.from(await workbook.xlsx.writeBuffer({ zip: { compression: 'STORE' } }));
+  return deflateZipEntries(buffer, date);
 }
 
 function displayLength(value: CellValue): number {

@@ -9,7 +9,7 @@ import {
   searchKeywords,
   securityGroupCell,
 } from '../../../src/listing/load-form/rules.js';
-import { setZipEntryTimes } from '../../../src/listing/load-form/zip.js';
+import { deflateZipEntries } from '../../../src/listing/load-form/zip.js';
 
 describe('load form cell rules', () => {
   it('AMI ids have 8 or 17 characters after ami-', () => {
@@ -55,10 +55,10 @@ describe('load form cell rules', () => {
   });
 });
 
-describe('setZipEntryTimes', () => {
-  it('refuses bytes that are not a zip archive', () => {
-    expect(() =>
-      setZipEntryTimes(Buffer.from('not a zip archive at all, definitely not'), new Date(0)),
-    ).toThrow(InternalError);
+describe('deflateZipEntries', () => {
+  it('refuses bytes that are not a zip archive', async () => {
+    await expect(
+      deflateZipEntries(Buffer.from('not a zip archive at all, definitely not'), new Date(0)),
+    ).rejects.toThrow(InternalError);
   });
 });
