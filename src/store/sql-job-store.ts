@@ -24,6 +24,7 @@ import { awaitedKeys } from '../core/model/awaited.js';
 import { migrateToLatest, schemaIsCurrent } from './migrations.js';
 import type { Database, IntakeTable, JobsTable, ProductsTable, StoreDialect } from './schema.js';
 import { StaleJobError } from './store.js';
+import { PreparedQueries, type Slots } from './prepared-query.js';
 import type {
   ApplyRecord,
   IntakeEntry,
@@ -69,6 +70,7 @@ export class SqlJobStore implements JobStore {
   private readonly wallClock: Clock;
   private readonly localHolders: boolean;
   private readonly intakeInserts = new Map<number, string>();
+  private readonly prepared = new PreparedQueries();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -153,37 +155,57 @@ export class SqlJobStore implements JobStore {
             .forShare()
             .execute();
         }
-        const updated = await trx
-          .updateTable('jobs')
-          .set({
-            state: row.state,
-            release: row.release,
-            arch: row.arch,
-            request: row.request,
-            data: row.data,
-            reason: row.reason,
-            next_run_at: wokenOr(row.awaits_public ? dueUnlessPublic(row.awaits_public, row) : next),
-            woken_at: null,
-            stage_started_at: row.stage_started_at,
-            attempts: row.attempts,
-            version: row.version,
-            updated_at: row.updated_at,
-            awaits_public: row.awaits_public ?? null,
-            ...(releaseFrom === undefined
-              ? {}
-              : {
-                  lease_owner: sql<
-                    string | null
-                  >`case when lease_owner = ${releaseFrom} then null else lease_owner end`,
-                  lease_until: sql<
-                    number | null
-                  >`case when lease_owner = ${releaseFrom} then null else lease_until end`,
-                }),
-          })
-          .where('id', '=', job.id)
-          .where('version', '=', job.version)
-          .returning('next_run_at')
-          .executeTakeFirst();
+        const parked = row.awaits_public !== null && row.awaits_public !== undefined;
+        const shape = `save:${parked ? 'parked' : 'due'}:${releaseFrom === undefined ? 'kept' : 'released'}`;
+        const { rows: updatedRows } = await trx.executeQuery(
+          this.prepared.bind(
+            shape,
+            (p) =>
+              trx
+                .updateTable('jobs')
+                .set({
+                  state: p.one('state'),
+                  release: p.one('release'),
+                  arch: p.one('arch'),
+                  request: p.one('request'),
+                  data: p.one('data'),
+                  reason: p.one('reason'),
+                  next_run_at: wokenOr(
+                    parked
+                      ? dueUnlessPublic(p.one('awaits_public'), p.one('updated_at'), p.one('next'))
+                      : p.one('next'),
+                  ),
+                  woken_at: null,
+                  stage_started_at: p.one('stage_started_at'),
+                  attempts: p.one('attempts'),
+                  version: p.one('version'),
+                  updated_at: p.one('updated_at'),
+                  awaits_public: p.one('awaits_public'),
+                  ...(releaseFrom === undefined
+                    ? {}
+                    : {
+                        lease_owner: sql<
+                          string | null
+                        >`case when lease_owner = ${p.one('releaseFrom')} then null else lease_owner end`,
+                        lease_until: sql<
+                          number | null
+                        >`case when lease_owner = ${p.one('releaseFrom')} then null else lease_until end`,
+                      }),
+                })
+                .where('id', '=', p.one<string>('id'))
+                .where('version', '=', p.one<number>('expectedVersion'))
+                .returning('next_run_at'),
+            {
+              ...row,
+              reason: row.reason ?? null,
+              awaits_public: row.awaits_public ?? null,
+              next,
+              releaseFrom,
+              expectedVersion: job.version,
+            },
+          ),
+        );
+        const updated = updatedRows[0];
         if (updated === undefined) throw new StaleJobError(job.id, job.version);
         await replaceWaits(trx, saved);
         await insertEvents(trx, job.id, events);
@@ -286,32 +308,50 @@ export class SqlJobStore implements JobStore {
   async claimDue(worker: string, now: Date, leaseMs: number, limit = 1): Promise<Job[]> {
     if (limit <= 0) return [];
     const wallNow = this.wallClock.now().getTime();
-    let claimable = this.db
+    const values = { now: now.getTime(), wallNow, limit, worker, until: wallNow + leaseMs };
+    // SQLite: an UPDATE takes the write lock and costs about ten times this read even when nothing is due,
+    // which is most of the time; the UPDATE below still decides, so a job taken meanwhile is not taken twice.
+    if (this.dialect === 'sqlite') {
+      const due = await this.db.executeQuery(
+        this.prepared.bind('claimable', (p) => this.claimable(p), values),
+      );
+      if (due.rows.length === 0) return [];
+    }
+    const { rows } = await this.writeLock(() =>
+      this.db.executeQuery(
+        this.prepared.bind(
+          'claim',
+          (p) =>
+            this.db
+              .updateTable('jobs')
+              // What woke the job before this claim is what this run will look at.
+              .set({ lease_owner: p.one('worker'), lease_until: p.one('until'), woken_at: null })
+              .where('id', 'in', this.claimable(p))
+              .returningAll(),
+          values,
+        ),
+      ),
+    );
+    return rows.map(jobFromRow).sort(byDueThenAge);
+  }
+
+  /** The ids of the jobs a claim takes: due, not held, oldest due first. */
+  private claimable(p: Slots) {
+    const claimable = this.db
       .selectFrom('jobs')
       .select('id')
       .where('state', 'not in', terminalStates)
-      .where('next_run_at', '<=', now.getTime())
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', wallNow)]))
+      .where('next_run_at', '<=', p.one<number>('now'))
+      .where((eb) =>
+        eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', p.one<number>('wallNow'))]),
+      )
       .orderBy('next_run_at')
       .orderBy('created_at')
       .orderBy('id')
-      .limit(limit);
+      .limit(p.one<number>('limit'));
     // PostgreSQL: rows another claimer has locked are skipped, not waited for, and the rest are locked until
     // this statement commits. SQLite: the statement runs under the database's single write lock.
-    if (this.dialect === 'postgres') claimable = claimable.forUpdate().skipLocked();
-    // SQLite: an UPDATE takes the write lock and costs about ten times this read even when nothing is due,
-    // which is most of the time; the UPDATE below still decides, so a job taken meanwhile is not taken twice.
-    else if ((await claimable.executeTakeFirst()) === undefined) return [];
-    const rows = await this.writeLock(() =>
-      this.db
-        .updateTable('jobs')
-        // What woke the job before this claim is what this run will look at.
-        .set({ lease_owner: worker, lease_until: wallNow + leaseMs, woken_at: null })
-        .where('id', 'in', claimable)
-        .returningAll()
-        .execute(),
-    );
-    return rows.map(jobFromRow).sort(byDueThenAge);
+    return this.dialect === 'postgres' ? claimable.forUpdate().skipLocked() : claimable;
   }
 
   async renewLeases(worker: string, ids: string[], leaseMs: number): Promise<string[]> {
@@ -341,43 +381,57 @@ export class SqlJobStore implements JobStore {
   }
 
   async outlook(ids?: string[], exclude?: string[]): Promise<WorkOutlook> {
-    const wallNow = this.wallClock.now().getTime();
-    let query = this.db
-      .selectFrom('jobs')
-      .select((eb) => {
-        const held = eb('lease_until', '>', wallNow);
-        const free = eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', wallNow)]);
-        const selected = ids ? eb('id', 'in', ids.length > 0 ? ids : ['']) : eb.lit(true);
-        return [
-          eb.fn
-            .min(
+    const selectedIds = ids && ids.length === 0 ? [''] : ids;
+    const excluded = exclude ?? [];
+    const values = { wallNow: this.wallClock.now().getTime(), ids: selectedIds, exclude: excluded };
+    const shape = `outlook:${selectedIds?.length ?? 'all'}:${excluded.length}`;
+    const query = this.prepared.bind(
+      shape,
+      (p) => {
+        const wallNow = p.one<number>('wallNow');
+        let query = this.db
+          .selectFrom('jobs')
+          .select((eb) => {
+            const held = eb('lease_until', '>', wallNow);
+            const free = eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', wallNow)]);
+            const selected = selectedIds
+              ? eb('id', 'in', p.list<string>('ids', selectedIds.length))
+              : eb.lit(true);
+            return [
+              eb.fn
+                .min(
+                  eb
+                    .case()
+                    .when(eb.and([selected, free, eb('next_run_at', '<', parkedUntil.getTime())]))
+                    .then(eb.ref('next_run_at'))
+                    .end(),
+                )
+                .as('due_at'),
+              eb.fn
+                .min(
+                  eb
+                    .case()
+                    .when(eb.and([selected, held]))
+                    .then(eb.ref('lease_until'))
+                    .end(),
+                )
+                .as('held_until'),
+              eb.fn.min(eb.case().when(held).then(eb.ref('lease_until')).end()).as('busy_until'),
               eb
-                .case()
-                .when(eb.and([selected, free, eb('next_run_at', '<', parkedUntil.getTime())]))
-                .then(eb.ref('next_run_at'))
-                .end(),
-            )
-            .as('due_at'),
-          eb.fn
-            .min(
-              eb
-                .case()
-                .when(eb.and([selected, held]))
-                .then(eb.ref('lease_until'))
-                .end(),
-            )
-            .as('held_until'),
-          eb.fn.min(eb.case().when(held).then(eb.ref('lease_until')).end()).as('busy_until'),
-          eb
-            .selectFrom('locks')
-            .select((l) => l.fn.min('until').as('until'))
-            .where('until', '>', wallNow)
-            .as('locked_until'),
-        ];
-      })
-      .where('state', 'not in', terminalStates);
-    if (exclude && exclude.length > 0) query = query.where('id', 'not in', exclude);
-    const row = await query.executeTakeFirst();
+                .selectFrom('locks')
+                .select((l) => l.fn.min('until').as('until'))
+                .where('until', '>', wallNow)
+                .as('locked_until'),
+            ];
+          })
+          .where('state', 'not in', terminalStates);
+        if (excluded.length > 0)
+          query = query.where('id', 'not in', p.list<string>('exclude', excluded.length));
+        return query;
+      },
+      values,
+    );
+    const row = (await this.db.executeQuery(query)).rows[0];
     const outlook: WorkOutlook = {};
     if (row?.due_at != null) outlook.dueAt = new Date(Number(row.due_at));
     if (row?.held_until != null) outlook.heldUntil = new Date(Number(row.held_until));
@@ -692,8 +746,8 @@ async function insertEvents(
 }
 
 /** A parked job's wake-up: now (its updated_at) if the product is already recorded Public, else never. */
-function dueUnlessPublic(productKey: string, row: Insertable<JobsTable>) {
-  return sql<number>`case when exists (select 1 from products where products.key = ${productKey} and products.visibility = 'Public') then cast(${row.updated_at} as bigint) else cast(${row.next_run_at} as bigint) end`;
+function dueUnlessPublic(productKey: string, updatedAt: number, next: number) {
+  return sql<number>`case when exists (select 1 from products where products.key = ${productKey} and products.visibility = 'Public') then cast(${updatedAt} as bigint) else cast(${next} as bigint) end`;
 }
 
 /** An AWS event that ended the wait while the job was held keeps it due then (see wakeAwaiting). */
