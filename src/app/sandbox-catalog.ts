@@ -2,21 +2,27 @@
  * The sandbox's simulated Marketplace over the Catalog API's REST-JSON routes on a local port, so
  * `@aws-sdk/client-marketplace-catalog` (and the aws adapter with `endpoints.marketplaceCatalog`) can
  * talk to it. Change sets advance in real time with the configured `cloud.sim.latency`. With an EC2
- * endpoint the ingestion checks read AMIs from that EC2 (e.g. moto) instead of the simulated one.
+ * endpoint the ingestion checks read AMIs from that EC2 (e.g. moto) instead of the simulated one; with
+ * `eventsTo` the simulated AWS's events go to that EventBridge (in `events.region`, else us-east-1, where
+ * the Catalog sends them), so an `events:` queue there ends the waits of a publish on the aws adapter.
  */
 import { mkdirSync } from 'node:fs';
 import type { Cloud } from '../cloud/ports.js';
 import type { Ec2IngestionImages } from '../cloud/sim/ec2-ingestion.js';
+import type { EventForwarder } from '../cloud/sim/event-forwarder.js';
 import { loadConfig } from '../config/load.js';
 import { listingPartition } from '../config/partitions.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
+import { UsageError } from '../core/errors.js';
 import { createLogger, resolveStateDir, simPartitions, simStateFile, type CommonOptions } from './runtime.js';
 
 export interface SandboxCatalogOptions extends CommonOptions {
   host: string;
   port: number;
   ec2Endpoint?: string;
+  /** An EventBridge endpoint (moto) to put the simulated Catalog's change-set events on. */
+  eventsTo?: string;
 }
 
 export interface SandboxCatalog {
@@ -49,6 +55,13 @@ function ec2Config(config: Config, endpoint: string): Config {
 
 export async function startSandboxCatalog(options: SandboxCatalogOptions): Promise<SandboxCatalog> {
   const { config } = loadConfig(options.config);
+  if (options.eventsTo && !config.cloud.sim.events)
+    throw new UsageError('--events-to needs the simulated AWS to send events', {
+      field: 'cloud.sim.events',
+      value: false,
+      rule: '--events-to forwards the events the simulated AWS sends',
+      hint: 'set cloud.sim.events: true (the default) or leave out --events-to',
+    });
   const stateDir = resolveStateDir(options);
   mkdirSync(stateDir, { recursive: true });
   const logger = createLogger(options);
@@ -89,10 +102,22 @@ export async function startSandboxCatalog(options: SandboxCatalogOptions): Promi
     port: options.port,
     sellerAccount: settings.sellerAccount.accountId,
   });
+  const queue = options.eventsTo ? sim.eventQueue() : undefined;
+  let forwarder: EventForwarder | undefined;
+  if (options.eventsTo && queue) {
+    const { startEventForwarder } = await import('../cloud/sim/event-forwarder.js');
+    forwarder = startEventForwarder({
+      queue,
+      endpoint: options.eventsTo,
+      region: config.events?.region ?? 'us-east-1',
+      onError: (error) => logger.warn({ err: error, eventsTo: options.eventsTo }, 'event forwarding failed'),
+    });
+  }
   return {
     url: server.url,
     stateDir,
     async close() {
+      await forwarder?.stop();
       await server.close();
       await sim.close();
       await ec2Cloud?.close();

@@ -171,6 +171,10 @@ common(
     .option(
       '--ec2-endpoint <url>',
       'check ingestion rules against this EC2 endpoint (e.g. moto) instead of the simulated EC2',
+    )
+    .option(
+      '--events-to <url>',
+      "put the simulated AWS's change-set events on this EventBridge endpoint (moto), in events.region",
     ),
 ).action((opts) => runCommand(() => import('./commands/sandbox-serve.js'), opts));
 

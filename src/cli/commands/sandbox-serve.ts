@@ -7,6 +7,7 @@ interface ServeOptions extends CommonOptions {
   port: string;
   host: string;
   ec2Endpoint?: string;
+  eventsTo?: string;
 }
 
 function parsePort(value: string): number {

@@ -22,6 +22,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientTarget } from '../../../src/cloud/aws/client-config.js';
 import { runDoctorChecks } from '../../../src/cloud/doctor.js';
+import { waitEndingEvents } from '../../../src/cloud/sim/event-forwarder.js';
 import type { Config } from '../../../src/config/schema.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { newJob } from '../../../src/core/model/job.js';
@@ -77,15 +78,7 @@ async function queueWithRule(name: string): Promise<{ url: string; arn: string }
   await events.send(
     new PutRuleCommand({
       Name: `${name}-rule`,
-      EventPattern: JSON.stringify({
-        source: ['aws.ec2', 'aws.marketplacecatalog'],
-        'detail-type': [
-          'EC2 AMI State Change',
-          'Change Set Succeeded',
-          'Change Set Failed',
-          'Change Set Cancelled',
-        ],
-      }),
+      EventPattern: JSON.stringify(waitEndingEvents),
     }),
   );
   await events.send(new PutTargetsCommand({ Rule: `${name}-rule`, Targets: [{ Id: 'queue', Arn: arn }] }));
