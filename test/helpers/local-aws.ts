@@ -3,6 +3,7 @@
  * CLI's `sandbox serve` (the Catalog API), each test with its own ports and state directories.
  */
 import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -74,4 +75,50 @@ export function localAwsConfig(
   const file = join(dir, `local-aws-${accountId}.yaml`);
   writeFileSync(file, stringify(config));
   return file;
+}
+
+/** Headers of one connection, which fetch sets itself. */
+const hopByHop = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade']);
+
+/** An HTTP proxy in front of `target` that counts the requests by path (`/DescribeChangeSet`). */
+export async function countingProxy(
+  target: string,
+): Promise<{ url: string; counts: Record<string, number>; close(): Promise<void> }> {
+  const counts: Record<string, number> = {};
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    counts[path] = (counts[path] ?? 0) + 1;
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).filter(
+          (entry): entry is [string, string] => typeof entry[1] === 'string' && !hopByHop.has(entry[0]),
+        ),
+      );
+      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+      fetch(`${target}${request.url ?? '/'}`, {
+        method: request.method ?? 'GET',
+        headers,
+        ...(body ? { body } : {}),
+      })
+        .then(async (answer) => {
+          const answered = [...answer.headers].filter(([name]) => !hopByHop.has(name));
+          response.writeHead(answer.status, Object.fromEntries(answered));
+          response.end(Buffer.from(await answer.arrayBuffer()));
+        })
+        .catch((error: unknown) => {
+          response.writeHead(502);
+          response.end(String(error));
+        });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counts,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
