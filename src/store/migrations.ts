@@ -242,9 +242,13 @@ async function migrate(
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
     ...(options.inTransaction ? { disableTransactions: true } : {}),
   });
-  const { error, results } = await (options.upTo
-    ? migrator.migrateTo(options.upTo)
-    : migrator.migrateToLatest());
+  const run = () => (options.upTo ? migrator.migrateTo(options.upTo) : migrator.migrateToLatest());
+  let { error, results } = await run();
+  // Kysely's setup reads the catalog of every schema in the database; another schema dropped meanwhile
+  // (another tenant, a parallel test) fails that read although ours is fine. The setup is safe to repeat.
+  for (let again = 0; again < 2 && error !== undefined && isSetupRace(error, results); again++) {
+    ({ error, results } = await run());
+  }
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new InternalError(
@@ -257,4 +261,12 @@ async function migrate(
       { cause: error },
     );
   }
+}
+
+function isSetupRace(error: unknown, results: readonly { status: string }[] | undefined): boolean {
+  return (
+    !results?.some((r) => r.status === 'Error') &&
+    error instanceof Error &&
+    /schema .* does not exist|relation .* does not exist/.test(error.message)
+  );
 }
