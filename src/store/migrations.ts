@@ -267,6 +267,6 @@ function isSetupRace(error: unknown, results: readonly { status: string }[] | un
   return (
     !results?.some((r) => r.status === 'Error') &&
     error instanceof Error &&
-    /schema .* does not exist|relation .* does not exist/.test(error.message)
+    /schema .* does not exist/.test(error.message)
   );
 }
