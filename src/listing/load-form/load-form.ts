@@ -6,9 +6,10 @@ import type { LoadFormSheetSpec } from './columns.js';
 import { loadFormSheets } from './columns.js';
 import type { CellRule, CellValue } from './rules.js';
 import { isEmptyCell } from './rules.js';
-import { deflateZipEntries } from './zip.js';
+import { columnLetter, renderXlsx, type XlsxSheet } from './xlsx.js';
 
 export type { CellValue } from './rules.js';
+export { columnLetter };
 
 export interface LoadFormSheetColumn {
   header: string;
@@ -140,18 +141,6 @@ export function validateLoadForm(form: LoadForm): LoadFormProblem[] {
   return problems;
 }
 
-/** 1 -> A, 27 -> AA. */
-export function columnLetter(index: number): string {
-  let n = index;
-  let letters = '';
-  while (n > 0) {
-    const rem = (n - 1) % 26;
-    letters = String.fromCharCode(65 + rem) + letters;
-    n = Math.floor((n - 1) / 26);
-  }
-  return letters;
-}
-
 export interface WriteLoadFormOptions {
   /** Workbook created/modified time and zip entry time; fixed by default so files can be compared. */
   date?: Date;
@@ -181,7 +170,7 @@ export async function writeLoadForm(
   await mkdir(dir, { recursive: true });
 
   const xlsx = join(dir, `${baseName}.xlsx`);
-  await writeFile(xlsx, await renderXlsx(form, date));
+  await writeFile(xlsx, renderXlsx(xlsxSheets(form), { creator: 'fedora-marketplace', date }));
 
   const csv: string[] = [];
   for (const sheet of form.sheets) {
@@ -229,50 +218,26 @@ function fileSlug(name: string): string {
 const minWidth = 10;
 const maxWidth = 60;
 
-async function renderXlsx(form: LoadForm, date: Date): Promise<Buffer> {
-  // Loaded lazily: exceljs is large and only the export needs it.
-  const { default: ExcelJS } = await import('exceljs');
-  const workbook = new ExcelJS.Workbook();
-  workbook.creator = 'fedora-marketplace';
-  workbook.lastModifiedBy = 'fedora-marketplace';
-  workbook.created = date;
-  workbook.modified = date;
-
-  for (const sheet of form.sheets) {
-    const ws = workbook.addWorksheet(sheet.name, {
-      // Keep product id and title in view while scrolling right, and the headers while scrolling down.
-      views: [{ state: 'frozen', xSplit: 2, ySplit: sheet.headerRow }],
-    });
-    const headerRows = [...sheet.preamble, sheet.columns.map((c) => c.header)];
-    // Rows are placed explicitly so that empty preamble rows keep the header on the form's row number.
-    headerRows.forEach((cells, r) => {
-      const row = ws.getRow(r + 1);
-      cells.forEach((value, c) => {
-        if (!isEmptyCell(value)) row.getCell(c + 1).value = value;
-      });
-      row.font = { bold: true };
-      row.alignment = { wrapText: true, vertical: 'top' };
-      row.commit();
-    });
-    sheet.rows.forEach((cells, r) => {
-      const row = ws.getRow(sheet.headerRow + 1 + r);
-      cells.forEach((value, c) => {
-        if (!isEmptyCell(value)) row.getCell(c + 1).value = value;
-      });
-      row.commit();
-    });
-    sheet.columns.forEach((column, c) => {
+/** The form's sheets as the XLSX shows them: header rows bold, product id and title kept in view. */
+function xlsxSheets(form: LoadForm): XlsxSheet[] {
+  return form.sheets.map((sheet) => ({
+    name: sheet.name,
+    // The header lands on its row of the form even when the preamble's last rows are left out.
+    rows: [
+      ...Array.from({ length: sheet.headerRow - 1 }, (_, r) => sheet.preamble[r] ?? []),
+      sheet.columns.map((c) => c.header),
+      ...sheet.rows,
+    ],
+    headerRows: sheet.headerRow,
+    frozenColumns: 2,
+    widths: sheet.columns.map((column, c) => {
       const longest = Math.max(
         ...column.header.split('\n').map((line) => line.length),
         ...sheet.rows.map((cells) => displayLength(cells[c] ?? null)),
       );
-      ws.getColumn(c + 1).width = Math.min(maxWidth, Math.max(minWidth, longest + 2));
-    });
-  }
-
-  // Stored, then deflated natively: see deflateZipEntries.
-  const buffer = Buffer.from(await workbook.xlsx.writeBuffer({ zip: { compression: 'STORE' } }));
-  return deflateZipEntries(buffer, date);
+      return Math.min(maxWidth, Math.max(minWidth, longest + 2));
+    }),
+  }));
 }
 
 function displayLength(value: CellValue): number {

@@ -1,52 +1,47 @@
-import { promisify } from 'node:util';
-import { deflateRaw } from 'node:zlib';
-import { InternalError } from '../../core/errors.js';
+import { crc32, deflateRawSync } from 'node:zlib';
 
-const deflate = promisify(deflateRaw);
-
-/** Zip compression methods (APPNOTE 4.4.5). */
-const stored = 0;
+/** Zip compression method 8 (APPNOTE 4.4.5). */
 const deflated = 8;
-/** General-purpose flag bit 3: sizes and CRC follow the data instead of sitting in the local header. */
-const dataDescriptorFlag = 0x0008;
+
+export interface ZipEntry {
+  /** Path inside the archive, ASCII. */
+  name: string;
+  data: Buffer;
+}
 
 /**
- * Turns a zip archive of stored (uncompressed) entries into one of deflated entries, every entry stamped
- * with `date`. The XLSX writer's own deflate is pure JavaScript and cost more main-thread CPU per form
- * than building the workbook; Node's zlib runs natively on the thread pool. The writer stamps entries
- * with the wall clock, so pinning the time makes the file reproducible and comparable. CRCs are of the
- * uncompressed bytes, so they carry over unchanged.
+ * A zip archive of `entries`, each deflated and stamped with `date`, so that the same entries always make
+ * the same bytes. Deflate is synchronous on purpose: the entries are a few kilobytes each, and handing each
+ * to the thread pool cost ten times the CPU of compressing it (a stream set up and torn down per entry,
+ * on both threads).
  */
-export async function deflateZipEntries(zip: Buffer, date: Date): Promise<Buffer> {
+export function zipDeflated(entries: readonly ZipEntry[], date: Date): Buffer {
   const { time, day } = dosDateTime(date);
-  const entries = readEntries(zip);
-  const data = await Promise.all(entries.map((entry) => deflate(entry.data)));
+  const bodies = entries.map((entry) => deflateRawSync(entry.data));
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   entries.forEach((entry, i) => {
-    const body = data[i] as Buffer;
-    const flags = entry.flags & ~dataDescriptorFlag;
+    const body = bodies[i] as Buffer;
+    const name = Buffer.from(entry.name, 'ascii');
     const header = {
-      flags,
       time,
       day,
-      crc: entry.crc,
+      crc: crc32(entry.data),
       size: body.length,
       uncompressed: entry.data.length,
-      nameLength: entry.name.length,
+      nameLength: name.length,
     };
-    const local = Buffer.alloc(30 + entry.name.length);
+    const local = Buffer.alloc(30 + name.length);
     local.writeUInt32LE(0x04034b50, 0);
     writeEntryFields(local, 4, header);
-    entry.name.copy(local, 30);
-    const central = Buffer.alloc(46 + entry.name.length);
+    name.copy(local, 30);
+    const central = Buffer.alloc(46 + name.length);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(entry.madeBy, 4);
+    central.writeUInt16LE(20, 4); // made by: version 2.0, MS-DOS attributes
     writeEntryFields(central, 6, header);
-    central.writeUInt32LE(entry.externalAttributes, 38);
     central.writeUInt32LE(offset, 42);
-    entry.name.copy(central, 46);
+    name.copy(central, 46);
     locals.push(local, body);
     centrals.push(central);
     offset += local.length + body.length;
@@ -62,7 +57,6 @@ export async function deflateZipEntries(zip: Buffer, date: Date): Promise<Buffer
 }
 
 interface EntryFields {
-  flags: number;
   time: number;
   day: number;
   crc: number;
@@ -73,11 +67,11 @@ interface EntryFields {
 
 /**
  * The fields a local header (from byte 4) and a central directory header (from byte 6) share, in the
- * same order: version needed, flags, method, time, date, CRC, sizes, name length (the name follows).
+ * same order: version needed, flags (none), method, time, date, CRC, sizes, name length (the name follows).
  */
 function writeEntryFields(header: Buffer, at: number, fields: EntryFields): void {
   header.writeUInt16LE(20, at);
-  header.writeUInt16LE(fields.flags, at + 2);
+  header.writeUInt16LE(0, at + 2);
   header.writeUInt16LE(deflated, at + 4);
   header.writeUInt16LE(fields.time, at + 6);
   header.writeUInt16LE(fields.day, at + 8);
@@ -87,47 +81,6 @@ function writeEntryFields(header: Buffer, at: number, fields: EntryFields): void
   header.writeUInt16LE(fields.nameLength, at + 22);
 }
 
-interface StoredEntry {
-  name: Buffer;
-  flags: number;
-  madeBy: number;
-  crc: number;
-  externalAttributes: number;
-  data: Buffer;
-}
-
-/** The entries of an archive written without compression, read through its central directory. */
-function readEntries(zip: Buffer): StoredEntry[] {
-  const eocd = findEndOfCentralDirectory(zip);
-  const count = zip.readUInt16LE(eocd + 10);
-  const entries: StoredEntry[] = [];
-  let offset = zip.readUInt32LE(eocd + 16);
-  for (let i = 0; i < count; i++) {
-    expectSignature(zip, offset, 0x02014b50, 'central directory header');
-    const method = zip.readUInt16LE(offset + 10);
-    if (method !== stored) {
-      throw new InternalError(
-        `XLSX writer compressed an entry (method ${method}); it was asked to store them`,
-      );
-    }
-    const size = zip.readUInt32LE(offset + 20);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const local = zip.readUInt32LE(offset + 42);
-    expectSignature(zip, local, 0x04034b50, 'local file header');
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    entries.push({
-      name: zip.subarray(offset + 46, offset + 46 + nameLength),
-      flags: zip.readUInt16LE(offset + 8),
-      madeBy: zip.readUInt16LE(offset + 4),
-      crc: zip.readUInt32LE(offset + 16),
-      externalAttributes: zip.readUInt32LE(offset + 38),
-      data: zip.subarray(start, start + size),
-    });
-    offset += 46 + nameLength + zip.readUInt16LE(offset + 30) + zip.readUInt16LE(offset + 32);
-  }
-  return entries;
-}
-
 /** MS-DOS date and time fields (2-second resolution, years from 1980), from the date's UTC parts. */
 function dosDateTime(date: Date): { time: number; day: number } {
   const year = Math.max(date.getUTCFullYear(), 1980);
@@ -135,18 +88,4 @@ function dosDateTime(date: Date): { time: number; day: number } {
     time: (date.getUTCHours() << 11) | (date.getUTCMinutes() << 5) | Math.floor(date.getUTCSeconds() / 2),
     day: ((year - 1980) << 9) | ((date.getUTCMonth() + 1) << 5) | date.getUTCDate(),
   };
-}
-
-function findEndOfCentralDirectory(zip: Buffer): number {
-  // The record is 22 bytes plus a comment of at most 65535 bytes, at the very end of the archive.
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
-    if (zip.readUInt32LE(i) === 0x06054b50) return i;
-  }
-  throw new InternalError('XLSX writer produced no zip end-of-central-directory record');
-}
-
-function expectSignature(zip: Buffer, offset: number, signature: number, what: string): void {
-  if (offset + 4 > zip.length || zip.readUInt32LE(offset) !== signature) {
-    throw new InternalError(`XLSX writer produced a malformed zip: no ${what} at byte ${offset}`);
-  }
 }

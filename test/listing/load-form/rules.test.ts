@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { InternalError } from '../../../src/core/errors.js';
 import {
   amiId,
   httpsUrl,
@@ -9,7 +8,6 @@ import {
   searchKeywords,
   securityGroupCell,
 } from '../../../src/listing/load-form/rules.js';
-import { deflateZipEntries } from '../../../src/listing/load-form/zip.js';
 
 describe('load form cell rules', () => {
   it('AMI ids have 8 or 17 characters after ami-', () => {
@@ -52,13 +50,5 @@ describe('load form cell rules', () => {
     expect(productId.test('prod-abcdefghij123')).toBe(true);
     expect(productId.test('502fb293-7b72-4a39-ae2a-9917cae2ee7e')).toBe(true);
     expect(productId.test('prod-short')).toBe(false);
-  });
-});
-
-describe('deflateZipEntries', () => {
-  it('refuses bytes that are not a zip archive', async () => {
-    await expect(
-      deflateZipEntries(Buffer.from('not a zip archive at all, definitely not'), new Date(0)),
-    ).rejects.toThrow(InternalError);
   });
 });
