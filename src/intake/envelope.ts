@@ -53,10 +53,20 @@ export type Arrival =
   | { kind: 'message'; message: FedoraMessage; raw: RawInput }
   | { kind: 'unreadable'; error: InputError; raw: RawInput };
 
+/**
+ * The text and the hash are worked out on first use: only a quarantined input (or one without a
+ * message id) needs them, and most inputs are taken in or skipped.
+ */
 export function rawInput(bytes: Uint8Array, where: Where, topic?: string): RawInput {
+  let payload: string | undefined;
+  let digest: string | undefined;
   return {
-    payload: payloadText(bytes),
-    digest: createHash('sha256').update(bytes).digest('hex'),
+    get payload() {
+      return (payload ??= payloadText(bytes));
+    },
+    get digest() {
+      return (digest ??= createHash('sha256').update(bytes).digest('hex'));
+    },
     where,
     ...(topic !== undefined ? { topic } : {}),
   };
