@@ -27,6 +27,7 @@ export interface Delivery {
  * unreachable): it is requeued after that delay. Throwing is the same with the default delay.
  */
 export type Verdict = 'ack' | 'reject' | { requeueAfterMs: number };
+type Settlement = Exclude<Verdict, object>;
 export type DeliveryHandler = (delivery: Delivery) => Promise<Verdict>;
 
 export interface ConsumerEvents {
@@ -61,8 +62,8 @@ interface Session {
   lost: Promise<string>;
   /** Deliveries not yet acked or nacked, by delivery tag (ascending: the broker numbers them in order). */
   unsettled: Map<number, ConsumeMessage>;
-  /** Tags whose handler said 'ack', sent together at the next turn of the event loop. */
-  acks: Set<number>;
+  /** Verdicts ('ack' or 'reject') of handlers that finished, sent together at the next turn of the loop. */
+  settled: Map<number, Settlement>;
 }
 
 /**
@@ -192,7 +193,7 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
         consumerTag: '',
         lost,
         unsettled: new Map(),
-        acks: new Set(),
+        settled: new Map(),
       };
       const { consumerTag } = await channel.consume(
         this.queueName,
@@ -233,11 +234,9 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
     if (typeof verdict === 'object') {
       await this.clock.sleep(verdict.requeueAfterMs);
       nack(session, message, true);
-    } else if (verdict === 'ack') {
-      if (session.acks.size === 0) setImmediate(() => sendAcks(session));
-      session.acks.add(message.fields.deliveryTag);
     } else {
-      nack(session, message, false);
+      if (session.settled.size === 0) setImmediate(() => sendSettlements(session));
+      session.settled.set(message.fields.deliveryTag, verdict);
     }
   }
 
@@ -260,8 +259,8 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
     ]);
     clearTimeout(timer);
     if (session) {
-      // The handlers that finished have their acks waiting for the next turn: send them now.
-      sendAcks(session);
+      // The handlers that finished have their verdicts waiting for the next turn: send them now.
+      sendSettlements(session);
       await closeQuietly(session);
     }
     await this.loop;
@@ -281,30 +280,39 @@ function nack(session: Session, message: ConsumeMessage, requeue: boolean): void
 }
 
 /**
- * Acks every tag handlers acked since the last turn, in as few frames as possible: one `multiple` ack
- * up to the highest tag below which nothing is left unsettled (a committed window), then one ack for
- * each tag above a gap (a delivery still deciding, or waiting to be requeued).
+ * Sends every verdict handlers reached since the last turn, in as few frames as possible. From the
+ * lowest unsettled tag up, each run of like verdicts is one `multiple` ack or nack (a committed window
+ * with its rejections in between is a few frames, not one per rejection); above a gap (a delivery
+ * still deciding, or waiting to be requeued) each tag is settled alone.
  */
-function sendAcks(session: Session): void {
-  const { acks, unsettled, channel } = session;
-  let upTo: ConsumeMessage | undefined;
-  for (const [tag, message] of unsettled) {
-    if (!acks.has(tag)) break;
-    upTo = message;
-    unsettled.delete(tag);
-    acks.delete(tag);
-  }
+function sendSettlements(session: Session): void {
+  const { settled, unsettled, channel } = session;
   try {
-    if (upTo) channel.ack(upTo, true);
-    for (const tag of acks) {
+    let run: { last: ConsumeMessage; verdict: Settlement } | undefined;
+    for (const [tag, message] of unsettled) {
+      const verdict = settled.get(tag);
+      if (verdict === undefined) break;
+      if (run && run.verdict !== verdict) settle(channel, run.last, run.verdict, true);
+      run = { last: message, verdict };
+      unsettled.delete(tag);
+      settled.delete(tag);
+    }
+    if (run) settle(channel, run.last, run.verdict, true);
+    for (const [tag, verdict] of settled) {
       const message = unsettled.get(tag);
       unsettled.delete(tag);
-      if (message) channel.ack(message);
+      if (message) settle(channel, message, verdict, false);
     }
   } catch {
     // The channel closed while the handlers ran; see above.
   }
-  acks.clear();
+  settled.clear();
+}
+
+/** A rejected delivery is dropped (or dead-lettered by the queue's policy), never requeued. */
+function settle(channel: Channel, message: ConsumeMessage, verdict: Settlement, multiple: boolean): void {
+  if (verdict === 'ack') channel.ack(message, multiple);
+  else channel.nack(message, multiple, false);
 }
 
 async function closeQuietly(session: Session): Promise<void> {

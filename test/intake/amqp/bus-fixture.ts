@@ -31,8 +31,8 @@ export class BusFixture {
     this.channel = await this.connection.createConfirmChannel();
     await this.channel.assertExchange(this.config.exchange, 'topic', { durable: true });
     // Declared up front (as the consumer will) so that messages published before it starts are kept.
-    const { name, durable, autoDelete, exclusive } = this.config.queue;
-    await this.channel.assertQueue(name ?? '', { durable, autoDelete, exclusive });
+    const { name, durable, autoDelete, exclusive, arguments: args } = this.config.queue;
+    await this.channel.assertQueue(name ?? '', { durable, autoDelete, exclusive, arguments: args });
     for (const key of this.config.routingKeys)
       await this.channel.bindQueue(name ?? '', this.config.exchange, key);
     return this.channel;

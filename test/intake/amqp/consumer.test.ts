@@ -108,6 +108,48 @@ describe('BusConsumer', () => {
     expect(await bus.readyCount()).toBe(0);
   });
 
+  it('settles a window of acks and rejections together, and leaves a delivery still deciding unacked', async () => {
+    const bus = fixture();
+    const deadLetters = `${bus.config.queue.name}-dead`;
+    bus.config.queue.arguments = { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': deadLetters };
+    const channel = await bus.open();
+    await channel.assertQueue(deadLetters, { durable: false });
+    const verdicts = ['ack', 'ack', 'reject', 'reject', 'ack', 'reject', 'hold', 'ack', 'reject', 'ack'];
+    for (const n of verdicts.keys()) await bus.publish('org.test.prod.window', { n });
+    let release!: () => void;
+    const window = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    const c = consumer({
+      config: bus.config,
+      stopTimeoutMs: 100,
+      handler: async (d) => {
+        started += 1;
+        const verdict = verdicts[(JSON.parse(d.raw.toString()) as { n: number }).n];
+        if (verdict === 'hold') return new Promise<Verdict>(() => {});
+        await window;
+        return verdict as Verdict;
+      },
+    });
+    await c.start();
+    await waitFor(() => started === verdicts.length, 5_000, 'the whole window');
+    release();
+    const dead = async () => (await channel.checkQueue(deadLetters)).messageCount;
+    await waitFor(async () => (await dead()) === 4, 5_000, 'the rejections dead-lettered');
+    await c.stop();
+    // Only the delivery still deciding went back to the queue; the rejections were not requeued.
+    expect(await bus.readyCount()).toBe(1);
+    const rejected: number[] = [];
+    for (
+      let m = await channel.get(deadLetters, { noAck: true });
+      m;
+      m = await channel.get(deadLetters, { noAck: true })
+    )
+      rejected.push((JSON.parse(m.content.toString()) as { n: number }).n);
+    expect(rejected.sort()).toEqual([2, 3, 5, 8]);
+    expect((await bus.take()).content.toString()).toBe(JSON.stringify({ n: 6 }));
+    await channel.deleteQueue(deadLetters);
+  });
+
   it('requeues a message whose handler threw and keeps consuming', async () => {
     const bus = fixture();
     const poison = await bus.publish('org.test.prod.flaky', { n: 1 });
