@@ -26,6 +26,7 @@ export class AwsEventQueue implements EventQueuePort {
         }),
         signal ? { abortSignal: signal } : {},
       ),
+      signal,
     );
     return (result.Messages ?? []).flatMap((m) => {
       if (!m.MessageId || !m.ReceiptHandle) return [];

@@ -32,19 +32,24 @@ export const defaultRetryPolicy: RetryPolicy = {
   random: Math.random,
 };
 
-/** Runs `fn`, mapping failures to CloudError and retrying the retryable ones. */
+/**
+ * Runs `fn`, mapping failures to CloudError and retrying the retryable ones. A request the caller
+ * aborted (`signal`: the event consumer stopping its long poll) is not retried: each retry would be
+ * another request, aborted at once.
+ */
 export async function withRetry<T>(
   policy: RetryPolicy,
   service: string,
   operation: string,
   fn: () => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (raw) {
       const error = toCloudError(raw, service, operation);
-      if (!retriedKinds.has(error.kind) || attempt >= policy.maxAttempts) throw error;
+      if (!retriedKinds.has(error.kind) || attempt >= policy.maxAttempts || signal?.aborted) throw error;
       const delayMs = backoffDelay(
         attempt,
         { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs },

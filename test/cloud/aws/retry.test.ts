@@ -86,6 +86,25 @@ describe('withRetry', () => {
     }
   });
 
+  it('does not retry a request its caller aborted', async () => {
+    const { policy, sleeps } = recordingPolicy();
+    const abort = new AbortController();
+    let calls = 0;
+    const error = await withRetry(
+      policy,
+      'sqs',
+      'ReceiveMessage',
+      async () => {
+        calls++;
+        abort.abort();
+        throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+      },
+      abort.signal,
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'network', operation: 'ReceiveMessage' });
+    expect([calls, sleeps.length]).toEqual([1, 0]);
+  });
+
   it('reports each retry', async () => {
     const seen: Array<[string, number]> = [];
     const { policy } = recordingPolicy({
