@@ -154,7 +154,11 @@ export interface ChangeSetSummary {
 }
 
 export interface ListChangeSetsQuery {
-  changeSetName?: string;
+  /**
+   * One name, or up to 10 (the filter's ValueList limit): a set carrying any of them matches, so one
+   * call finds the sets of several names (ListChangeSets Filter.ValueList, catalog-api-model.txt).
+   */
+  changeSetName?: string | string[];
   entityId?: string;
   statuses?: ChangeSetStatus[];
 }

@@ -5,7 +5,8 @@ import type { JobData, JobState } from '../core/model/job.js';
  * resumes exactly where the last run stopped (DESIGN invariant 4).
  */
 export type StepOutcome =
-  | { kind: 'advance'; to: JobState; patch?: Partial<JobData>; note: string }
+  /** `until`: the next stage's first run is a wait, not now (it waits for what this stage started). */
+  | { kind: 'advance'; to: JobState; patch?: Partial<JobData>; note: string; until?: Date }
   | { kind: 'wait'; until: Date; patch?: Partial<JobData>; note: string; retry?: boolean }
   | { kind: 'fail'; reason: string; patch?: Partial<JobData> };
 

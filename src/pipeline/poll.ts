@@ -1,6 +1,6 @@
 import { defaultFallbackPollSeconds } from '../config/events-schema.js';
 import type { Awaiting } from '../core/model/awaited.js';
-import type { Job, JobData } from '../core/model/job.js';
+import type { Job, JobData, JobState } from '../core/model/job.js';
 import type { PipelineContext } from './context.js';
 import { wait, type StepOutcome } from './outcome.js';
 
@@ -23,7 +23,7 @@ export function pollAt(
 function pollInterval(
   ctx: Pick<PipelineContext, 'config'>,
   what: PollKind,
-  job: Pick<Job, 'data'>,
+  job: { data: Pick<JobData, 'stageStartedAt'> },
   now: number,
 ): number {
   const base = ctx.config.pipeline.pollSeconds[what] * 1000;
@@ -45,11 +45,37 @@ export function awaitEvent(
   note: string,
   patch?: Partial<JobData>,
 ): StepOutcome {
+  return wait(eventPollAt(ctx, what, job), note, { ...patch, awaiting });
+}
+
+/**
+ * Moves the job on to the stage `to` that follows what this step started (a change set just started is
+ * PREPARING: there is nothing to look at yet), its first look being the wait's: an event or the
+ * fallback poll, as awaitEvent's.
+ */
+export function advanceAwaiting(
+  ctx: Pick<PipelineContext, 'clock' | 'config' | 'events'>,
+  what: PollKind,
+  to: JobState,
+  awaiting: Awaiting,
+  note: string,
+  patch?: Partial<JobData>,
+): StepOutcome {
+  // The next stage starts now: its poll schedule starts afresh.
+  const until = eventPollAt(ctx, what, { data: {} });
+  return { kind: 'advance', to, note, patch: { ...patch, awaiting }, until };
+}
+
+function eventPollAt(
+  ctx: Pick<PipelineContext, 'clock' | 'config' | 'events'>,
+  what: PollKind,
+  job: { data: Pick<JobData, 'stageStartedAt'> },
+): Date {
   const now = ctx.clock.now().getTime();
   let interval = pollInterval(ctx, what, job, now);
   if (ctx.events?.flowing()) {
     const fallback = (ctx.config.events?.fallbackPollSeconds ?? defaultFallbackPollSeconds)[what] * 1000;
     interval = Math.max(interval, fallback);
   }
-  return wait(new Date(now + interval), note, { ...patch, awaiting });
+  return new Date(now + interval);
 }

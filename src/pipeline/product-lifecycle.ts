@@ -3,7 +3,7 @@
  * by their per-product name whoever started them, started when nobody has, followed to their end with
  * persisted waits. What the pipeline sees of a product is recorded in the store for `status`.
  */
-import { changeSetErrorsOf, isOpenChangeSet, openChangeSets } from '../cloud/catalog-queries.js';
+import { changeSetErrorsOf, isOpenChangeSet } from '../cloud/catalog-queries.js';
 import type { Change } from '../cloud/ports.js';
 import { listingPartition } from '../config/partitions.js';
 import { CloudError } from '../core/errors.js';
@@ -11,10 +11,10 @@ import { productKey } from '../core/model/image-request.js';
 import type { Job } from '../core/model/job.js';
 import type { PipelineContext } from './context.js';
 import { fail, wait, type StepOutcome } from './outcome.js';
-import { awaitEvent, pollAt } from './poll.js';
+import { awaitEvent } from './poll.js';
 import type { LockCheck } from '../store/locks.js';
 import { lockWait, withProductLock } from './product-lock.js';
-import { startCheckedChangeSet } from './start-change-set.js';
+import { productLockedWait, startCheckedChangeSet } from './start-change-set.js';
 
 /** SERVER_FAULT is AWS's side: a lifecycle request is made again, at most this many times in all. */
 const maxLifecycleAttempts = 3;
@@ -88,18 +88,7 @@ async function followOrStart(
     )?.changeSetId;
 
   if (!id) {
-    const open = await openChangeSets(catalog, {
-      productId: request.productId,
-      creatingChangeSetName: request.name,
-    });
-    if (open.length > 0)
-      return awaitEvent(
-        ctx,
-        'changeSet',
-        job,
-        { changeSets: open.map((c) => c.changeSetId) },
-        `product ${request.productId} has an open change set ${open[0]?.changeSetId}; waiting for it`,
-      );
+    // Another open set on the product is AWS's to refuse (ResourceInUseException, below).
     if (!(await stillHeld())) return lockWait(ctx, busy(request));
     try {
       const started = await startCheckedChangeSet(catalog, {
@@ -118,10 +107,10 @@ async function followOrStart(
       );
     } catch (error) {
       if (error instanceof CloudError && error.kind === 'resource-in-use')
-        return wait(
-          pollAt(ctx, 'changeSet', job),
-          `product ${request.productId} is locked by another change set; waiting`,
-        );
+        return productLockedWait(ctx, catalog, job, {
+          productId: request.productId,
+          creatingChangeSetName: request.name,
+        });
       throw error;
     }
   }

@@ -99,8 +99,8 @@ async function persist(
         state: to,
         data: { ...data, stageStartedAt: now.toISOString() },
         attempts: 0,
-        nextRunAt: now,
-        reason: undefined,
+        nextRunAt: outcome.until ?? now,
+        reason: outcome.until ? outcome.note : undefined,
         updatedAt: now,
       };
       event = { at: now, stage, kind: to === 'published' ? 'published' : 'advanced', message: outcome.note };

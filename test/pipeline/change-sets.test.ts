@@ -4,7 +4,8 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import type { Job } from '../../src/core/model/job.js';
 import { maxSubmitAttempts } from '../../src/pipeline/stages/await.js';
 import { mirrorTags } from '../../src/pipeline/stages/mirror.js';
-import { makeHarness, type Harness } from './harness.js';
+import { runStage } from '../../src/pipeline/runner.js';
+import { makeHarness, runUntil, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -43,6 +44,47 @@ describe('one open change set per product', () => {
     const notes = (await h.store.events(later.id)).map((e) => e.message);
     expect(notes.some((m) => /is being created by change set|has an open change set/.test(m))).toBe(true);
     expect(notes.some((m) => /ResourceInUse|locked/.test(m))).toBe(false);
+  });
+});
+
+describe('a product locked by a change set someone else started', () => {
+  it('is refused by AWS (ResourceInUseException); the job waits for that set, then adds its version', async () => {
+    h = await makeHarness();
+    const first = await h.createJob(h.request({ label: '1.4' }));
+    await h.publishAll();
+    const productId = (await h.job(first.id)).data.productId!;
+    const second = await h.createJob(h.request({ label: '1.5' }));
+    const submitting = await runUntil(h, second.id, 'submit');
+    // Started the moment the second image is about to submit, so still running when it does.
+    const catalog = h.sim.clients(listingPartition(h.config).partition).catalog;
+    const outside = await catalog.startChangeSet({
+      changes: [
+        {
+          ChangeType: 'UpdateInformation',
+          Entity: { Type: 'AmiProduct@1.0', Identifier: productId },
+          DetailsDocument: { ShortDescription: 'Edited in the portal' },
+        },
+      ],
+      changeSetName: 'portal edit',
+      clientRequestToken: 'portal-edit-1',
+    });
+
+    const waiting = (await runStage(submitting, h.ctx))!.job;
+    expect(waiting.state).toBe('submit');
+    expect(waiting.reason).toBe(
+      `product ${productId} is locked by change set ${outside.changeSetId}; waiting for it`,
+    );
+    expect(waiting.data.awaiting).toEqual({ changeSets: [outside.changeSetId] });
+
+    const { jobs } = await h.publishWithEvents();
+    const done = jobs.find((j) => j.id === second.id)!;
+    expect(done.state, done.reason).toBe('published');
+    expect(
+      h.sim
+        .state()
+        .products[0]!.versions.map((v) => v.title)
+        .sort(),
+    ).toEqual(['41.1.4', '41.1.5']);
   });
 });
 

@@ -122,7 +122,7 @@ export class AwsCatalog implements CatalogPort {
 
   async listChangeSets(query: ListChangeSetsQuery): Promise<ChangeSetSummary[]> {
     const filters: Filter[] = [];
-    if (query.changeSetName) filters.push({ Name: 'ChangeSetName', ValueList: [query.changeSetName] });
+    if (query.changeSetName) filters.push({ Name: 'ChangeSetName', ValueList: [query.changeSetName].flat() });
     if (query.entityId) filters.push({ Name: 'EntityId', ValueList: [query.entityId] });
     if (query.statuses?.length) filters.push({ Name: 'Status', ValueList: query.statuses });
     const summaries: ChangeSetSummary[] = [];

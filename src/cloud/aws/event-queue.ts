@@ -16,16 +16,20 @@ export class AwsEventQueue implements EventQueuePort {
   ) {}
 
   async receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<QueuedMessage[]> {
-    const result = await withRetry(this.retry, 'sqs', 'ReceiveMessage', () =>
-      this.client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.queueUrl,
-          MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
-          WaitTimeSeconds: Math.min(20, Math.max(0, Math.round(waitSeconds))),
-          MessageSystemAttributeNames: ['SentTimestamp'],
-        }),
-        signal ? { abortSignal: signal } : {},
-      ),
+    const result = await withRetry(
+      this.retry,
+      'sqs',
+      'ReceiveMessage',
+      () =>
+        this.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.queueUrl,
+            MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
+            WaitTimeSeconds: Math.min(20, Math.max(0, Math.round(waitSeconds))),
+            MessageSystemAttributeNames: ['SentTimestamp'],
+          }),
+          signal ? { abortSignal: signal } : {},
+        ),
       signal,
     );
     return (result.Messages ?? []).flatMap((m) => {

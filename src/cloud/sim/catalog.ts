@@ -166,7 +166,10 @@ export class SimCatalog implements CatalogPort {
     return this.world.read((state, now) =>
       Object.values(state.changeSets)
         .filter((cs) => cs.sellerAccount === this.sellerAccount)
-        .filter((cs) => query.changeSetName === undefined || cs.changeSetName === query.changeSetName)
+        .filter(
+          (cs) =>
+            query.changeSetName === undefined || [query.changeSetName].flat().includes(cs.changeSetName),
+        )
         .filter(
           (cs) =>
             query.entityId === undefined || cs.changes.some((c) => c.resolvedIdentifier === query.entityId),

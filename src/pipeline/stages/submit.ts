@@ -6,22 +6,23 @@ import { writeFile } from 'node:fs/promises';
 import { changeSetDocument } from '../../listing/change-set.js';
 import { createProductChangeSetName, versionChangeSetName } from '../../listing/change-set-names.js';
 import type { ProductListing } from '../../core/model/listing.js';
-import { isOpenChangeSet, openChangeSets, productIdByTitle } from '../../cloud/catalog-queries.js';
+import { isOpenChangeSet, productIdByTitle } from '../../cloud/catalog-queries.js';
 import type { PipelineContext } from '../context.js';
 import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
 import { advance, fail, wait, type StepOutcome } from '../outcome.js';
-import { awaitEvent, pollAt } from '../poll.js';
+import { advanceAwaiting, awaitEvent, pollAt } from '../poll.js';
 import { plannedChanges } from '../planned-changes.js';
 import type { LockCheck } from '../../store/locks.js';
 import { lockWait, withProductLock } from '../product-lock.js';
-import { startCheckedChangeSet } from '../start-change-set.js';
+import { productLockedWait, startCheckedChangeSet } from '../start-change-set.js';
 
 /**
  * submit: start the change set that adds this version (and creates the product when it does not exist
  * yet). Before starting anything it looks for what a previous run may already have done: the version on
- * the product, a change set with this job's deterministic name, another open change set on the product
- * (one open change set per product: DESIGN invariant 5).
+ * the product, a change set with this job's deterministic name, a set creating the product. One open
+ * change set per product (DESIGN invariant 5) is AWS's own lock: a start on a locked product is refused
+ * with ResourceInUseException, and the job then waits for the set that holds it.
  */
 export async function submitStage(job: Job, ctx: PipelineContext): Promise<StepOutcome> {
   const listing = job.data.listing;
@@ -47,10 +48,13 @@ async function submitLocked(
   const attempt = job.data.submitAttempt ?? 1;
   const part = job.data.submitPart ?? 1;
   const name = versionChangeSetName(listing, attempt, part);
-  // The product-creating sets of this product, read once: adoption, product id and waiting all look at them.
-  const creating = await catalog.listChangeSets({ changeSetName: createProductChangeSetName(listing) });
+  const creatingName = createProductChangeSetName(listing);
+  // One look at both names (a ValueList matches any of its names): this job's version set, started
+  // before a crash, and the product-creating sets, which adoption, the product id and waiting all use.
+  const named = await catalog.listChangeSets({ changeSetName: [creatingName, name] });
+  const creating = named.filter((c) => c.changeSetName === creatingName);
 
-  const adopted = await findOwnChangeSet(catalog, listing, name, creating);
+  const adopted = await findOwnChangeSet(catalog, listing, named);
   if (adopted) {
     return advance(
       'await',
@@ -76,22 +80,8 @@ async function submitLocked(
         `product "${listing.productTitle}" is being created by change set ${openCreate.changeSetId}`,
       );
     }
-  } else {
-    const busy = await openChangeSets(catalog, {
-      productId,
-      creatingChangeSetName: createProductChangeSetName(listing),
-    });
-    if (busy.length > 0) {
-      return awaitEvent(
-        ctx,
-        'changeSet',
-        job,
-        { changeSets: busy.map((c) => c.changeSetId) },
-        `product ${productId} has an open change set ${busy[0]?.changeSetId}; waiting for it`,
-        { productId },
-      );
-    }
   }
+  // An open change set on an existing product is AWS's to refuse (ResourceInUseException, below).
 
   const planned = await plannedChanges(
     catalog,
@@ -143,8 +133,12 @@ async function submitLocked(
       intent: 'APPLY',
     });
     const later = planned.deferred > 0 ? `; ${planned.deferred} more change(s) follow in a later set` : '';
-    return advance(
+    // Just started, it is PREPARING: await's first look is the one its end event (or the poll) brings.
+    return advanceAwaiting(
+      ctx,
+      'changeSet',
       'await',
+      { changeSets: [started.changeSetId] },
       `started change set ${started.changeSetId} (${planned.changes.map((c) => c.ChangeType).join(', ')})${later}`,
       {
         changeSetId: started.changeSetId,
@@ -156,9 +150,17 @@ async function submitLocked(
     );
   } catch (error) {
     if (error instanceof CloudError && error.kind === 'resource-in-use') {
+      if (productId)
+        return productLockedWait(
+          ctx,
+          catalog,
+          job,
+          { productId, creatingChangeSetName: creatingName },
+          { productId },
+        );
       return wait(
         pollAt(ctx, 'changeSet', job),
-        `product ${productId ?? listing.productTitle} is locked by another change set; waiting`,
+        `product ${listing.productTitle} is locked by another change set; waiting`,
       );
     }
     throw error;
@@ -174,12 +176,9 @@ async function submitLocked(
 async function findOwnChangeSet(
   catalog: CatalogPort,
   listing: ProductListing,
-  name: string,
-  creating: ChangeSetSummary[],
+  named: ChangeSetSummary[],
 ): Promise<ChangeSetSummary | undefined> {
-  const candidates = [...(await catalog.listChangeSets({ changeSetName: name })), ...creating].filter(
-    (c) => c.status !== 'CANCELLED' && c.status !== 'FAILED',
-  );
+  const candidates = named.filter((c) => c.status !== 'CANCELLED' && c.status !== 'FAILED');
   for (const summary of candidates) {
     const described = await catalog.describeChangeSet(summary.changeSetId);
     const addsOurVersion = described.changes.some(

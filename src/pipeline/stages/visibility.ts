@@ -20,8 +20,10 @@ export async function visibilityStage(job: Job, ctx: PipelineContext): Promise<S
       'internal: visibility reached without a listing and a product id; run the job again from describe',
     );
   // A request this job already made is followed, not looked at again: each look at a review that takes
-  // days would otherwise cost a DescribeEntity as well.
-  if (!job.data.visibilityChangeSetId) {
+  // days would otherwise cost a DescribeEntity as well. Nor is a product this job's own release set just
+  // took from Draft to Limited (ReleaseProduct; `resume --retry-failed` clears releaseChangeSetId): a
+  // Public request another job made meanwhile is found by its per-product name.
+  if (!job.data.visibilityChangeSetId && !job.data.releaseChangeSetId) {
     const { partition } = listingPartition(ctx.config);
     const product = await ctx.cloud.clients(partition).catalog.describeEntity(productId);
     const visibility = product.details.Description?.Visibility;
