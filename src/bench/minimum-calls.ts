@@ -42,11 +42,12 @@ export function minimumCalls(config: Config, jobs: readonly Job[]): Record<strin
     // describe: find the product by title unless configured (the exported change set may reuse
     // submit's entity read, so it is not counted twice).
     if (!configuredProduct) add('aws-marketplace:ListEntities', 1);
-    // submit: one lookup of this job's own change set (restart safety) and one of the product's
-    // other change sets (by the product-creating name for a new product, by entity otherwise); an
-    // existing product's current details for the minimal change; then start.
-    // For an existing product also its offer (pricing and terms may have drifted).
-    add('aws-marketplace:ListChangeSets', 2);
+    // submit: one lookup, by name, of this job's own change set (restart safety) and of the sets
+    // creating the product (one ListChangeSets: a ValueList matches any of its names); an existing
+    // product's current details for the minimal change; then start. Another open set on the product is
+    // AWS's lock to report (ResourceInUseException), not a lookup. For an existing product also its
+    // offer (pricing and terms may have drifted).
+    add('aws-marketplace:ListChangeSets', 1);
     if (!newProduct) {
       add('aws-marketplace:DescribeEntity', 1);
       add('aws-marketplace:ListEntities', 1);
@@ -56,17 +57,17 @@ export function minimumCalls(config: Config, jobs: readonly Job[]): Record<strin
     // await: at least one look at the change set.
     add('aws-marketplace:DescribeChangeSet', 1);
     // release: an existing product's visibility (a product this job created is a Draft); a new product
-    // is released with its offer (whose id the creating set gave) by a set looked for by name, checked
-    // for open sets, started and seen to end.
+    // is released with its offer (whose id the creating set gave) by a set looked for by name (restart
+    // safety), started and seen to end.
     if (!newProduct) add('aws-marketplace:DescribeEntity', 1);
     if (newProduct) {
-      add('aws-marketplace:ListChangeSets', 2);
+      add('aws-marketplace:ListChangeSets', 1);
       add('aws-marketplace:StartChangeSet', 1);
       add('aws-marketplace:DescribeChangeSet', 1);
-      // visibility: the same for the request for Public, when configuration asks for it.
+      // visibility: the same for the request for Public, when configuration asks for it (the release
+      // just seen to succeed says the product is Limited: no look at its visibility).
       if (toPublic) {
-        add('aws-marketplace:DescribeEntity', 1);
-        add('aws-marketplace:ListChangeSets', 2);
+        add('aws-marketplace:ListChangeSets', 1);
         add('aws-marketplace:StartChangeSet', 1);
         add('aws-marketplace:DescribeChangeSet', 1);
       }

@@ -55,14 +55,14 @@ describe('minimumCalls', () => {
       'ec2:ModifySnapshotAttribute': 6,
       'ec2:DescribeSnapshotAttribute': 6,
       'aws-marketplace:ListEntities': 2,
-      // submit 2, release 2, visibility 2 per new product
-      'aws-marketplace:ListChangeSets': 12,
+      // submit, release and visibility each look for their own set by name (open sets are AWS's lock)
+      'aws-marketplace:ListChangeSets': 6,
       // the product's version, its release, the request for Public
       'aws-marketplace:StartChangeSet': 6,
       'aws-marketplace:DescribeChangeSet': 6,
-      // visibility looks at the product first (a product the job created is a Draft: release needs no
-      // look), the SSM check reads the version's alias
-      'aws-marketplace:DescribeEntity': 4,
+      // only the SSM check reads the product (its version's alias): a product the job created is a
+      // Draft and the job's own release makes it Limited, so neither release nor visibility looks
+      'aws-marketplace:DescribeEntity': 2,
       // the alias and latest in each of the 2 sampled regions
       'ssm:GetParameter': 2 * 2 * 2,
       'ec2:DescribeRegions': 1,
