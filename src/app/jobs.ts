@@ -4,20 +4,26 @@ import { newJob, type Job } from '../core/model/job.js';
 import { Scheduler, type SchedulerOptions } from '../pipeline/scheduler.js';
 import { openEventWaits } from './event-waits.js';
 import type { Runtime } from './runtime.js';
-import type { JobIntakeResult } from '../store/store.js';
+import type { JobIntake, JobIntakeResult } from '../store/store.js';
 
-/** Stores one job per image; a second announcement of the same image returns the existing job. */
+/**
+ * Stores one job per image, all in one durable transaction (one fsync, however many images); a second
+ * announcement of the same image returns the existing job.
+ */
 export async function acceptRequests(
-  runtime: Runtime,
+  runtime: Pick<Runtime, 'store' | 'clock'>,
   requests: ImageRequest[],
   source: string,
   say: (line: string) => void,
 ): Promise<Job[]> {
+  const now = runtime.clock.now();
+  const results = await runtime.store.commitIntake(requests.map((r) => intakeEntry(r, source, now)));
   const jobs: Job[] = [];
-  for (const request of requests) {
-    const { job } = await acceptRequest(runtime, request, source, say);
-    if (!jobs.some((j) => j.id === job.id)) jobs.push(job);
-  }
+  requests.forEach((request, i) => {
+    const result = results[i] as JobIntakeResult;
+    sayAccepted(request, result, say);
+    if (!jobs.some((j) => j.id === result.job.id)) jobs.push(result.job);
+  });
   return jobs;
 }
 
@@ -26,36 +32,41 @@ export async function acceptRequests(
  * written together.
  */
 export async function acceptRequest(
-  runtime: Runtime,
+  runtime: Pick<Runtime, 'store' | 'clock'>,
   request: ImageRequest,
   source: string,
   say: (line: string) => void,
 ): Promise<{ job: Job; created: boolean }> {
-  const now = runtime.clock.now();
-  const [result] = await runtime.store.commitIntake([
-    {
-      job: newJob(request, now),
-      event: {
-        at: now,
-        stage: 'verify',
-        kind: 'created',
-        message: `accepted ${request.imageName} (${request.composeId}) from ${request.origin.kind}`,
-      },
-      record: {
-        at: now,
-        source,
-        ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
-        ...(request.origin.topic ? { topic: request.origin.topic } : {}),
-      },
-    },
-  ]);
+  const [result] = await runtime.store.commitIntake([intakeEntry(request, source, runtime.clock.now())]);
   const { job, created } = result as JobIntakeResult;
+  sayAccepted(request, { job, created }, say);
+  return { job, created };
+}
+
+function intakeEntry(request: ImageRequest, source: string, now: Date): JobIntake {
+  return {
+    job: newJob(request, now),
+    event: {
+      at: now,
+      stage: 'verify',
+      kind: 'created',
+      message: `accepted ${request.imageName} (${request.composeId}) from ${request.origin.kind}`,
+    },
+    record: {
+      at: now,
+      source,
+      ...(request.origin.messageId ? { messageId: request.origin.messageId } : {}),
+      ...(request.origin.topic ? { topic: request.origin.topic } : {}),
+    },
+  };
+}
+
+function sayAccepted(request: ImageRequest, { job, created }: JobIntakeResult, say: (line: string) => void) {
   say(
     created
       ? `job ${job.id}: Fedora ${request.release} ${request.subvariant} ${request.arch} (${request.composeId})`
       : `job ${job.id}: already known (${job.state}); not created again`,
   );
-  return { job, created };
 }
 
 /** Runs the jobs (and any other due job) until they end, or until nothing is due with `detach`. */
