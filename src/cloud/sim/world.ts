@@ -18,6 +18,12 @@ export class SimWorld {
   /** The world of an in-memory simulation (no state file). */
   private readonly memory: WorldState | undefined;
   private readonly file: WorldFile | undefined;
+  /**
+   * Per world object: nothing settles before this time, as the last scan found; forgotten when a mutation
+   * or a settlement may have changed that. Every call settles first, and scanning the whole world each
+   * time cost the simulated AWS more CPU than anything it simulates.
+   */
+  private readonly quietUntil = new WeakMap<WorldState, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -75,6 +81,7 @@ export class SimWorld {
     try {
       return operation(state, now);
     } finally {
+      if (mutates) this.quietUntil.delete(state);
       // A read that only let time pass writes the time, not the whole world again.
       if (mutates || settled) save('world');
       else if (moved) save('clock');
@@ -86,9 +93,13 @@ export class SimWorld {
    * anything changed.
    */
   private settle(state: WorldState, now: number): boolean {
+    if (now < (this.quietUntil.get(state) ?? -Infinity)) return false;
     const events: Array<{ at: number; order: number; run: () => void }> = [];
+    let next = Infinity;
     for (const image of Object.values(state.images)) {
-      if (image.state === 'pending' && image.settlesAt !== undefined && image.settlesAt <= now) {
+      if (image.state !== 'pending' || image.settlesAt === undefined) continue;
+      if (image.settlesAt > now) next = Math.min(next, image.settlesAt);
+      else {
         const event = {
           at: image.settlesAt,
           order: 0,
@@ -105,7 +116,9 @@ export class SimWorld {
       }
     }
     for (const changeSet of Object.values(state.changeSets)) {
-      if ((changeSet.status === 'PREPARING' || changeSet.status === 'APPLYING') && changeSet.endAt <= now) {
+      if (changeSet.status !== 'PREPARING' && changeSet.status !== 'APPLYING') continue;
+      if (changeSet.endAt > now) next = Math.min(next, changeSet.endAt);
+      else {
         events.push({
           at: changeSet.endAt,
           order: 1 + changeSet.seq,
@@ -116,8 +129,13 @@ export class SimWorld {
         });
       }
     }
+    if (events.length === 0) {
+      this.quietUntil.set(state, next);
+      return false;
+    }
+    this.quietUntil.delete(state);
     events.sort((a, b) => a.at - b.at || a.order - b.order);
     for (const event of events) event.run();
-    return events.length > 0;
+    return true;
   }
 }
