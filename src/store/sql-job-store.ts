@@ -92,7 +92,9 @@ export class SqlJobStore implements JobStore {
   }
 
   async createJob(job: Job, event: Omit<JobEvent, 'jobId'>): Promise<JobIntakeResult> {
-    return this.writeLock(() => this.durable(() => this.transaction((trx) => insertJob(trx, job, event))));
+    return this.writeLock(() =>
+      this.durable(() => this.transaction((trx) => insertJob(trx, this.prepared, job, event))),
+    );
   }
 
   /**
@@ -207,8 +209,8 @@ export class SqlJobStore implements JobStore {
         );
         const updated = updatedRows[0];
         if (updated === undefined) throw new StaleJobError(job.id, job.version);
-        await replaceWaits(trx, saved);
-        await insertEvents(trx, job.id, events);
+        await replaceWaits(trx, this.prepared, saved);
+        await insertEvents(trx, this.prepared, job.id, events);
         return Number(updated.next_run_at);
       }),
     );
@@ -217,22 +219,35 @@ export class SqlJobStore implements JobStore {
   }
 
   async wakeAwaiting(awaited: string, now: Date): Promise<number> {
-    const at = now.getTime();
-    const wallNow = this.wallClock.now().getTime();
+    const values = { awaited, at: now.getTime(), wallNow: this.wallClock.now().getTime() };
     const result = await this.writeLock(() =>
-      this.db
-        .updateTable('jobs')
-        .set({
-          next_run_at: sql<number>`case when next_run_at > ${at} then ${at} else next_run_at end`,
-          woken_at: at,
-        })
-        .where('id', 'in', (eb) => eb.selectFrom('job_waits').select('job_id').where('awaited', '=', awaited))
-        .where('state', 'not in', terminalStates)
-        // A free job already due needs nothing; a held one is marked for its holder's save.
-        .where((eb) => eb.or([eb('next_run_at', '>', at), eb('lease_until', '>', wallNow)]))
-        .executeTakeFirst(),
+      this.db.executeQuery(
+        this.prepared.bind(
+          'wake',
+          (p) => {
+            const at = p.one<number>('at');
+            return (
+              this.db
+                .updateTable('jobs')
+                .set({
+                  next_run_at: sql<number>`case when next_run_at > ${at} then ${at} else next_run_at end`,
+                  woken_at: at,
+                })
+                .where('id', 'in', (eb) =>
+                  eb.selectFrom('job_waits').select('job_id').where('awaited', '=', p.one<string>('awaited')),
+                )
+                .where('state', 'not in', terminalStates)
+                // A free job already due needs nothing; a held one is marked for its holder's save.
+                .where((eb) =>
+                  eb.or([eb('next_run_at', '>', at), eb('lease_until', '>', p.one<number>('wallNow'))]),
+                )
+            );
+          },
+          values,
+        ),
+      ),
     );
-    return Number(result.numUpdatedRows);
+    return Number(result.numAffectedRows ?? 0);
   }
 
   async getJob(id: string): Promise<Job | undefined> {
@@ -442,26 +457,48 @@ export class SqlJobStore implements JobStore {
 
   async tryLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
     const wallNow = this.wallClock.now().getTime();
+    const values = { name, owner, until: wallNow + ttlMs, wallNow };
     // Insert, or take over a lock that expired (or that this owner already holds): never one that is live.
-    const taken = await this.writeLock(() =>
-      this.db
-        .insertInto('locks')
-        .values({ name, owner, until: wallNow + ttlMs })
-        .onConflict((oc) =>
-          oc
-            .column('name')
-            .doUpdateSet((eb) => ({ owner: eb.ref('excluded.owner'), until: eb.ref('excluded.until') }))
-            .where((eb) => eb.or([eb('locks.until', '<=', wallNow), eb('locks.owner', '=', owner)])),
-        )
-        .returning('owner')
-        .executeTakeFirst(),
+    const { rows } = await this.writeLock(() =>
+      this.db.executeQuery(
+        this.prepared.bind(
+          'lock',
+          (p) =>
+            this.db
+              .insertInto('locks')
+              .values({ name: p.one('name'), owner: p.one('owner'), until: p.one('until') })
+              .onConflict((oc) =>
+                oc
+                  .column('name')
+                  .doUpdateSet((eb) => ({ owner: eb.ref('excluded.owner'), until: eb.ref('excluded.until') }))
+                  .where((eb) =>
+                    eb.or([
+                      eb('locks.until', '<=', p.one<number>('wallNow')),
+                      eb('locks.owner', '=', p.one<string>('owner')),
+                    ]),
+                  ),
+              )
+              .returning('owner'),
+          values,
+        ),
+      ),
     );
-    return taken !== undefined;
+    return rows.length > 0;
   }
 
   async unlock(name: string, owner: string): Promise<void> {
     await this.writeLock(() =>
-      this.db.deleteFrom('locks').where('name', '=', name).where('owner', '=', owner).execute(),
+      this.db.executeQuery(
+        this.prepared.bind(
+          'unlock',
+          (p) =>
+            this.db
+              .deleteFrom('locks')
+              .where('name', '=', p.one<string>('name'))
+              .where('owner', '=', p.one<string>('owner')),
+          { name, owner },
+        ),
+      ),
     );
   }
 
@@ -570,7 +607,7 @@ export class SqlJobStore implements JobStore {
             }
             // A job entry reads what the records before it wrote (an earlier entry for the same image).
             await writeRecords();
-            const result = await insertJob(trx, entry.job, entry.event);
+            const result = await insertJob(trx, this.prepared, entry.job, entry.event);
             const outcome = result.created ? 'accepted' : 'duplicate';
             records.push({ ...entry.record, outcome, jobId: result.job.id });
             results.push(result);
@@ -625,37 +662,60 @@ export class SqlJobStore implements JobStore {
         await this.upsertProduct(trx, record, at);
         // The jobs parked until this product is Public are due now: one statement, whoever parked them.
         if (record.visibility === 'Public')
-          await trx
-            .updateTable('jobs')
-            .set((eb) => ({ next_run_at: at, awaits_public: null, version: eb('version', '+', 1) }))
-            .where('awaits_public', '=', record.key)
-            .execute();
+          await trx.executeQuery(
+            this.prepared.bind(
+              'unpark',
+              (p) =>
+                trx
+                  .updateTable('jobs')
+                  .set((eb) => ({
+                    next_run_at: p.one('at'),
+                    awaits_public: null,
+                    version: eb('version', '+', 1),
+                  }))
+                  .where('awaits_public', '=', p.one<string>('key')),
+              { at, key: record.key },
+            ),
+          );
       }),
     );
   }
 
   private async upsertProduct(trx: Transaction<Database>, record: ProductRecord, at: number): Promise<void> {
-    await trx
-      .insertInto('products')
-      .values({
-        key: record.key,
-        product_id: record.productId,
-        offer_id: record.offerId ?? null,
-        visibility: record.visibility ?? null,
-        updated_at: at,
-      })
-      .onConflict((oc) =>
-        oc
-          .column('key')
-          .doUpdateSet({
-            product_id: record.productId,
-            offer_id: sql<string | null>`coalesce(excluded.offer_id, products.offer_id)`,
-            visibility: sql<string | null>`coalesce(excluded.visibility, products.visibility)`,
-            updated_at: at,
-          })
-          .where('products.updated_at', '<=', at),
-      )
-      .execute();
+    const values = {
+      key: record.key,
+      productId: record.productId,
+      offerId: record.offerId ?? null,
+      visibility: record.visibility ?? null,
+      at,
+    };
+    await trx.executeQuery(
+      this.prepared.bind(
+        'product',
+        (p) =>
+          trx
+            .insertInto('products')
+            .values({
+              key: p.one('key'),
+              product_id: p.one('productId'),
+              offer_id: p.one('offerId'),
+              visibility: p.one('visibility'),
+              updated_at: p.one('at'),
+            })
+            .onConflict((oc) =>
+              oc
+                .column('key')
+                .doUpdateSet({
+                  product_id: sql<string>`excluded.product_id`,
+                  offer_id: sql<string | null>`coalesce(excluded.offer_id, products.offer_id)`,
+                  visibility: sql<string | null>`coalesce(excluded.visibility, products.visibility)`,
+                  updated_at: sql<number>`excluded.updated_at`,
+                })
+                .where('products.updated_at', '<=', p.one<number>('at')),
+            ),
+        values,
+      ),
+    );
   }
 
   async getProduct(key: string): Promise<ProductRecord | undefined> {
@@ -707,6 +767,7 @@ function intakeRow(record: IntakeRecord): Insertable<IntakeTable> {
 /** Insert-or-nothing keeps concurrent announcements of one image down to one job. */
 async function insertJob(
   trx: Transaction<Database>,
+  prepared: PreparedQueries,
   job: Job,
   event: Omit<JobEvent, 'jobId'>,
 ): Promise<JobIntakeResult> {
@@ -716,7 +777,7 @@ async function insertJob(
     .onConflict((oc) => oc.column('key').doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (inserted !== undefined) await insertEvents(trx, job.id, [event]);
+  if (inserted !== undefined) await insertEvents(trx, prepared, job.id, [event]);
   const stored = await trx
     .selectFrom('jobs')
     .selectAll()
@@ -727,22 +788,35 @@ async function insertJob(
 
 async function insertEvents(
   trx: Transaction<Database>,
+  prepared: PreparedQueries,
   jobId: string,
   events: Array<Omit<JobEvent, 'jobId'>>,
 ): Promise<void> {
   if (events.length === 0) return;
-  await trx
-    .insertInto('job_events')
-    .values(
-      events.map((e) => ({
-        job_id: jobId,
-        at: e.at.getTime(),
-        stage: e.stage,
-        kind: e.kind,
-        message: e.message,
-      })),
-    )
-    .execute();
+  const values = Object.fromEntries(
+    events.flatMap((e, i) => [
+      [`at${i}`, e.at.getTime()],
+      [`stage${i}`, e.stage],
+      [`kind${i}`, e.kind],
+      [`message${i}`, e.message],
+    ]),
+  );
+  await trx.executeQuery(
+    prepared.bind(
+      `events:${events.length}`,
+      (p) =>
+        trx.insertInto('job_events').values(
+          events.map((_, i) => ({
+            job_id: p.one<string>('jobId'),
+            at: p.one<number>(`at${i}`),
+            stage: p.one<string>(`stage${i}`),
+            kind: p.one<string>(`kind${i}`),
+            message: p.one<string>(`message${i}`),
+          })),
+        ),
+      { ...values, jobId },
+    ),
+  );
 }
 
 /** A parked job's wake-up: now (its updated_at) if the product is already recorded Public, else never. */
@@ -756,14 +830,29 @@ function wokenOr(next: number | RawBuilder<number>) {
 }
 
 /** The job's awaited keys, replacing what it waited for before; a job that ended waits for nothing. */
-async function replaceWaits(trx: Transaction<Database>, job: Job): Promise<void> {
-  await trx.deleteFrom('job_waits').where('job_id', '=', job.id).execute();
+async function replaceWaits(trx: Transaction<Database>, prepared: PreparedQueries, job: Job): Promise<void> {
+  const jobId = job.id;
+  await trx.executeQuery(
+    prepared.bind(
+      'waits:delete',
+      (p) => trx.deleteFrom('job_waits').where('job_id', '=', p.one<string>('jobId')),
+      { jobId },
+    ),
+  );
   const keys = isTerminal(job.state) ? [] : awaitedKeys(job.data.awaiting);
   if (keys.length > 0)
-    await trx
-      .insertInto('job_waits')
-      .values(keys.map((awaited) => ({ job_id: job.id, awaited })))
-      .execute();
+    await trx.executeQuery(
+      prepared.bind(
+        `waits:insert:${keys.length}`,
+        (p) =>
+          trx
+            .insertInto('job_waits')
+            .values(
+              keys.map((_, i) => ({ job_id: p.one<string>('jobId'), awaited: p.one<string>(`key${i}`) })),
+            ),
+        { jobId, ...Object.fromEntries(keys.map((key, i) => [`key${i}`, key])) },
+      ),
+    );
 }
 
 function jobRow(job: Job): Insertable<JobsTable> {
