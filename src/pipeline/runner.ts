@@ -25,7 +25,6 @@ export interface StageResult {
 export async function runStage(job: Job, ctx: PipelineContext): Promise<StageResult | undefined> {
   if (isTerminal(job.state)) return { job, note: '' };
   const stage = job.state;
-  const log = ctx.logger.child({ job: job.id, stage });
   let outcome: StepOutcome;
   try {
     outcome = await stageRunners[stage](job, ctx);
@@ -34,6 +33,8 @@ export async function runStage(job: Job, ctx: PipelineContext): Promise<StageRes
     const environment = environmentError(error);
     if (environment) throw environment;
     outcome = errorOutcome(job, ctx, error);
+    // Built only here: a child logger serialises its bindings, a cost every step paid to log nothing.
+    const log = ctx.logger.child({ job: job.id, stage });
     if (outcome.kind === 'fail') log.error({ err: describeForLog(error) }, 'stage failed');
     else log.warn({ err: describeForLog(error), attempts: job.attempts + 1 }, 'transient error; will retry');
   }

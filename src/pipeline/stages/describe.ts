@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import { resolveListing } from '../../config/load.js';
@@ -83,8 +83,8 @@ export async function describeStage(job: Job, ctx: PipelineContext): Promise<Ste
     );
   }
 
+  // writeLoadForm creates the job's folder; the change set is written there after it.
   const dir = join(ctx.outputDir, job.id);
-  await mkdir(dir, { recursive: true });
   const form = buildLoadForm([listing]);
   const formProblems = validateLoadForm(form).filter((p) => p.severity === 'error');
   if (formProblems.length > 0) {
