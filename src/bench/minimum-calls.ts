@@ -56,21 +56,15 @@ export function minimumCalls(config: Config, jobs: readonly Job[]): Record<strin
     add('aws-marketplace:StartChangeSet', 1);
     // await: at least one look at the change set.
     add('aws-marketplace:DescribeChangeSet', 1);
-    // release: an existing product's visibility (a product this job created is a Draft); a new product
-    // is released with its offer (whose id the creating set gave) by a set looked for by name (restart
-    // safety), started and seen to end.
+    // release: an existing product's visibility; a new product was released (Draft -> Limited) by the
+    // set that created it, with its offer and first version.
     if (!newProduct) add('aws-marketplace:DescribeEntity', 1);
-    if (newProduct) {
+    // visibility: a new product's request for Public, when configuration asks for it: looked for by
+    // name (restart safety), started and seen to end (its creating set's success says it is Limited).
+    if (newProduct && toPublic) {
       add('aws-marketplace:ListChangeSets', 1);
       add('aws-marketplace:StartChangeSet', 1);
       add('aws-marketplace:DescribeChangeSet', 1);
-      // visibility: the same for the request for Public, when configuration asks for it (the release
-      // just seen to succeed says the product is Limited: no look at its visibility).
-      if (toPublic) {
-        add('aws-marketplace:ListChangeSets', 1);
-        add('aws-marketplace:StartChangeSet', 1);
-        add('aws-marketplace:DescribeChangeSet', 1);
-      }
     }
     // ssm, once the product is Public: the version's alias (DescribeEntity), then the alias and
     // `latest` in each sampled region the product is offered in.

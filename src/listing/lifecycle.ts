@@ -6,7 +6,14 @@
  */
 import type { Change } from '../cloud/ports.js';
 import type { ProductListing } from '../core/model/listing.js';
-import { offerChange, productChange, updateOfferInformation, type OfferListing } from './offer.js';
+import { createdProductRef } from './change-set.js';
+import {
+  createdOfferRef,
+  offerChange,
+  productChange,
+  updateOfferInformation,
+  type OfferListing,
+} from './offer.js';
 
 /** What DescribeEntity says of a product's visibility. */
 export type ProductVisibility = 'Draft' | 'Limited' | 'Public' | 'Restricted';
@@ -27,6 +34,18 @@ export function releaseChanges(productId: string, offerId: string, offer: OfferL
     productChange('ReleaseProduct', productId, {}),
     updateOfferInformation(offerId, offer),
     offerChange('ReleaseOffer', offerId, {}),
+  ];
+}
+
+/**
+ * Draft -> Limited in the set that creates the product and its offer (after its version): AWS's
+ * reference limited listing releases both in its one change set (marketplace-listing-lifecycle.md),
+ * so a new product needs no second set for its release. The offer's name is already in that set.
+ */
+export function releaseOnCreation(): Change[] {
+  return [
+    productChange('ReleaseProduct', createdProductRef, {}),
+    offerChange('ReleaseOffer', createdOfferRef, {}),
   ];
 }
 

@@ -7,6 +7,7 @@ import {
   newVersionChanges,
   type VersionChanges,
 } from '../listing/change-set.js';
+import { releaseOnCreation } from '../listing/lifecycle.js';
 
 export interface PlannedChanges extends Pick<VersionChanges, 'versionExists' | 'titleTakenBy'> {
   /** The next change set to start. */
@@ -16,8 +17,8 @@ export interface PlannedChanges extends Pick<VersionChanges, 'versionExists' | '
 }
 
 /**
- * The changes this listing needs now: a whole new product with its offer, or a version plus what
- * changed in the product, its pricing and its offer.
+ * The changes this listing needs now: a whole new product with its offer, released (Draft -> Limited)
+ * with its first version, or a version plus what changed in the product, its pricing and its offer.
  */
 export async function plannedChanges(
   catalog: CatalogPort,
@@ -30,7 +31,10 @@ export async function plannedChanges(
         (await catalog.describeEntity(listing.productId)).details,
         await productOffer(catalog, listing.productId, offerId),
       )
-    : { sets: changeSetsOf(newProductGroups(listing, listing)), versionExists: false };
+    : {
+        sets: changeSetsOf([...newProductGroups(listing, listing), releaseOnCreation()]),
+        versionExists: false,
+      };
   const [changes = [], ...later] = sets;
   return { ...found, changes, deferred: later.reduce((n, set) => n + set.length, 0) };
 }

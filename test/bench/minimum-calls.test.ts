@@ -55,13 +55,12 @@ describe('minimumCalls', () => {
       'ec2:ModifySnapshotAttribute': 6,
       'ec2:DescribeSnapshotAttribute': 6,
       'aws-marketplace:ListEntities': 2,
-      // submit, release and visibility each look for their own set by name (open sets are AWS's lock)
-      'aws-marketplace:ListChangeSets': 6,
-      // the product's version, its release, the request for Public
-      'aws-marketplace:StartChangeSet': 6,
-      'aws-marketplace:DescribeChangeSet': 6,
-      // only the SSM check reads the product (its version's alias): a product the job created is a
-      // Draft and the job's own release makes it Limited, so neither release nor visibility looks
+      // submit and visibility each look for their own set by name (open sets are AWS's lock)
+      'aws-marketplace:ListChangeSets': 4,
+      // the product with its version and its release, the request for Public
+      'aws-marketplace:StartChangeSet': 4,
+      'aws-marketplace:DescribeChangeSet': 4,
+      // only the SSM check reads the product (its version's alias): the creating set released it
       'aws-marketplace:DescribeEntity': 2,
       // the alias and latest in each of the 2 sampled regions
       'ssm:GetParameter': 2 * 2 * 2,

@@ -146,16 +146,15 @@ describe('publish the quick start messages in the sandbox', () => {
       }
     }
     expect(sandbox.images.filter((i) => i.owner === fedoraAccount)).toHaveLength(44);
-    // Per product: the product with its offer and version, its release, the request for Public.
-    expect(sandbox.changeSets).toHaveLength(6);
+    // Per product: the product with its offer and version, released in the same set; the request for
+    // Public.
+    expect(sandbox.changeSets).toHaveLength(4);
     for (const cs of sandbox.changeSets) expect(cs.status).toBe('SUCCEEDED');
     const creating = sandbox.changeSets.filter((c) => c.changes[0]?.changeType === 'CreateProduct');
     expect(creating.map((c) => c.id).sort()).toEqual(jobs.map((j) => j.changeSetId).sort());
     expect(sandbox.changeSets.map((c) => c.changes[0]?.changeType).sort()).toEqual([
       'CreateProduct',
       'CreateProduct',
-      'ReleaseProduct',
-      'ReleaseProduct',
       'UpdateVisibility',
       'UpdateVisibility',
     ]);
@@ -168,7 +167,7 @@ describe('publish the quick start messages in the sandbox', () => {
     const status = await runJson<{ jobs: JobJson[] }>(['status'], opts);
     expect(status.jobs.map((j) => j.id).sort()).toEqual(jobs.map((j) => j.id).sort());
     const sandbox = await runJson<SandboxStateJson>(['sandbox', 'state'], opts);
-    expect(sandbox.changeSets).toHaveLength(6);
+    expect(sandbox.changeSets).toHaveLength(4);
     expect(sandbox.images.filter((i) => i.owner === internalAccount)).toHaveLength(6);
   });
 

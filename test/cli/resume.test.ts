@@ -91,10 +91,9 @@ describe('a failed job and resume --retry-failed', () => {
     expect(retried.jobs[0]?.mirroredAmis).toEqual(job.mirroredAmis);
 
     const sandbox = await runJson<SandboxStateJson>(['sandbox', 'state', '--config', good], opts);
-    // The product with its offer and version, its release and the request for Public: nothing twice.
+    // The product with its offer and version (released with them) and the request for Public: nothing twice.
     expect(sandbox.changeSets.map((c) => c.changes[0]?.changeType)).toEqual([
       'CreateProduct',
-      'ReleaseProduct',
       'UpdateVisibility',
     ]);
     expect(sandbox.images.filter((i) => i.owner === '111122223333')).toHaveLength(3);

@@ -4,6 +4,8 @@ import { listingPartition } from '../../src/config/partitions.js';
 import { applyAll } from '../../src/manage/apply.js';
 import { planAll } from '../../src/manage/plan.js';
 import { formatPlan } from '../../src/listing/reconcile.js';
+import { newProductChanges } from '../../src/listing/change-set.js';
+import { createProductChangeSetName } from '../../src/listing/change-set-names.js';
 import type { Harness } from '../pipeline/harness.js';
 import { makeHarness } from '../pipeline/harness.js';
 import { desiredOf, manageDeps, publishedHarness, runUntil } from './helpers.js';
@@ -126,9 +128,23 @@ describe('retirement', () => {
   });
 
   it('leaves a draft product of an end-of-life release as it is but deprecates its AMIs', async () => {
-    // A version published before the pipeline released products: the product is still a Draft.
+    // A version published before the pipeline released products: the product is still a Draft (its
+    // creating set, started here as such a run did, has no ReleaseProduct).
     h = await makeHarness();
     const created = await h.createJob(h.request({ label: '1.1' }));
+    const submitting = await runUntil(h, created.id, 'submit');
+    const listing = submitting.data.listing!;
+    const { changeSetId } = await h.sim.clients(listingPartition(h.config).partition).catalog.startChangeSet({
+      changes: newProductChanges(listing),
+      changeSetName: createProductChangeSetName(listing),
+      clientRequestToken: 'draft-only',
+      intent: 'APPLY',
+    });
+    await h.store.saveJob({
+      ...submitting,
+      state: 'await',
+      data: { ...submitting.data, changeSetId, createsProduct: true },
+    });
     await h.store.saveJob({ ...(await runUntil(h, created.id, 'release')), state: 'published' });
     const input = structuredClone(h.config) as unknown as ConfigInput;
     input.policy = { ...input.policy, endOfLife: { '41': '2025-12-01' } };

@@ -29,13 +29,13 @@ describe('one open change set per product', () => {
     const later = jobs.find((j) => !j.data.createsProduct)!;
 
     const world = h.sim.state();
-    expect(world.changeSets.map((cs) => cs.status)).toEqual(Array(4).fill('SUCCEEDED'));
-    // One creation, one version added, one release and one request for Public, whatever the order.
+    expect(world.changeSets.map((cs) => cs.status)).toEqual(Array(3).fill('SUCCEEDED'));
+    // One creation (which releases the product), one version added and one request for Public.
     expect(
       changeTypes(h)
         .map((types) => types[0])
         .sort(),
-    ).toEqual(['AddDeliveryOptions', 'CreateProduct', 'ReleaseProduct', 'UpdateVisibility']);
+    ).toEqual(['AddDeliveryOptions', 'CreateProduct', 'UpdateVisibility']);
     expect(changeTypes(h).find((types) => types[0] === 'AddDeliveryOptions')).toEqual(['AddDeliveryOptions']);
     expect(world.products).toHaveLength(1);
     expect(world.products[0]!.versions.map((v) => v.title).sort()).toEqual(['41.1.4', '41.1.5']);
@@ -122,11 +122,7 @@ describe('two composes with the same version title', () => {
     const a = await h.job(first.id);
     expect(a.state).toBe('published');
     expectTitleConflict(a, await h.job(second.id));
-    expect(changeTypes(h).map((types) => types[0])).toEqual([
-      'CreateProduct',
-      'ReleaseProduct',
-      'UpdateVisibility',
-    ]);
+    expect(changeTypes(h).map((types) => types[0])).toEqual(['CreateProduct', 'UpdateVisibility']);
   });
 
   it('at the same time: the second never claims the change set of the first as its own', async () => {

@@ -91,7 +91,7 @@ describe('re-running stages', () => {
 
     await h.publishAll();
     expect((await h.job(created.id)).state).toBe('published');
-    expect(firstChangeTypes(h)).toEqual(['CreateProduct', 'ReleaseProduct', 'UpdateVisibility']);
+    expect(firstChangeTypes(h)).toEqual(['CreateProduct', 'UpdateVisibility']);
   });
 
   it('submit after publication finds the version and submits nothing', async () => {
@@ -103,7 +103,7 @@ describe('re-running stages', () => {
     const result = await runStage(rewound, h.ctx);
     expect(result?.job.state).toBe('await');
     expect(result?.job.data.changeSetId).toBe(published.data.changeSetId);
-    expect(firstChangeTypes(h)).toEqual(['CreateProduct', 'ReleaseProduct', 'UpdateVisibility']);
+    expect(firstChangeTypes(h)).toEqual(['CreateProduct', 'UpdateVisibility']);
   });
 
   it('release and visibility follow the request an earlier run made instead of making another', async () => {
@@ -129,7 +129,7 @@ describe('re-running stages', () => {
     expect(again?.note).toMatch(/is Limited/);
     await h.publishAll();
     expect((await h.job(created.id)).state).toBe('published');
-    expect(firstChangeTypes(h)).toEqual(['CreateProduct', 'ReleaseProduct', 'UpdateVisibility']);
+    expect(firstChangeTypes(h)).toEqual(['CreateProduct', 'UpdateVisibility']);
   });
 });
 

@@ -52,10 +52,12 @@ describe('release and visibility', () => {
     await h.publishAll();
     const job = await h.job(created.id);
     expect(job.state, job.reason).toBe('published');
-    expect(await stagesOf(h, job.id)).toEqual(stages.filter((stage) => stage !== 'visibility'));
-    expect(h.sim.state().changeSets.map((c) => c.changes[0]!.changeType)).toEqual([
-      'CreateProduct',
-      'ReleaseProduct',
+    // The set that creates the product releases it (Draft -> Limited): no release stage, no second set.
+    expect(await stagesOf(h, job.id)).toEqual(
+      stages.filter((stage) => stage !== 'release' && stage !== 'visibility'),
+    );
+    expect(h.sim.state().changeSets.map((c) => c.changes.map((x) => x.changeType).slice(-2))).toEqual([
+      ['ReleaseProduct', 'ReleaseOffer'],
     ]);
     const product = productOf(await productsByKey(h.store), job);
     expect(product?.visibility).toBe('Limited');
@@ -94,7 +96,6 @@ describe('release and visibility', () => {
     expect(again.data.lifecycleAttempt).toBe(2);
     expect(h.sim.state().changeSets.map((c) => c.name)).toEqual([
       'fedora-marketplace create Cloud_Base 41 x86_64',
-      'fedora-marketplace release Cloud_Base 41 x86_64',
       'fedora-marketplace public Cloud_Base 41 x86_64',
       'fedora-marketplace public Cloud_Base 41 x86_64 attempt 2',
     ]);

@@ -32,10 +32,9 @@ describe('transient AWS errors', () => {
     expect(retries[0]?.message).toMatch(/^retry 1 of \d+ after (RequestLimitExceeded|ThrottlingException)$/);
     // Retries never duplicate work.
     expect(h.sim.state().images.filter((i) => i.owner === internalAccount)).toHaveLength(1);
-    // One creation, one release, one request for Public.
+    // One creation (released with it), one request for Public.
     expect(h.sim.state().changeSets.map((cs) => cs.changes[0]!.changeType)).toEqual([
       'CreateProduct',
-      'ReleaseProduct',
       'UpdateVisibility',
     ]);
   });

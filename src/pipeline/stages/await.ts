@@ -5,6 +5,7 @@ import { listingPartition } from '../../config/partitions.js';
 import type { Job } from '../../core/model/job.js';
 import { advance, fail, type StepOutcome } from '../outcome.js';
 import { awaitEvent } from '../poll.js';
+import { visibilityInWords } from '../../listing/lifecycle.js';
 import { recordProduct } from '../product-lifecycle.js';
 
 /** SERVER_FAULT is AWS's side: the change set is submitted again, at most this many times in all. */
@@ -38,8 +39,21 @@ export async function awaitStage(job: Job, ctx: PipelineContext): Promise<StepOu
       ...(offerId ? { offerId } : {}),
     };
     if (!productId) return advance('published', `change set ${id} SUCCEEDED`, ids);
-    // A new product starts as a Draft, paired with its offer.
-    await recordProduct(ctx, job, productId, { offerId, ...(created ? { visibility: 'Draft' } : {}) });
+    // A new product starts as a Draft, paired with its offer; Limited when its creating set released it.
+    const released =
+      created !== undefined && described.changes.some((c) => c.changeType === 'ReleaseProduct');
+    await recordProduct(ctx, job, productId, {
+      offerId,
+      ...(created ? { visibility: released ? 'Limited' : 'Draft' } : {}),
+    });
+    if (released) {
+      return advance(
+        job.data.listing?.targetVisibility === 'public' ? 'visibility' : 'ssm',
+        `change set ${id} SUCCEEDED: version "${job.data.versionTitle}" is on product ${productId}, which is ${visibilityInWords('Limited')}`,
+        // The set that released the product, recorded where a release stage records its own.
+        { ...ids, releaseChangeSetId: id },
+      );
+    }
     if (!described.changes.some((c) => c.changeType === 'AddDeliveryOptions')) {
       // A listing too large for one set: the rest is planned again against the product as it now is.
       const part = (job.data.submitPart ?? 1) + 1;

@@ -25,10 +25,9 @@ export async function releaseStage(job: Job, ctx: PipelineContext): Promise<Step
   const afterRelease = listing.targetVisibility === 'public' ? 'visibility' : 'ssm';
 
   // A release this job already asked for is followed, not looked at again. A product this job's change
-  // set just created is a Draft: its first release needs no look (the release set is found by its
-  // per-product name if another job released it meanwhile); a release asked again looks first.
-  const justCreated = job.data.createsProduct === true && job.data.lifecycleAttempt === undefined;
-  if (!job.data.releaseChangeSetId && !justCreated) {
+  // set created was released by that set (await goes on past this stage) unless the listing needed
+  // more than one set: whatever brought the job here, the product's visibility is looked at first.
+  if (!job.data.releaseChangeSetId) {
     const visibility = (await catalog.describeEntity(productId)).details.Description?.Visibility;
     await recordProduct(ctx, job, productId, { visibility });
     const step = nextLifecycleStep(visibility, listing.targetVisibility);
