@@ -25,16 +25,17 @@ export class SimEventQueue implements EventQueuePort {
   async receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<QueuedMessage[]> {
     const deadline = this.wallNow() + waitSeconds * 1000;
     for (;;) {
-      // Only a receive that hands messages out changes the queue (and writes the world).
-      const visible = this.world.read((state, now) =>
-        (state.eventQueue ?? []).some((m) => isVisible(m, now)),
-      );
-      const received = visible ? this.world.mutate((state, now) => takeVisible(state, now, max)) : [];
+      // One look per round (it polls every newWorkLookMs while events flow). Only a receive that hands
+      // messages out changes the queue (and writes the world).
+      const look = this.world.read((state, now) => ({
+        visible: (state.eventQueue ?? []).some((m) => isVisible(m, now)),
+        next: nextEventAt(state),
+        now,
+      }));
+      const received = look.visible ? this.world.mutate((state, now) => takeVisible(state, now, max)) : [];
       const left = deadline - this.wallNow();
       if (received.length > 0 || left <= 0 || signal?.aborted) return received;
-      const next = this.nextEventAt();
-      const simNow = this.world.read((_, now) => now);
-      const untilNext = next ? Math.max(1, next.getTime() - simNow) : left;
+      const untilNext = look.next !== undefined ? Math.max(1, look.next - look.now) : left;
       // A copy or change set started meanwhile can end sooner than anything known now: look again soon.
       await wallSleep(Math.min(left, untilNext, newWorkLookMs), signal);
     }

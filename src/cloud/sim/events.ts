@@ -132,11 +132,12 @@ export function sendChangeSetEnded(
 
 /** When the world next sends an event: a copy settling or a change set ending, whichever comes first. */
 export function nextEventAt(state: WorldState): number | undefined {
-  const times: number[] = [];
+  let next = Infinity;
   for (const image of Object.values(state.images))
-    if (image.state === 'pending' && image.settlesAt !== undefined) times.push(image.settlesAt);
+    if (image.state === 'pending' && image.settlesAt !== undefined) next = Math.min(next, image.settlesAt);
   for (const cs of Object.values(state.changeSets))
-    if (cs.status === 'PREPARING' || cs.status === 'APPLYING') times.push(cs.endAt);
-  for (const message of state.eventQueue ?? []) times.push(message.invisibleUntil ?? message.sentAt);
-  return times.length > 0 ? Math.min(...times) : undefined;
+    if (cs.status === 'PREPARING' || cs.status === 'APPLYING') next = Math.min(next, cs.endAt);
+  for (const message of state.eventQueue ?? [])
+    next = Math.min(next, message.invisibleUntil ?? message.sentAt);
+  return next === Infinity ? undefined : next;
 }
