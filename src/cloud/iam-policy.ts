@@ -222,10 +222,15 @@ const servicePrefixes: Record<string, string> = {
   SQSClient: 'sqs',
 };
 
-/** `ec2:CopyImage` for an SDK client name and command name, as IAM spells the action. */
+/**
+ * `ec2:CopyImage` for an SDK client name and command name, as IAM spells the action. An SQS batch
+ * action has no permission of its own: the single action's grants it (`sqs:DeleteMessage` for
+ * DeleteMessageBatch, SQS Developer Guide "Amazon SQS batch actions").
+ */
 export function iamActionOf(clientName: string, commandName: string): string {
   const prefix = servicePrefixes[clientName] ?? clientName.replace(/Client$/, '').toLowerCase();
-  return `${prefix}:${commandName.replace(/Command$/, '')}`;
+  const operation = commandName.replace(/Command$/, '');
+  return `${prefix}:${prefix === 'sqs' ? operation.replace(/Batch$/, '') : operation}`;
 }
 
 export interface ActionRecorder {

@@ -326,7 +326,7 @@ export interface StsPort {
 /** One message as SQS hands it out: the body is the EventBridge event, as text, unparsed. */
 export interface QueuedMessage {
   messageId: string;
-  /** What DeleteMessage needs; a new one with every receive. */
+  /** What deleting it needs; a new one with every receive. */
   receiptHandle: string;
   body: string;
   /** When the message reached the queue (SQS SentTimestamp): how late an event is acted on. */
@@ -340,8 +340,11 @@ export interface QueuedMessage {
 export interface EventQueuePort {
   /** Up to `max` (1..10) messages; waits up to `waitSeconds` (0..20) for the first one (long polling). */
   receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<QueuedMessage[]>;
-  /** Removes a handled message; until then it comes back after the queue's visibility timeout. */
-  delete(receiptHandle: string): Promise<void>;
+  /**
+   * Removes handled messages (at most 10, the messages of one receive: one SQS DeleteMessageBatch);
+   * until then each comes back after the queue's visibility timeout. Rejects when any was not removed.
+   */
+  delete(receiptHandles: string[]): Promise<void>;
   /** GetQueueAttributes: the queue exists and this account may read it (doctor). */
   check(): Promise<{ queueArn: string; messages: number }>;
   /**

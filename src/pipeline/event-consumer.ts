@@ -1,7 +1,7 @@
 /**
  * Ends waits early on AWS events: long-polls the event queue, reads each message defensively, makes the
- * jobs waiting for what it names due now (one store statement), and deletes the message only after that
- * save committed. A message that cannot be an event we use is deleted and counted; one whose save failed
+ * jobs waiting for what it names due now (one store statement), and deletes the messages of a receive
+ * (one batch) only after their saves committed. A message that cannot be an event we use is deleted and counted; one whose save failed
  * stays on the queue and comes back. Events are best effort, so the jobs' fallback polls stay: an event
  * only ever makes a wait shorter.
  */
@@ -97,11 +97,28 @@ export class EventConsumer {
       throw error;
     }
     this.counts.received += messages.length;
-    for (const message of messages) await this.handle(message);
+    const handled: QueuedMessage[] = [];
+    for (const message of messages) if (await this.handle(message)) handled.push(message);
+    // Every save of this receive is committed: its messages go in one delete (DeleteMessageBatch).
+    if (handled.length > 0) {
+      try {
+        await this.options.queue.delete(handled.map((m) => m.receiptHandle));
+      } catch (error) {
+        // They come back and are handled again: waking a job twice changes nothing.
+        this.options.logger.warn(
+          {
+            messageIds: handled.map((m) => m.messageId),
+            err: error instanceof Error ? error.message : String(error),
+          },
+          'events handled but not deleted',
+        );
+      }
+    }
     return messages.length;
   }
 
-  private async handle(message: QueuedMessage): Promise<void> {
+  /** Reads one message and saves what it says; false when the save failed (it must stay on the queue). */
+  private async handle(message: QueuedMessage): Promise<boolean> {
     const log = this.options.logger;
     const reading = readAwsEvent(message.body);
     if (reading.kind === 'wait-ended') {
@@ -115,7 +132,7 @@ export class EventConsumer {
           { messageId: message.messageId, err: error instanceof Error ? error.message : String(error) },
           'event not saved; it stays on the queue',
         );
-        return;
+        return false;
       }
       if (woken > 0) {
         this.counts.woke += 1;
@@ -131,14 +148,6 @@ export class EventConsumer {
       this.counts.malformed += 1;
       log.warn({ messageId: message.messageId, reason: reading.reason }, 'not an AWS event we use; deleted');
     }
-    try {
-      await this.options.queue.delete(message.receiptHandle);
-    } catch (error) {
-      // It comes back and is handled again: waking a job twice changes nothing.
-      log.warn(
-        { messageId: message.messageId, err: error instanceof Error ? error.message : String(error) },
-        'event handled but not deleted',
-      );
-    }
+    return true;
   }
 }

@@ -73,6 +73,8 @@ describe('event-driven waits in the sandbox', () => {
 /** An in-memory queue: messages stay until deleted, and come back on every receive until then. */
 class MemoryQueue implements EventQueuePort {
   readonly messages = new Map<string, string>();
+  /** The receipt handles of each delete call. */
+  readonly deletes: string[][] = [];
   private seq = 0;
   add(body: string): void {
     this.messages.set(`m${++this.seq}`, body);
@@ -80,8 +82,9 @@ class MemoryQueue implements EventQueuePort {
   async receive(max: number): Promise<QueuedMessage[]> {
     return [...this.messages].slice(0, max).map(([id, body]) => ({ messageId: id, receiptHandle: id, body }));
   }
-  async delete(receiptHandle: string): Promise<void> {
-    this.messages.delete(receiptHandle);
+  async delete(receiptHandles: string[]): Promise<void> {
+    this.deletes.push(receiptHandles);
+    for (const handle of receiptHandles) this.messages.delete(handle);
   }
   async check() {
     return { queueArn: 'arn:aws:sqs:us-east-1:111122223333:events', messages: this.messages.size };
@@ -147,6 +150,8 @@ describe('the event consumer', () => {
     await c.drain();
 
     expect(queue.messages.size).toBe(0);
+    // The messages of one receive go in one delete (DeleteMessageBatch), after their saves.
+    expect(queue.deletes.map((handles) => handles.length)).toEqual([8]);
     expect(c.counts).toMatchObject({ received: 8, malformed: 7, unmatched: 1, woke: 0, failed: 0 });
     expect(await h.store.getJob(job.id)).toEqual(job);
     expect(woken()).toBe(0);
@@ -167,6 +172,7 @@ describe('the event consumer', () => {
     const job = await waitingOn(h, 'cs-kept');
     const queue = new MemoryQueue();
     queue.add(changeSetEvent('cs-kept'));
+    queue.add('not json');
     const failing = new Proxy(h.store, {
       get(target, property, receiver) {
         if (property === 'wakeAwaiting') return () => Promise.reject(new Error('database is locked'));
@@ -175,8 +181,10 @@ describe('the event consumer', () => {
     });
     const down = consumer(h, queue, failing);
     await down.c.receiveOnce(0);
-    expect(down.c.counts).toMatchObject({ received: 1, failed: 1 });
-    expect(queue.messages.size).toBe(1);
+    expect(down.c.counts).toMatchObject({ received: 2, failed: 1, malformed: 1 });
+    // The malformed message is deleted; the event whose save failed is not.
+    expect(queue.deletes).toEqual([['m2']]);
+    expect([...queue.messages.keys()]).toEqual(['m1']);
     expect((await h.store.getJob(job.id))?.nextRunAt).toEqual(job.nextRunAt);
 
     const up = consumer(h, queue);

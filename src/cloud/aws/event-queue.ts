@@ -1,6 +1,6 @@
 /** EventQueuePort over @aws-sdk/client-sqs: the queue EventBridge rules fill with AWS events. */
 import {
-  DeleteMessageCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type SQSClient,
@@ -46,10 +46,21 @@ export class AwsEventQueue implements EventQueuePort {
     });
   }
 
-  async delete(receiptHandle: string): Promise<void> {
-    await withRetry(this.retry, 'sqs', 'DeleteMessage', () =>
-      this.client.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receiptHandle })),
+  async delete(receiptHandles: string[]): Promise<void> {
+    if (receiptHandles.length === 0) return;
+    const result = await withRetry(this.retry, 'sqs', 'DeleteMessageBatch', () =>
+      this.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: receiptHandles.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle })),
+        }),
+      ),
     );
+    const failed = result.Failed ?? [];
+    if (failed.length > 0)
+      throw new Error(
+        `${failed.length} of ${receiptHandles.length} messages not deleted: ${failed.map((f) => f.Code ?? f.Message ?? '?').join(', ')}`,
+      );
   }
 
   async check(): Promise<{ queueArn: string; messages: number }> {

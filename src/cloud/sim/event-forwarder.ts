@@ -64,7 +64,7 @@ export function startEventForwarder(options: EventForwarderOptions): EventForwar
     const result = await client.send(new PutEventsCommand({ Entries: messages.map(entryOf) }));
     // Entries answer in request order; one with an ErrorCode was not taken.
     const taken = messages.filter((_, i) => result.Entries?.[i]?.ErrorCode === undefined);
-    for (const message of taken) await options.queue.delete(message.receiptHandle);
+    await options.queue.delete(taken.map((m) => m.receiptHandle));
     forwarded += taken.length;
   }
 

@@ -41,9 +41,9 @@ export class SimEventQueue implements EventQueuePort {
     }
   }
 
-  async delete(receiptHandle: string): Promise<void> {
+  async delete(receiptHandles: string[]): Promise<void> {
     this.world.mutate((state) => {
-      state.eventQueue = (state.eventQueue ?? []).filter((m) => receiptOf(m) !== receiptHandle);
+      state.eventQueue = (state.eventQueue ?? []).filter((m) => !receiptHandles.includes(receiptOf(m)));
     });
   }
 

@@ -51,7 +51,7 @@ describe('simulated AWS events', () => {
 
     // Received, not deleted: hidden for the visibility timeout, then handed out again.
     expect(await queue.receive(10, 0)).toEqual([]);
-    await queue.delete(message.receiptHandle);
+    await queue.delete([message.receiptHandle]);
     expect((await queue.check()).messages).toBe(0);
   });
 
