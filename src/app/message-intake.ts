@@ -19,6 +19,7 @@ import { findSourceImage, sourceImageProblem } from '../pipeline/stages/verify.j
 import { type SkippedView } from './job-view.js';
 import { acceptRequest } from './jobs.js';
 import type { Runtime } from './runtime.js';
+import { becameJob } from '../store/store.js';
 import type { SeedImageSpec } from '../cloud/sim/index.js';
 
 export type Say = (line: string) => void;
@@ -111,7 +112,7 @@ export async function judgeArrival(
   const recorded = redelivery
     ? (await runtime.store.intakeOutcomes([message.id as string])).get(message.id as string)
     : undefined;
-  if (recorded?.has('accepted') || recorded?.has('duplicate')) return { kind: 'seen' };
+  if (becameJob(recorded)) return { kind: 'seen' };
   const decision = interpretMessage(message, {
     config: runtime.config,
     origin: {

@@ -1,5 +1,4 @@
 import {
-  CompiledQuery,
   sql,
   type Insertable,
   type RawBuilder,
@@ -23,7 +22,7 @@ import {
 import { awaitedKeys } from '../core/model/awaited.js';
 import { migrateToLatest, schemaIsCurrent } from './migrations.js';
 import type { Database, IntakeTable, JobsTable, ProductsTable, StoreDialect } from './schema.js';
-import { StaleJobError } from './store.js';
+import { becameJob, StaleJobError } from './store.js';
 import { PreparedQueries, type Slots } from './prepared-query.js';
 import type {
   ApplyRecord,
@@ -37,12 +36,6 @@ import type {
   WorkOutlook,
 } from './store.js';
 import type { WriteLock } from './write-lock.js';
-
-/**
- * Outcomes that mean "this message became a job". A skip is not final (a later run may admit what policy
- * skipped, e.g. with --include-prerelease) and a rejected message may come back fixed.
- */
-const seenOutcomes: IntakeRecord['outcome'][] = ['accepted', 'duplicate'];
 
 export interface SqlJobStoreOptions {
   dialect: StoreDialect;
@@ -69,7 +62,6 @@ export class SqlJobStore implements JobStore {
   private readonly durable: <T>(write: () => Promise<T>) => Promise<T>;
   private readonly wallClock: Clock;
   private readonly localHolders: boolean;
-  private readonly intakeInserts = new Map<number, string>();
   private readonly prepared = new PreparedQueries();
 
   constructor(
@@ -95,25 +87,6 @@ export class SqlJobStore implements JobStore {
     return this.writeLock(() =>
       this.durable(() => this.transaction((trx) => insertJob(trx, this.prepared, job, event))),
     );
-  }
-
-  /**
-   * The multi-row INSERT of `rows` intake records (a second quarantine row for the same input meets a
-   * unique index and is dropped), compiled once per row count: building it with Kysely for every window
-   * cost more CPU than SQLite spent running it.
-   */
-  private intakeInsert(rows: number): string {
-    let text = this.intakeInserts.get(rows);
-    if (text === undefined) {
-      const row = intakeRow({ at: new Date(0), source: '', outcome: 'skipped' });
-      text = this.db
-        .insertInto('intake')
-        .values(Array.from({ length: rows }, () => row))
-        .onConflict((oc) => oc.doNothing())
-        .compile().sql;
-      this.intakeInserts.set(rows, text);
-    }
-    return text;
   }
 
   /**
@@ -146,7 +119,7 @@ export class SqlJobStore implements JobStore {
     const row = jobRow(saved);
     const next = Number(row.next_run_at);
     const stored = await this.writeLock(() =>
-      this.db.transaction().execute(async (trx) => {
+      this.transaction(async (trx) => {
         if (row.awaits_public && this.dialect === 'postgres') {
           // A saveProduct making the product Public commits either before this (then the look below
           // sees it) or after (then its wake-up sees this parked row): never in between.
@@ -517,7 +490,7 @@ export class SqlJobStore implements JobStore {
     );
     if (gone.length === 0) return 0;
     return this.writeLock(() =>
-      this.db.transaction().execute(async (trx) => {
+      this.transaction(async (trx) => {
         const jobs = await trx
           .updateTable('jobs')
           .set({ lease_owner: null, lease_until: null })
@@ -593,9 +566,7 @@ export class SqlJobStore implements JobStore {
           const writeRecords = async () => {
             for (let i = 0; i < records.length; i += 100) {
               const rows = records.slice(i, i + 100).map(intakeRow);
-              // The rows' values in column order: every row has every column, in intakeRow's order.
-              const values = rows.flatMap((row) => Object.values(row) as unknown[]);
-              await trx.executeQuery(CompiledQuery.raw(this.intakeInsert(rows.length), values));
+              await trx.executeQuery(insertIntakeRows(trx, this.prepared, rows));
             }
             records = [];
           };
@@ -631,8 +602,7 @@ export class SqlJobStore implements JobStore {
   }
 
   async hasMessage(messageId: string): Promise<boolean> {
-    const outcomes = (await this.intakeOutcomes([messageId])).get(messageId);
-    return seenOutcomes.some((o) => outcomes?.has(o));
+    return becameJob((await this.intakeOutcomes([messageId])).get(messageId));
   }
 
   // Only the message id is in the WHERE clause: with the outcome there too, SQLite chose the outcome
@@ -658,7 +628,7 @@ export class SqlJobStore implements JobStore {
   async saveProduct(record: ProductRecord): Promise<void> {
     const at = record.updatedAt.getTime();
     await this.writeLock(() =>
-      this.db.transaction().execute(async (trx) => {
+      this.transaction(async (trx) => {
         await this.upsertProduct(trx, record, at);
         // The jobs parked until this product is Public are due now: one statement, whoever parked them.
         if (record.visibility === 'Public')
@@ -816,6 +786,36 @@ async function insertEvents(
         ),
       { ...values, jobId },
     ),
+  );
+}
+
+/**
+ * The multi-row INSERT of intake rows, one shape per row count (a second quarantine row for the same input
+ * meets a unique index and is dropped).
+ */
+function insertIntakeRows(
+  trx: Transaction<Database>,
+  prepared: PreparedQueries,
+  rows: Array<Insertable<IntakeTable>>,
+) {
+  const values = Object.fromEntries(
+    rows.flatMap((row, i) => Object.entries(row).map(([column, value]) => [`${column}${i}`, value])),
+  );
+  return prepared.bind(
+    `intake:${rows.length}`,
+    (p) =>
+      trx
+        .insertInto('intake')
+        .values(
+          rows.map(
+            (row, i) =>
+              Object.fromEntries(
+                Object.keys(row).map((column) => [column, p.one(`${column}${i}`)]),
+              ) as Insertable<IntakeTable>,
+          ),
+        )
+        .onConflict((oc) => oc.doNothing()),
+    values,
   );
 }
 

@@ -17,6 +17,15 @@ export interface IntakeRecord {
   digest?: string;
 }
 
+/**
+ * Whether a message with these recorded outcomes became a job (accepted or duplicate). A skip is not final
+ * (a later run may admit what policy skipped, e.g. with --include-prerelease) and a rejected message may
+ * come back fixed.
+ */
+export function becameJob(outcomes: ReadonlySet<IntakeRecord['outcome']> | undefined): boolean {
+  return outcomes !== undefined && (outcomes.has('accepted') || outcomes.has('duplicate'));
+}
+
 /** An input that became a job (or named an image that already has one), with its intake record. */
 export interface JobIntake {
   job: Job;
