@@ -17,9 +17,8 @@ import { BusPublisher } from '../intake/amqp/publisher.js';
 import { readDelivery, type Arrival } from '../intake/envelope.js';
 import type { Job } from '../core/model/job.js';
 import { StaleJobError } from '../store/store.js';
-import { Scheduler } from '../pipeline/scheduler.js';
 import { IntakeBatcher, withBatchedIntake } from './intake-batch.js';
-import { openEventWaits } from './event-waits.js';
+import { openScheduler } from './event-waits.js';
 import { intakeArrival, intakeRetryDelayMs, quarantine, type IntakeOutcome } from './message-intake.js';
 import { stableQueueName } from './queue-name.js';
 import type { Runtime } from './runtime.js';
@@ -125,14 +124,8 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
     counts[outcome] += 1;
     runtime.telemetry.emit('intake', outcome);
   };
-  const events = options.intakeOnly ? undefined : openEventWaits(runtime);
-  const scheduler = options.intakeOnly
-    ? undefined
-    : new Scheduler(runtime.ctx, {
-        ...(runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {}),
-        ...events?.schedulerOptions,
-      });
-  if (scheduler) await events?.start(scheduler);
+  const pipeline = options.intakeOnly ? undefined : await openScheduler(runtime);
+  const scheduler = pipeline?.scheduler;
 
   const publisher = options.announce
     ? new BusPublisher({
@@ -262,7 +255,7 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
     async stop() {
       await consumer.stop();
       abort.abort();
-      await events?.stop();
+      await pipeline?.stop();
       if (running)
         await withTimeout(
           running.catch(() => {}),

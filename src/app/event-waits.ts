@@ -5,7 +5,7 @@
  * and lets the consumer handle it first, so a run is as deterministic as without events.
  */
 import { EventConsumer } from '../pipeline/event-consumer.js';
-import type { Scheduler, SchedulerOptions } from '../pipeline/scheduler.js';
+import { Scheduler, type SchedulerOptions } from '../pipeline/scheduler.js';
 import type { Runtime } from './runtime.js';
 
 export interface EventWaits {
@@ -52,4 +52,28 @@ export function openEventWaits(
       delete runtime.ctx.events;
     },
   };
+}
+
+export interface RunningScheduler {
+  scheduler: Scheduler;
+  /** Stops the event consumer beside the scheduler (the scheduler itself ends with its settle). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A Scheduler on the runtime's (virtual) clock with the event consumer started beside it, when an event
+ * queue is configured: what publish, resume, listen and the bench each run.
+ */
+export async function openScheduler(
+  runtime: Pick<Runtime, 'cloud' | 'store' | 'clock' | 'logger' | 'ctx' | 'virtualClock'>,
+  options: Pick<SchedulerOptions, 'onStep'> = {},
+): Promise<RunningScheduler> {
+  const events = openEventWaits(runtime);
+  const scheduler = new Scheduler(runtime.ctx, {
+    ...(runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {}),
+    ...options,
+    ...events?.schedulerOptions,
+  });
+  await events?.start(scheduler);
+  return { scheduler, stop: async () => events?.stop() };
 }

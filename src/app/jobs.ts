@@ -1,8 +1,8 @@
 /** Jobs as the commands and the service see them: accepted from requests, then driven to their end. */
 import type { ImageRequest } from '../core/model/image-request.js';
 import { newJob, type Job } from '../core/model/job.js';
-import { Scheduler, type SchedulerOptions } from '../pipeline/scheduler.js';
-import { openEventWaits } from './event-waits.js';
+import type { SchedulerOptions } from '../pipeline/scheduler.js';
+import { openScheduler } from './event-waits.js';
 import type { Runtime } from './runtime.js';
 import type { JobIntake, JobIntakeResult } from '../store/store.js';
 
@@ -16,15 +16,10 @@ export async function acceptRequests(
   source: string,
   say: (line: string) => void,
 ): Promise<Job[]> {
-  const now = runtime.clock.now();
-  const results = await runtime.store.commitIntake(requests.map((r) => intakeEntry(r, source, now)));
-  const jobs: Job[] = [];
-  requests.forEach((request, i) => {
-    const result = results[i] as JobIntakeResult;
-    sayAccepted(request, result, say);
-    if (!jobs.some((j) => j.id === result.job.id)) jobs.push(result.job);
-  });
-  return jobs;
+  const jobs = new Map<string, Job>();
+  for (const { job } of await accept(runtime, requests, source, say))
+    if (!jobs.has(job.id)) jobs.set(job.id, job);
+  return [...jobs.values()];
 }
 
 /**
@@ -37,10 +32,22 @@ export async function acceptRequest(
   source: string,
   say: (line: string) => void,
 ): Promise<{ job: Job; created: boolean }> {
-  const [result] = await runtime.store.commitIntake([intakeEntry(request, source, runtime.clock.now())]);
-  const { job, created } = result as JobIntakeResult;
-  sayAccepted(request, { job, created }, say);
-  return { job, created };
+  const [result] = await accept(runtime, [request], source, say);
+  return result as JobIntakeResult;
+}
+
+async function accept(
+  runtime: Pick<Runtime, 'store' | 'clock'>,
+  requests: ImageRequest[],
+  source: string,
+  say: (line: string) => void,
+): Promise<JobIntakeResult[]> {
+  const now = runtime.clock.now();
+  const results = await runtime.store.commitIntake(requests.map((r) => intakeEntry(r, source, now)));
+  // Every entry carries a job, so every result is there.
+  const accepted = results as JobIntakeResult[];
+  requests.forEach((request, i) => sayAccepted(request, accepted[i] as JobIntakeResult, say));
+  return accepted;
 }
 
 function intakeEntry(request: ImageRequest, source: string, now: Date): JobIntake {
@@ -75,18 +82,12 @@ export async function driveJobs(
   jobs: Job[],
   options: { detach: boolean; onStep?: SchedulerOptions['onStep'] },
 ): Promise<Job[]> {
-  const events = openEventWaits(runtime);
-  const scheduler = new Scheduler(runtime.ctx, {
-    ...(runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {}),
-    ...(options.onStep ? { onStep: options.onStep } : {}),
-    ...events?.schedulerOptions,
-  });
   const ids = jobs.map((j) => j.id);
-  await events?.start(scheduler);
+  const { scheduler, stop } = await openScheduler(runtime, options.onStep ? { onStep: options.onStep } : {});
   try {
     await scheduler.settle({ ids, detach: options.detach });
   } finally {
-    await events?.stop();
+    await stop();
   }
   const final: Job[] = [];
   for (const id of ids) {

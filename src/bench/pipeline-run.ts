@@ -15,12 +15,11 @@ import { sandboxConfig } from '../config/sandbox-config.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { ManualClock, systemClock, type Clock } from '../core/clock.js';
 import type { Job } from '../core/model/job.js';
-import { Scheduler } from '../pipeline/scheduler.js';
 import { openStore } from '../store/open-store.js';
 import { seedBenchImages } from './bench-requests.js';
 import { countingStore } from './counting-store.js';
 import { DetectionRecorder } from './detection.js';
-import { openEventWaits } from '../app/event-waits.js';
+import { openScheduler } from '../app/event-waits.js';
 
 export interface PipelineRunSettings {
   images: number;
@@ -174,23 +173,20 @@ async function settleWorker(
   events: boolean,
 ): Promise<void> {
   const queue = runtime.sim?.eventQueue();
-  const waits =
-    events && queue
-      ? openEventWaits({
-          ...runtime,
-          cloud: { ...runtime.cloud, eventQueue: () => detection.recording(queue) },
-        })
-      : undefined;
-  const scheduler = new Scheduler(runtime.ctx, {
-    ...(runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {}),
-    ...waits?.schedulerOptions,
-    onStep: (job, previous) => detection.step(job, previous),
-  });
-  await waits?.start(scheduler);
+  const { scheduler, stop } = await openScheduler(
+    {
+      ...runtime,
+      cloud: {
+        ...runtime.cloud,
+        eventQueue: () => (events && queue ? detection.recording(queue) : undefined),
+      },
+    },
+    { onStep: (job, previous) => detection.step(job, previous) },
+  );
   try {
     await scheduler.settle({ ids });
   } finally {
-    await waits?.stop();
+    await stop();
   }
 }
 
