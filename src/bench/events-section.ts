@@ -1,20 +1,8 @@
 /** Event-driven waits: how soon a finished copy or change set is acted on, and what polling it saves. */
-import { benchImages, realisticSettings } from './pipeline-sections.js';
-import { requirePublished, runPipeline, type PipelineRun, type PipelineRunSettings } from './pipeline-run.js';
+import { benchImages, realSettings, virtualSettings } from './pipeline-sections.js';
+import { requirePublished, runPipeline, type PipelineRun } from './pipeline-run.js';
 import type { BenchRow, BenchSection } from './section.js';
 import { percentile, round } from './stats.js';
-
-const virtual: PipelineRunSettings = {
-  images: benchImages,
-  clock: 'virtual',
-  concurrency: benchImages,
-  copiesPerRegion: benchImages,
-};
-
-function real(): PipelineRunSettings {
-  const { pollSeconds, publicReviewSeconds, ...latency } = realisticSettings;
-  return { ...virtual, clock: 'real', latency, pollSeconds, publicReviewSeconds, events: true };
-}
 
 const callsPerImage = (run: PipelineRun) =>
   Object.values(run.calls).reduce((sum, c) => sum + c, 0) / run.jobs.length;
@@ -37,11 +25,11 @@ export const eventsSection: BenchSection = {
   name: 'events',
   description: `Event-driven waits: detection latency and AWS calls per image, ${benchImages} images, events on and off`,
   async run() {
-    const polled = await runPipeline(virtual);
+    const polled = await runPipeline(virtualSettings);
     requirePublished(polled);
-    const evented = await runPipeline({ ...virtual, events: true });
+    const evented = await runPipeline({ ...virtualSettings, events: true });
     requirePublished(evented);
-    const live = await runPipeline(real());
+    const live = await runPipeline(realSettings(benchImages));
     requirePublished(live);
     return {
       rows: [

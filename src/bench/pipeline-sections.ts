@@ -12,7 +12,7 @@ async function warmUp(): Promise<void> {
 }
 
 /** Sandbox defaults: 30-minute copies, 2+15-minute change sets, 15 s / 60 s polls, in virtual time. */
-const virtualSettings: PipelineRunSettings = {
+export const virtualSettings: PipelineRunSettings = {
   images: benchImages,
   clock: 'virtual',
   concurrency: benchImages,
@@ -64,7 +64,7 @@ export const realisticSettings = {
   pollSeconds: { image: 0.2, changeSet: 0.2, review: 0.2 },
 } as const;
 
-function realSettings(images: number): PipelineRunSettings {
+export function realSettings(images: number): PipelineRunSettings {
   const { pollSeconds, publicReviewSeconds, ...latency } = realisticSettings;
   return {
     images,

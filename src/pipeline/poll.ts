@@ -33,8 +33,9 @@ function pollInterval(
 
 /**
  * A wait an AWS event can end (a copy becoming available or failed, a change set ending). While events
- * flow, the poll is only the fallback for a lost event: at least `events.fallbackPollSeconds` away, never
- * sooner than the plain schedule (`events.fallbackPollSeconds`, per kind of wait). Otherwise (no queue, or the consumer is not healthy) it is pollAt.
+ * flow, the poll is only the fallback for a lost event: the later of the plain schedule and
+ * `events.fallbackPollSeconds` for that kind of wait. Otherwise (no queue, or the consumer is not
+ * healthy) it is pollAt.
  * What the job waits for is recorded so that the event finds it (store: wakeAwaiting).
  */
 export function awaitEvent(

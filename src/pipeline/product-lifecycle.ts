@@ -8,7 +8,8 @@ import type { Change } from '../cloud/ports.js';
 import { listingPartition } from '../config/partitions.js';
 import { CloudError } from '../core/errors.js';
 import { productKey } from '../core/model/image-request.js';
-import type { Job } from '../core/model/job.js';
+import type { Job, Stage } from '../core/model/job.js';
+import type { ProductListing } from '../core/model/listing.js';
 import type { PipelineContext } from './context.js';
 import { fail, wait, type StepOutcome } from './outcome.js';
 import { awaitEvent } from './poll.js';
@@ -18,6 +19,11 @@ import { productLockedWait, startCheckedChangeSet } from './start-change-set.js'
 
 /** SERVER_FAULT is AWS's side: a lifecycle request is made again, at most this many times in all. */
 const maxLifecycleAttempts = 3;
+
+/** Where a job goes once its product is Limited: on to Public when the listing asks for it, else the SSM check. */
+export function stageAfterRelease(listing: Pick<ProductListing, 'targetVisibility'> | undefined): Stage {
+  return listing?.targetVisibility === 'public' ? 'visibility' : 'ssm';
+}
 
 /** Records what the job saw of its product: the store keeps the newest observation per product. */
 export async function recordProduct(

@@ -6,7 +6,7 @@ import type { Job } from '../../core/model/job.js';
 import { advance, fail, type StepOutcome } from '../outcome.js';
 import { awaitEvent } from '../poll.js';
 import { visibilityInWords } from '../../listing/lifecycle.js';
-import { recordProduct } from '../product-lifecycle.js';
+import { recordProduct, stageAfterRelease } from '../product-lifecycle.js';
 
 /** SERVER_FAULT is AWS's side: the change set is submitted again, at most this many times in all. */
 export const maxSubmitAttempts = 3;
@@ -48,7 +48,7 @@ export async function awaitStage(job: Job, ctx: PipelineContext): Promise<StepOu
     });
     if (released) {
       return advance(
-        job.data.listing?.targetVisibility === 'public' ? 'visibility' : 'ssm',
+        stageAfterRelease(job.data.listing),
         `change set ${id} SUCCEEDED: version "${job.data.versionTitle}" is on product ${productId}, which is ${visibilityInWords('Limited')}`,
         // The set that released the product, recorded where a release stage records its own.
         { ...ids, releaseChangeSetId: id },

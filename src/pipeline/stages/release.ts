@@ -7,7 +7,7 @@ import { releaseChangeSetName } from '../../listing/change-set-names.js';
 import { nextLifecycleStep, releaseChanges, visibilityInWords } from '../../listing/lifecycle.js';
 import type { PipelineContext } from '../context.js';
 import { advance, fail, type StepOutcome } from '../outcome.js';
-import { followLifecycleChangeSet, recordProduct } from '../product-lifecycle.js';
+import { followLifecycleChangeSet, recordProduct, stageAfterRelease } from '../product-lifecycle.js';
 
 /**
  * release: once the version is on the product, take a new product from Draft to Limited with its offer
@@ -22,7 +22,7 @@ export async function releaseStage(job: Job, ctx: PipelineContext): Promise<Step
     );
   const { partition } = listingPartition(ctx.config);
   const catalog = ctx.cloud.clients(partition).catalog;
-  const afterRelease = listing.targetVisibility === 'public' ? 'visibility' : 'ssm';
+  const afterRelease = stageAfterRelease(listing);
 
   // A release this job already asked for is followed, not looked at again. A product this job's change
   // set created was released by that set (await goes on past this stage) unless the listing needed

@@ -121,7 +121,7 @@ async function submitLocked(
   }
 
   // The product-creating set has a per-product name, so a concurrent job finds it (above) instead of creating a twin.
-  const startName = productId ? name : createProductChangeSetName(listing);
+  const startName = productId ? name : creatingName;
   if (!(await stillHeld())) return lockWait(ctx, busy(listing));
   try {
     const started = await startCheckedChangeSet(catalog, {
