@@ -60,6 +60,7 @@ export function createAwsCloud(config: Config, opts: AwsCloudOptions = {}): Clou
         )),
   };
   const built = new Map<Partition, PartitionClients>();
+  const credentialsBy = new Map<Partition, ReturnType<typeof accounts>>();
   const destroyables: Destroyable[] = [];
   let eventQueue: EventQueuePort | undefined;
 
@@ -72,7 +73,7 @@ export function createAwsCloud(config: Config, opts: AwsCloudOptions = {}): Clou
   }
 
   function build(partition: Partition, cfg: PartitionConfig): PartitionClients {
-    const { internal, seller, target } = accounts(partition, cfg);
+    const { internal, seller, target } = accountsOf(partition, cfg);
     const stsClient = (
       role: 'internal' | 'seller',
       credentials: AwsCredentialIdentityProvider,
@@ -110,6 +111,20 @@ export function createAwsCloud(config: Config, opts: AwsCloudOptions = {}): Clou
       internalSts: new AwsSts(stsClient('internal', internal), retry),
       sellerSts: new AwsSts(stsClient('seller', seller), retry),
     };
+  }
+
+  /**
+   * One set of credential providers per partition, shared by its clients and the event queue: each
+   * provider caches its own credentials (and an assumed role's session), so a second set would assume the
+   * same role again.
+   */
+  function accountsOf(partition: Partition, cfg: PartitionConfig): ReturnType<typeof accounts> {
+    let found = credentialsBy.get(partition);
+    if (found === undefined) {
+      found = accounts(partition, cfg);
+      credentialsBy.set(partition, found);
+    }
+    return found;
   }
 
   /** Credentials of both accounts of a partition, and how hooks name a client of either. */
@@ -166,7 +181,7 @@ export function createAwsCloud(config: Config, opts: AwsCloudOptions = {}): Clou
       if (eventQueue) return eventQueue;
       // The queue belongs to the listing partition: its accounts' credentials and endpoints read it.
       const { partition, settings: cfg } = listingPartition(config);
-      const owner = accounts(partition, cfg);
+      const owner = accountsOf(partition, cfg);
       const client = new SQSClient(
         clientSettings(
           'sqs',
@@ -183,6 +198,7 @@ export function createAwsCloud(config: Config, opts: AwsCloudOptions = {}): Clou
       eventQueue = undefined;
       for (const client of destroyables.splice(0)) client.destroy();
       built.clear();
+      credentialsBy.clear();
     },
   };
 }

@@ -27,8 +27,6 @@ export interface EventForwarderOptions {
 }
 
 export interface EventForwarder {
-  /** Events PutEvents accepted so far. */
-  readonly forwarded: number;
   stop(): Promise<void>;
 }
 
@@ -56,7 +54,6 @@ function entryOf(message: QueuedMessage): PutEventsRequestEntry {
 export function startEventForwarder(options: EventForwarderOptions): EventForwarder {
   const client = new EventBridgeClient({ endpoint: options.endpoint, region: options.region });
   const abort = new AbortController();
-  let forwarded = 0;
 
   async function forwardOnce(): Promise<void> {
     const messages = await options.queue.receive(10, 20, abort.signal);
@@ -65,7 +62,6 @@ export function startEventForwarder(options: EventForwarderOptions): EventForwar
     // Entries answer in request order; one with an ErrorCode was not taken.
     const taken = messages.filter((_, i) => result.Entries?.[i]?.ErrorCode === undefined);
     await options.queue.delete(taken.map((m) => m.receiptHandle));
-    forwarded += taken.length;
   }
 
   const running = (async () => {
@@ -81,9 +77,6 @@ export function startEventForwarder(options: EventForwarderOptions): EventForwar
   })();
 
   return {
-    get forwarded() {
-      return forwarded;
-    },
     async stop() {
       abort.abort();
       await running;

@@ -233,7 +233,7 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
     }
     if (typeof verdict === 'object') {
       await this.clock.sleep(verdict.requeueAfterMs);
-      nack(session, message, true);
+      requeue(session, message);
     } else {
       if (session.settled.size === 0) setImmediate(() => sendSettlements(session));
       session.settled.set(message.fields.deliveryTag, verdict);
@@ -270,10 +270,11 @@ export class BusConsumer extends EventEmitter<ConsumerEvents> {
 // A delivery tag belongs to its channel: after a reconnect the old tag means nothing, and the broker has
 // already requeued the message, so there is nothing left to settle. Hence the empty catches below.
 
-function nack(session: Session, message: ConsumeMessage, requeue: boolean): void {
+/** A delivery whose handler asked for a later try goes back to the queue, alone. */
+function requeue(session: Session, message: ConsumeMessage): void {
   session.unsettled.delete(message.fields.deliveryTag);
   try {
-    session.channel.nack(message, false, requeue);
+    session.channel.nack(message, false, true);
   } catch {
     // The channel closed while the handler ran; see above.
   }
