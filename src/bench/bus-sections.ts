@@ -15,7 +15,7 @@
  * The ratio compares both consumers at listen's default prefetch (`bus.prefetch`; BENCH_PREFETCH
  * overrides it); both are also measured at prefetch 10, 100 and 500, one pair after the other so that
  * the machine's load weighs on both alike. Every decision of a prefetch window is committed in one
- * transaction (with SQLite at synchronous=FULL one disk sync) before the window is acked, so the
+ * transaction (with SQLite followed by an fsync of the WAL) before the window is acked, so the
  * intake rate grows with the prefetch.
  */
 import { spawn } from 'node:child_process';

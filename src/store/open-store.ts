@@ -11,6 +11,7 @@ import { SqlJobStore, type SqlJobStoreOptions } from './sql-job-store.js';
 import { withStatementCache } from './statement-cache.js';
 import type { JobStore } from './store.js';
 import { writeLockFor } from './write-lock.js';
+import { walSync } from './wal-sync.js';
 
 export const sqliteFileName = 'fedora-marketplace.db';
 
@@ -83,7 +84,7 @@ async function openSqlite(file: string, wallClock: Clock | undefined): Promise<J
   }
   const store = sqliteJobStore(database, file, {
     writeLock: writeLockFor(file),
-    durable: durableSqliteWrite(database),
+    syncCommits: walSync(file),
     ...(wallClock ? { wallClock } : {}),
   });
   try {
@@ -148,7 +149,7 @@ async function openSqliteReadOnly(file: string): Promise<JobStore> {
 export function sqliteJobStore(
   database: SqliteDatabaseHandle,
   file: string,
-  options: Pick<SqlJobStoreOptions, 'writeLock' | 'durable' | 'wallClock'> = {},
+  options: Pick<SqlJobStoreOptions, 'writeLock' | 'syncCommits' | 'wallClock'> = {},
 ): SqlJobStore {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const lock = options.writeLock ?? ((fn) => fn());
@@ -156,27 +157,11 @@ export function sqliteJobStore(
     dialect: 'sqlite',
     // A write that fails because the disk is full or the directory read-only says so, with the path.
     writeLock: (fn) => lock(fn).catch((error: unknown) => Promise.reject(asStateError(error, file))),
-    ...(options.durable ? { durable: options.durable } : {}),
+    ...(options.syncCommits ? { syncCommits: options.syncCommits } : {}),
     ...(options.wallClock ? { wallClock: options.wallClock } : {}),
     // A SQLite file is only shared by processes of this machine.
     localHolders: true,
   });
-}
-
-/**
- * Runs intake writes with synchronous=FULL (DESIGN invariant 3, ack after persist): the WAL is fsynced
- * at their commit, which also makes every earlier NORMAL commit durable. Callers hold the write lock,
- * so no other write on this connection sees the switch.
- */
-export function durableSqliteWrite(database: { pragma(source: string): unknown }) {
-  return async <T>(write: () => Promise<T>): Promise<T> => {
-    database.pragma('synchronous = FULL');
-    try {
-      return await write();
-    } finally {
-      database.pragma('synchronous = NORMAL');
-    }
-  };
 }
 
 /** The connection settings the store relies on; exported so tests can read them back. */
@@ -184,7 +169,7 @@ export function configureSqlite(database: { pragma(source: string): unknown }): 
   database.pragma('journal_mode = WAL');
   // In WAL mode NORMAL commits survive a crash of the process (SIGKILL) but the last few may roll back on
   // power loss. That is safe for job progress, because every stage re-runs idempotently. Intake writes,
-  // which precede a bus acknowledgement, are made durable with FULL (durableSqliteWrite).
+  // which precede a bus acknowledgement, are made durable by an fsync of the WAL after their commit (walSync).
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');

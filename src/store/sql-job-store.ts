@@ -41,8 +41,11 @@ export interface SqlJobStoreOptions {
   dialect: StoreDialect;
   /** Serializes this store's writes with other stores on the same SQLite file (see write-lock.ts). */
   writeLock?: WriteLock;
-  /** Makes a write durable against power loss before it returns (intake writes precede bus acks). */
-  durable?: <T>(write: () => Promise<T>) => Promise<T>;
+  /**
+   * Makes every commit so far durable against power loss; intake writes wait for it before they return
+   * (they precede bus acks). Without it a commit is durable by itself (PostgreSQL).
+   */
+  syncCommits?: () => Promise<void>;
   /** Wall-clock time for leases and locks; tests pass a manual one. Default: the system clock. */
   wallClock?: Clock;
   /**
@@ -59,7 +62,7 @@ export interface SqlJobStoreOptions {
 export class SqlJobStore implements JobStore {
   private readonly dialect: StoreDialect;
   private readonly writeLock: WriteLock;
-  private readonly durable: <T>(write: () => Promise<T>) => Promise<T>;
+  private readonly syncCommits: () => Promise<void>;
   private readonly wallClock: Clock;
   private readonly localHolders: boolean;
   private readonly prepared = new PreparedQueries();
@@ -70,7 +73,7 @@ export class SqlJobStore implements JobStore {
   ) {
     this.dialect = options.dialect;
     this.writeLock = options.writeLock ?? ((fn) => fn());
-    this.durable = options.durable ?? ((write) => write());
+    this.syncCommits = options.syncCommits ?? (() => Promise.resolve());
     this.wallClock = options.wallClock ?? systemClock;
     this.localHolders = options.localHolders === true;
   }
@@ -84,9 +87,11 @@ export class SqlJobStore implements JobStore {
   }
 
   async createJob(job: Job, event: Omit<JobEvent, 'jobId'>): Promise<JobIntakeResult> {
-    return this.writeLock(() =>
-      this.durable(() => this.transaction((trx) => insertJob(trx, this.prepared, job, event))),
+    const result = await this.writeLock(() =>
+      this.transaction((trx) => insertJob(trx, this.prepared, job, event)),
     );
+    await this.syncCommits();
+    return result;
   }
 
   /**
@@ -557,37 +562,35 @@ export class SqlJobStore implements JobStore {
 
   async commitIntake(entries: IntakeEntry[]): Promise<Array<JobIntakeResult | undefined>> {
     if (entries.length === 0) return [];
-    return this.writeLock(() =>
-      this.durable(() =>
-        this.transaction(async (trx) => {
-          const results: Array<JobIntakeResult | undefined> = [];
-          // Runs of plain records go in multi-row INSERTs, below SQLite's bound-parameter limit.
-          let records: IntakeRecord[] = [];
-          const writeRecords = async () => {
-            for (let i = 0; i < records.length; i += 100) {
-              const rows = records.slice(i, i + 100).map(intakeRow);
-              await trx.executeQuery(insertIntakeRows(trx, this.prepared, rows));
-            }
-            records = [];
-          };
-          for (const entry of entries) {
-            if (entry.job === undefined) {
-              records.push(entry.record);
-              results.push(undefined);
-              continue;
-            }
-            // A job entry reads what the records before it wrote (an earlier entry for the same image).
-            await writeRecords();
-            const result = await insertJob(trx, this.prepared, entry.job, entry.event);
-            const outcome = result.created ? 'accepted' : 'duplicate';
-            records.push({ ...entry.record, outcome, jobId: result.job.id });
-            results.push(result);
+    // The fsync waits outside the write lock: the next window commits meanwhile and shares it.
+    const results = await this.writeLock(() =>
+      this.transaction(async (trx) => {
+        const results: Array<JobIntakeResult | undefined> = [];
+        // Runs of plain records go in multi-row INSERTs (insertIntakeRows).
+        let records: IntakeRecord[] = [];
+        const writeRecords = async () => {
+          await insertIntakeRows(trx, this.prepared, records);
+          records = [];
+        };
+        for (const entry of entries) {
+          if (entry.job === undefined) {
+            records.push(entry.record);
+            results.push(undefined);
+            continue;
           }
+          // A job entry reads what the records before it wrote (an earlier entry for the same image).
           await writeRecords();
-          return results;
-        }),
-      ),
+          const result = await insertJob(trx, this.prepared, entry.job, entry.event);
+          const outcome = result.created ? 'accepted' : 'duplicate';
+          records.push({ ...entry.record, outcome, jobId: result.job.id });
+          results.push(result);
+        }
+        await writeRecords();
+        return results;
+      }),
     );
+    await this.syncCommits();
+    return results;
   }
 
   async listIntake(
@@ -789,34 +792,54 @@ async function insertEvents(
   );
 }
 
+/** Row counts of the intake INSERT shapes: a run of rows goes out in chunks of these, largest first. */
+const intakeChunks = [64, 16, 4, 1];
+const intakeColumns = [
+  'at',
+  'source',
+  'outcome',
+  'reason',
+  'message_id',
+  'topic',
+  'job_id',
+  'payload',
+  'digest',
+] as const satisfies ReadonlyArray<keyof IntakeTable>;
+
 /**
- * The multi-row INSERT of intake rows, one shape per row count (a second quarantine row for the same input
- * meets a unique index and is dropped).
+ * Writes intake rows in multi-row INSERTs of a few fixed sizes: every window has another row count, and
+ * a shape per count meant compiling (in Kysely and in SQLite) up to a hundred statements of up to 900
+ * parameters. The values are bound per column, not per named cell. A second quarantine row for the same
+ * input meets a unique index and is dropped.
  */
-function insertIntakeRows(
+async function insertIntakeRows(
   trx: Transaction<Database>,
   prepared: PreparedQueries,
-  rows: Array<Insertable<IntakeTable>>,
-) {
-  const values = Object.fromEntries(
-    rows.flatMap((row, i) => Object.entries(row).map(([column, value]) => [`${column}${i}`, value])),
-  );
-  return prepared.bind(
-    `intake:${rows.length}`,
-    (p) =>
-      trx
-        .insertInto('intake')
-        .values(
-          rows.map(
-            (row, i) =>
-              Object.fromEntries(
-                Object.keys(row).map((column) => [column, p.one(`${column}${i}`)]),
-              ) as Insertable<IntakeTable>,
-          ),
-        )
-        .onConflict((oc) => oc.doNothing()),
-    values,
-  );
+  records: IntakeRecord[],
+): Promise<void> {
+  let start = 0;
+  for (const size of intakeChunks) {
+    for (; records.length - start >= size; start += size) {
+      const rows = records.slice(start, start + size).map(intakeRow);
+      const values = Object.fromEntries(intakeColumns.map((c) => [c, rows.map((row) => row[c])]));
+      await trx.executeQuery(
+        prepared.bind(
+          `intake:${size}`,
+          (p) => {
+            const columns = intakeColumns.map((c) => p.list(c, size));
+            const slotRows = Array.from({ length: size }, (_, i) =>
+              Object.fromEntries(intakeColumns.map((c, j) => [c, columns[j]?.[i]])),
+            ) as Array<Insertable<IntakeTable>>;
+            return trx
+              .insertInto('intake')
+              .values(slotRows)
+              .onConflict((oc) => oc.doNothing());
+          },
+          values,
+        ),
+      );
+    }
+  }
 }
 
 /** A parked job's wake-up: now (its updated_at) if the product is already recorded Public, else never. */

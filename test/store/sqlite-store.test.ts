@@ -5,12 +5,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
-import {
-  configureSqlite,
-  durableSqliteWrite,
-  openStore,
-  sqliteFileName,
-} from '../../src/store/open-store.js';
+import { configureSqlite, openStore, sqliteFileName, sqliteJobStore } from '../../src/store/open-store.js';
 import { migrateToLatest } from '../../src/store/migrations.js';
 import type { Database as Tables } from '../../src/store/schema.js';
 import { StaleJobError } from '../../src/store/store.js';
@@ -81,26 +76,38 @@ describe('SQLite JobStore', () => {
     }
   });
 
-  it('switches to FULL for intake writes only, and back', async () => {
-    const raw = new Database(join(tempDir(), 'durable.db'));
-    try {
-      configureSqlite(raw);
-      const seen: unknown[] = [];
-      await durableSqliteWrite(raw)(async () => {
-        seen.push(raw.pragma('synchronous', { simple: true }));
-      });
-      // 2 = FULL while an intake write commits: it precedes a bus acknowledgement.
-      expect(seen).toEqual([2]);
-      expect(raw.pragma('synchronous', { simple: true })).toBe(1);
-      await expect(
-        durableSqliteWrite(raw)(async () => {
-          throw new Error('write failed');
-        }),
-      ).rejects.toThrow('write failed');
-      expect(raw.pragma('synchronous', { simple: true })).toBe(1);
-    } finally {
-      raw.close();
-    }
+  it('returns from an intake write only after the commit is followed by a sync of the WAL', async () => {
+    const file = join(tempDir(), 'durable.db');
+    const raw = new Database(file);
+    configureSqlite(raw);
+    let release!: () => void;
+    const syncs: Array<{ committed: number; synchronous: unknown }> = [];
+    const store = sqliteJobStore(raw, file, {
+      // The sync sees the rows already committed (another connection reads them) and NORMAL still set:
+      // the fsync happens after the commit, off the event loop, not inside it with FULL.
+      syncCommits: () => {
+        const reader = new Database(file, { readonly: true });
+        try {
+          const { n } = reader.prepare('select count(*) as n from intake').get() as { n: number };
+          syncs.push({ committed: n, synchronous: raw.pragma('synchronous', { simple: true }) });
+        } finally {
+          reader.close();
+        }
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    opened.push(store);
+    await store.migrate();
+    let returned = false;
+    const write = store
+      .recordIntake({ at: new Date(t0), source: 'bus', outcome: 'skipped', reason: 'r', messageId: 'm-1' })
+      .then(() => (returned = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(syncs).toEqual([{ committed: 1, synchronous: 1 }]);
+    expect(returned).toBe(false);
+    release();
+    await write;
+    expect(returned).toBe(true);
   });
 
   it('keeps jobs, events and intake across a reopen, and migrating again is harmless', async () => {
