@@ -5,6 +5,7 @@
  * configuration itself (it must be the seller account's), so doctor refuses a wrong one before any check.
  */
 import type { Config, PartitionConfig } from '../config/schema.js';
+import { listingPartition } from '../config/partitions.js';
 import { isAppError } from '../core/errors.js';
 import type { Cloud, PartitionClients, RegionInfo } from './ports.js';
 import type { Partition } from '../core/model/partition.js';
@@ -118,7 +119,9 @@ export async function runDoctorChecks(config: Config, cloud: Cloud): Promise<Doc
         },
       ),
     );
-    if (config.events) checks.push(await eventQueueCheck(config.events, cloud));
+    // The listing partition's accounts read the queue; a mirror-only partition has none to check.
+    if (config.events && partition === listingPartition(config).partition)
+      checks.push(await eventQueueCheck(config.events, cloud));
     for (const [productKey, product] of Object.entries(config.products)) {
       for (const [key, productId] of Object.entries(product.productIds)) {
         checks.push(

@@ -5,7 +5,7 @@
  * collect what the adapter really sends and compare it with these documents.
  */
 import type { Config } from '../config/schema.js';
-import { imageShareAccounts } from '../config/partitions.js';
+import { imageShareAccounts, listingPartition } from '../config/partitions.js';
 import { ConfigError } from '../core/errors.js';
 import type { ClientHook } from './aws/client-config.js';
 import type { Partition } from '../core/model/partition.js';
@@ -189,8 +189,9 @@ export function iamPolicies(config: Config, partition: Partition): IamPolicies {
     } satisfies PolicyDocument,
   };
 
-  // The account that owns the event queue reads it (long polls, deletes handled messages, doctor's check).
-  if (config.events) {
+  // The account that owns the event queue reads it (long polls, deletes handled messages, doctor's check),
+  // with the listing partition's credentials: a mirror-only partition's accounts never touch it.
+  if (config.events && partition === listingPartition(config).partition) {
     const owner = config.events.account === 'internal' ? internalAccount : sellerAccount;
     owner.Statement.push({
       Sid: 'ConsumeAwsEvents',

@@ -21,7 +21,7 @@ export const eventsSchema = z
     region: z
       .string()
       .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region code such as us-east-1'),
-    /** Which configured account owns the queue and reads it (its credentials and endpoints are used). */
+    /** Which account of the listing partition owns the queue and reads it (its credentials and endpoints). */
     account: z.enum(['internal', 'seller']).default('internal'),
     /** While events flow, a wait an event can end is polled this rarely (the fallback for lost events). */
     fallbackPollSeconds: z

@@ -93,6 +93,25 @@ describe('iamPolicies', () => {
     ]);
   });
 
+  it('grants the event queue in the listing partition only, whose accounts read it', () => {
+    const events = {
+      queueUrl: 'https://sqs.us-east-1.amazonaws.com/111122223333/fedora-marketplace-events',
+      region: 'us-east-1',
+    };
+    const gov = govConfig().partitions['aws-us-gov'];
+    const both = configSchema.parse({
+      ...sandboxConfig,
+      partitions: { ...sandboxConfig.partitions, 'aws-us-gov': gov },
+      events,
+    });
+    const sqsOf = (config: Config, partition: 'aws' | 'aws-us-gov') =>
+      [...allowedActions(iamPolicies(config, partition).internalAccount)].filter((a) => a.startsWith('sqs:'));
+    expect(sqsOf(both, 'aws')).toEqual(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']);
+    expect(sqsOf(both, 'aws-us-gov')).toEqual([]);
+    // Alone, GovCloud carries the listing and so reads the queue.
+    expect(sqsOf(configSchema.parse({ ...govConfig(), events }), 'aws-us-gov')).toHaveLength(3);
+  });
+
   it('scopes mutations to image and snapshot ARNs of the partition', () => {
     const { internalAccount } = iamPolicies(govConfig(), 'aws-us-gov');
     const resourcesOf = (action: string) =>
