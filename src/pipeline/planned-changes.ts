@@ -25,6 +25,7 @@ export async function plannedChanges(
   listing: ProductListing,
   offerId?: string,
 ): Promise<PlannedChanges> {
+  const release = releaseOnCreation();
   const { sets, ...found } = listing.productId
     ? newVersionChanges(
         listing,
@@ -32,9 +33,11 @@ export async function plannedChanges(
         await productOffer(catalog, listing.productId, offerId),
       )
     : {
-        sets: changeSetsOf([...newProductGroups(listing, listing), releaseOnCreation()]),
+        sets: changeSetsOf([...newProductGroups(listing, listing), release]),
         versionExists: false,
       };
   const [changes = [], ...later] = sets;
-  return { ...found, changes, deferred: later.reduce((n, set) => n + set.length, 0) };
+  // Only the creating set releases: a later part is planned again as a version of the product, without
+  // the release (the release stage makes it), so a release that did not fit the first set never follows.
+  return { ...found, changes, deferred: later.flat().filter((c) => !release.includes(c)).length };
 }
