@@ -14,7 +14,10 @@ export type TopicClass =
   | { kind: 'foreign'; prefix: string };
 
 const fedoraEnvironment = /^org\.fedoraproject\.[a-z0-9_-]+\./;
-const otherClouds = ['azure', 'gcp', 'container'] as const;
+const otherClouds = ['azure', 'gcp', 'container'].map((cloud) => ({
+  cloud,
+  schema: `fedora_image_uploader.published.v1.${cloud}`,
+}));
 
 /**
  * Accepts topics under `topicPrefix` (policy.topicPrefix) and unprefixed ones (a bare body published
@@ -26,8 +29,8 @@ export function classifyTopic(
   topicPrefix: string,
 ): TopicClass {
   const schema = headers.fedora_messaging_schema;
-  for (const cloud of otherClouds) {
-    if (schema === `fedora_image_uploader.published.v1.${cloud}`) {
+  for (const { cloud, schema: other } of otherClouds) {
+    if (schema === other) {
       return {
         kind: 'other',
         reason: `${cloud} image announcement (schema ${schema}): only AWS images are listed`,
@@ -40,8 +43,7 @@ export function classifyTopic(
   if (bare === awsPublishedTopic || bare.startsWith(`${awsPublishedTopic}.`)) {
     return foreignPrefix ? { kind: 'foreign', prefix: foreignPrefix.slice(0, -1) } : { kind: 'aws' };
   }
-  for (const cloud of otherClouds) {
-    const prefix = `fedora_image_uploader.published.v1.${cloud}`;
+  for (const { cloud, schema: prefix } of otherClouds) {
     if (bare === prefix || bare.startsWith(`${prefix}.`)) {
       return {
         kind: 'other',

@@ -150,6 +150,8 @@ function stringEnd(text: string, start: number): number {
 }
 
 function decodeKey(literal: string): string | undefined {
+  // Almost every key is plain text between its quotes; only one with an escape needs decoding.
+  if (!literal.includes('\\') && literal.length > 1 && literal.endsWith('"')) return literal.slice(1, -1);
   try {
     const key: unknown = JSON.parse(literal);
     return typeof key === 'string' ? key : undefined;
