@@ -27,7 +27,8 @@ export class IntakeBatcher {
   private lookups: Lookup[] = [];
   private lookupScheduled = false;
   private commitScheduled = false;
-  private committing = false;
+  /** The window handed to the store and not yet durable: a lookup meanwhile must still count it. */
+  private committing: Pending[] | undefined;
 
   /** `windowSize`: the consumer's prefetch, the most deliveries that can wait for one commit. */
   constructor(
@@ -85,7 +86,7 @@ export class IntakeBatcher {
   /** What the waiting entries will record per message id; a job entry is at least a duplicate. */
   private pendingOutcomes(): Map<string, Set<Outcome>> {
     const outcomes = new Map<string, Set<Outcome>>();
-    for (const { entry } of this.pending) {
+    for (const { entry } of [...(this.committing ?? []), ...this.pending]) {
       const id = entry.record.messageId;
       if (id === undefined) continue;
       const set = outcomes.get(id) ?? new Set();
@@ -115,14 +116,14 @@ export class IntakeBatcher {
   private async commitWindow(): Promise<void> {
     const window = this.pending;
     this.pending = [];
-    this.committing = true;
+    this.committing = window;
     try {
       const results = await this.store.commitIntake(window.map((p) => p.entry));
       window.forEach((p, i) => p.resolve(results[i]));
     } catch (error) {
       for (const p of window) p.reject(error);
     } finally {
-      this.committing = false;
+      this.committing = undefined;
       if (this.pending.length > 0) this.scheduleCommit();
     }
   }

@@ -84,6 +84,28 @@ describe('IntakeBatcher', () => {
     expect(await store.hasMessage('m-1')).toBe(true);
   });
 
+  it('still counts a window while the store commits it (PostgreSQL commits, SQLite syncs its WAL)', async () => {
+    const store = await sqliteStore();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow = replacingCommit(store, async (entries) => {
+      await held;
+      return store.commitIntake(entries);
+    });
+    const batched = withBatchedIntake(slow, new IntakeBatcher(slow));
+    const writes = [batched.commitIntake([newJob(1, 'm-1')]), batched.recordIntake(record(2, 'skipped'))];
+    // Let the window reach the store, then ask: it is neither waiting nor stored yet.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await store.listIntake()).toEqual([]);
+    const during = await batched.intakeOutcomes(['m-1', 'm-2']);
+    expect([...during].map(([id, found]) => [id, [...found]])).toEqual([
+      ['m-1', ['duplicate']],
+      ['m-2', ['skipped']],
+    ]);
+    release();
+    await Promise.all(writes);
+  });
+
   it('answers the lookups of one window with one query', async () => {
     const store = await sqliteStore();
     await store.recordIntake(record(1, 'accepted'));
