@@ -44,6 +44,8 @@ const busyLookMs = 100;
  */
 export class Scheduler {
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Running jobs the last lease renewal did not find held (see renewLeases). */
+  private readonly missedOnce = new Set<string>();
   private wakeUp: (() => void) | undefined;
   /** A wake() that came while nobody waited: the next wait returns at once instead of missing it. */
   private wakePending = false;
@@ -168,17 +170,27 @@ export class Scheduler {
     }
   }
 
-  /** Keeps the leases of running jobs alive; a lost one is logged (its steps are idempotent either way). */
+  /**
+   * Keeps the leases of running jobs alive; a lost one is logged (its steps are idempotent either way).
+   * A step that waits gives its lease back as it saves, and the job leaves the running set a moment
+   * later: a renewal in between misses it. So a lease counts as lost only when two renewals in a row
+   * miss a job that is still running.
+   */
   private async renewLeases(): Promise<void> {
     const ids = [...this.inFlight.keys()];
+    for (const id of this.missedOnce) if (!this.inFlight.has(id)) this.missedOnce.delete(id);
     if (ids.length === 0) return;
     try {
       const held = new Set(await this.ctx.store.renewLeases(this.ctx.worker, ids, this.leaseMs));
-      for (const id of ids.filter((i) => !held.has(i) && this.inFlight.has(i)))
-        this.ctx.logger.warn(
-          { job: id, worker: this.ctx.worker },
-          'lease lost: another worker may run this job',
-        );
+      for (const id of ids) {
+        if (held.has(id) || !this.inFlight.has(id)) this.missedOnce.delete(id);
+        else if (!this.missedOnce.has(id)) this.missedOnce.add(id);
+        else
+          this.ctx.logger.warn(
+            { job: id, worker: this.ctx.worker },
+            'lease lost: another worker may run this job',
+          );
+      }
     } catch (error) {
       this.ctx.logger.warn({ err: String(error) }, 'lease renewal failed; will try again');
     }
