@@ -562,7 +562,8 @@ export class SqlJobStore implements JobStore {
 
   async commitIntake(entries: IntakeEntry[]): Promise<Array<JobIntakeResult | undefined>> {
     if (entries.length === 0) return [];
-    // The fsync waits outside the write lock: the next window commits meanwhile and shares it.
+    // The disk sync waits outside the write lock: other writes go on meanwhile, and commits made in
+    // that time share the next sync.
     const results = await this.writeLock(() =>
       this.transaction(async (trx) => {
         const results: Array<JobIntakeResult | undefined> = [];
