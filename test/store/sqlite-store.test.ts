@@ -171,6 +171,46 @@ describe('SQLite JobStore', () => {
     });
   });
 
+  it('drops the digest index of a store an older release left, and still quarantines an input once', async () => {
+    const stateDir = tempDir();
+    const file = join(stateDir, sqliteFileName);
+    const intakeIndexes = (db: Database.Database) =>
+      (
+        db
+          .prepare("select name from sqlite_master where type = 'index' and tbl_name = 'intake'")
+          .all() as Array<{
+          name: string;
+        }>
+      ).map((r) => r.name);
+    const raw = new Database(file);
+    const old = new Kysely<Tables>({ dialect: new SqliteDialect({ database: raw }) });
+    await migrateToLatest(old, 'sqlite', '0008-job-waits');
+    expect(intakeIndexes(raw)).toContain('intake_digest');
+    await old.destroy();
+
+    const store = await open(stateDir);
+    const reader = new Database(file, { readonly: true });
+    try {
+      const names = intakeIndexes(reader);
+      expect(names).not.toContain('intake_digest');
+      expect(names).toEqual(
+        expect.arrayContaining(['intake_quarantine_digest', 'intake_quarantine_message']),
+      );
+    } finally {
+      reader.close();
+    }
+    const rejection = {
+      at: new Date(t0),
+      source: 'bus',
+      outcome: 'rejected' as const,
+      reason: 'r',
+      digest: 'd1',
+    };
+    await store.recordIntake(rejection);
+    await store.recordIntake(rejection);
+    expect(await store.listIntake({ outcomes: ['rejected'] })).toHaveLength(1);
+  });
+
   it('lets exactly one of two stores on the same file save the same job version', async () => {
     const stateDir = tempDir();
     const a = await open(stateDir);
