@@ -87,9 +87,15 @@ export class SqlJobStore implements JobStore {
   }
 
   async createJob(job: Job, event: Omit<JobEvent, 'jobId'>): Promise<JobIntakeResult> {
-    const result = await this.writeLock(() =>
-      this.transaction((trx) => insertJob(trx, this.prepared, job, event)),
-    );
+    return this.durableTransaction((trx) => insertJob(trx, this.prepared, job, event));
+  }
+
+  /**
+   * A write transaction that returns once durable (intake writes precede bus acks). The disk sync waits
+   * outside the write lock: other writes go on meanwhile, and commits made in that time share the sync.
+   */
+  private async durableTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const result = await this.writeLock(() => this.transaction(work));
     await this.syncCommits();
     return result;
   }
@@ -562,36 +568,30 @@ export class SqlJobStore implements JobStore {
 
   async commitIntake(entries: IntakeEntry[]): Promise<Array<JobIntakeResult | undefined>> {
     if (entries.length === 0) return [];
-    // The disk sync waits outside the write lock: other writes go on meanwhile, and commits made in
-    // that time share the next sync.
-    const results = await this.writeLock(() =>
-      this.transaction(async (trx) => {
-        const results: Array<JobIntakeResult | undefined> = [];
-        // Runs of plain records go in multi-row INSERTs (insertIntakeRows).
-        let records: IntakeRecord[] = [];
-        const writeRecords = async () => {
-          await insertIntakeRows(trx, this.prepared, records);
-          records = [];
-        };
-        for (const entry of entries) {
-          if (entry.job === undefined) {
-            records.push(entry.record);
-            results.push(undefined);
-            continue;
-          }
-          // A job entry reads what the records before it wrote (an earlier entry for the same image).
-          await writeRecords();
-          const result = await insertJob(trx, this.prepared, entry.job, entry.event);
-          const outcome = result.created ? 'accepted' : 'duplicate';
-          records.push({ ...entry.record, outcome, jobId: result.job.id });
-          results.push(result);
+    return this.durableTransaction(async (trx) => {
+      const results: Array<JobIntakeResult | undefined> = [];
+      // Runs of plain records go in multi-row INSERTs (insertIntakeRows).
+      let records: IntakeRecord[] = [];
+      const writeRecords = async () => {
+        await insertIntakeRows(trx, this.prepared, records);
+        records = [];
+      };
+      for (const entry of entries) {
+        if (entry.job === undefined) {
+          records.push(entry.record);
+          results.push(undefined);
+          continue;
         }
+        // A job entry reads what the records before it wrote (an earlier entry for the same image).
         await writeRecords();
-        return results;
-      }),
-    );
-    await this.syncCommits();
-    return results;
+        const result = await insertJob(trx, this.prepared, entry.job, entry.event);
+        const outcome = result.created ? 'accepted' : 'duplicate';
+        records.push({ ...entry.record, outcome, jobId: result.job.id });
+        results.push(result);
+      }
+      await writeRecords();
+      return results;
+    });
   }
 
   async listIntake(
