@@ -36,6 +36,7 @@ import type {
   WorkOutlook,
 } from './store.js';
 import type { WriteLock } from './write-lock.js';
+import type { CommitSync } from './wal-sync.js';
 
 export interface SqlJobStoreOptions {
   dialect: StoreDialect;
@@ -45,7 +46,7 @@ export interface SqlJobStoreOptions {
    * Makes every commit so far durable against power loss; intake writes wait for it before they return
    * (they precede bus acks). Without it a commit is durable by itself (PostgreSQL).
    */
-  syncCommits?: () => Promise<void>;
+  syncCommits?: CommitSync;
   /** Wall-clock time for leases and locks; tests pass a manual one. Default: the system clock. */
   wallClock?: Clock;
   /**
@@ -62,7 +63,7 @@ export interface SqlJobStoreOptions {
 export class SqlJobStore implements JobStore {
   private readonly dialect: StoreDialect;
   private readonly writeLock: WriteLock;
-  private readonly syncCommits: () => Promise<void>;
+  private readonly syncCommits: CommitSync | undefined;
   private readonly wallClock: Clock;
   private readonly localHolders: boolean;
   private readonly prepared = new PreparedQueries();
@@ -73,7 +74,7 @@ export class SqlJobStore implements JobStore {
   ) {
     this.dialect = options.dialect;
     this.writeLock = options.writeLock ?? ((fn) => fn());
-    this.syncCommits = options.syncCommits ?? (() => Promise.resolve());
+    this.syncCommits = options.syncCommits;
     this.wallClock = options.wallClock ?? systemClock;
     this.localHolders = options.localHolders === true;
   }
@@ -96,7 +97,7 @@ export class SqlJobStore implements JobStore {
    */
   private async durableTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     const result = await this.writeLock(() => this.transaction(work));
-    await this.syncCommits();
+    await this.syncCommits?.sync();
     return result;
   }
 
@@ -702,6 +703,7 @@ export class SqlJobStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    await this.syncCommits?.close();
     await this.db.destroy();
   }
 }

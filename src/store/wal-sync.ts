@@ -1,22 +1,44 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+
+/** Makes every commit so far durable; `close` releases what it holds once the store is closed. */
+export interface CommitSync {
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
 
 /**
  * Makes every SQLite commit so far durable against power loss without blocking the event loop.
  * Commits run at synchronous=NORMAL: in WAL mode that writes the transaction's frames to the `-wal` file
  * but skips the fsync, and an fsync of that file afterwards (on libuv's thread pool, through any
  * descriptor of it) makes them durable, which is what synchronous=FULL does inside the commit while the
- * whole process waits. The WAL is never deleted while this connection is open, so the path stays valid.
+ * whole process waits. The WAL is never deleted while this connection is open, so one descriptor,
+ * opened at the first sync, serves them all (opening and closing it each time cost the event loop more
+ * than the fsync's own callback).
  */
-export function walSync(databaseFile: string): () => Promise<void> {
+export function walSync(databaseFile: string): CommitSync {
   const walFile = `${databaseFile}-wal`;
-  return coalesced(async () => {
-    const handle = await open(walFile, 'r+');
+  let handle: Promise<FileHandle> | undefined;
+  const sync = coalesced(async () => {
+    handle ??= open(walFile, 'r+');
     try {
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await (await handle).sync();
+    } catch (error) {
+      // Opening failed (no WAL yet) or the descriptor went bad: the next sync opens the file again.
+      const failed = handle;
+      handle = undefined;
+      await failed.then((h) => h.close()).catch(() => undefined);
+      throw error;
     }
   });
+  return {
+    sync,
+    // FileHandle.close waits for a sync in flight on it.
+    async close() {
+      const held = handle;
+      handle = undefined;
+      await held?.then((h) => h.close()).catch(() => undefined);
+    },
+  };
 }
 
 /**

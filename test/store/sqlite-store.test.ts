@@ -85,15 +85,18 @@ describe('SQLite JobStore', () => {
     const store = sqliteJobStore(raw, file, {
       // The sync sees the rows already committed (another connection reads them) and NORMAL still set:
       // the fsync happens after the commit, off the event loop, not inside it with FULL.
-      syncCommits: () => {
-        const reader = new Database(file, { readonly: true });
-        try {
-          const { n } = reader.prepare('select count(*) as n from intake').get() as { n: number };
-          syncs.push({ committed: n, synchronous: raw.pragma('synchronous', { simple: true }) });
-        } finally {
-          reader.close();
-        }
-        return new Promise<void>((resolve) => (release = resolve));
+      syncCommits: {
+        sync: () => {
+          const reader = new Database(file, { readonly: true });
+          try {
+            const { n } = reader.prepare('select count(*) as n from intake').get() as { n: number };
+            syncs.push({ committed: n, synchronous: raw.pragma('synchronous', { simple: true }) });
+          } finally {
+            reader.close();
+          }
+          return new Promise<void>((resolve) => (release = resolve));
+        },
+        close: () => Promise.resolve(),
       },
     });
     opened.push(store);

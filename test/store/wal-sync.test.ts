@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -75,12 +75,45 @@ describe('walSync', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fm-wal-'));
     dirs.push(dir);
     const file = join(dir, 'store.db');
-    await expect(walSync(file)()).rejects.toThrow(/ENOENT/);
+    const wal = walSync(file);
+    await expect(wal.sync()).rejects.toThrow(/ENOENT/);
     const db = new Database(file);
     try {
       db.pragma('journal_mode = WAL');
       db.exec('create table t (x)');
-      await expect(walSync(file)()).resolves.toBeUndefined();
+      // The failed open is not kept: the file is opened again once it exists.
+      await expect(wal.sync()).resolves.toBeUndefined();
+      await expect(wal.sync()).resolves.toBeUndefined();
+    } finally {
+      await wal.close();
+      db.close();
+    }
+  });
+
+  it('keeps one descriptor of the WAL open from the first sync until close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fm-wal-'));
+    dirs.push(dir);
+    const file = join(dir, 'store.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('create table t (x)');
+    const walDescriptors = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === `${file}-wal`;
+        } catch {
+          return false; // the descriptor readdir itself used, closed meanwhile
+        }
+      }).length;
+    // SQLite holds one of its own.
+    const before = walDescriptors();
+    const wal = walSync(file);
+    try {
+      await Promise.all([wal.sync(), wal.sync(), wal.sync()]);
+      await wal.sync();
+      expect(walDescriptors()).toBe(before + 1);
+      await wal.close();
+      expect(walDescriptors()).toBe(before);
     } finally {
       db.close();
     }
