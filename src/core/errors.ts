@@ -54,6 +54,18 @@ export abstract class AppError extends Error {
 /** A message, file or CLI request that cannot be accepted (schema, format, owner pinning). */
 export class InputError extends AppError {
   readonly exitCode = ExitCode.badInput;
+
+  // A verdict on the input, not a failure of the code: its stack is never shown, and capturing one
+  // was most of the cost of constructing it (the bus intake makes one per rejected message).
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(message, context, options);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }
 
 /** Command line misuse (unknown option, missing argument). */
