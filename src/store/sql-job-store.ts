@@ -241,7 +241,14 @@ export class SqlJobStore implements JobStore {
   }
 
   async findJobByKey(key: string): Promise<Job | undefined> {
-    const row = await this.db.selectFrom('jobs').selectAll().where('key', '=', key).executeTakeFirst();
+    const { rows } = await this.db.executeQuery(
+      this.prepared.bind(
+        'job-by-key',
+        (p) => this.db.selectFrom('jobs').selectAll().where('key', '=', p.one<string>('key')),
+        { key },
+      ),
+    );
+    const row = rows[0];
     return row && jobFromRow(row);
   }
 
@@ -612,14 +619,22 @@ export class SqlJobStore implements JobStore {
 
   // Only the message id is in the WHERE clause: with the outcome there too, SQLite chose the outcome
   // index and scanned every skipped row per lookup. An id has a row or two; the outcomes are read here.
+  // The bus asks once per prefetch window, so the list is built once per padded length (see lookupShape).
   async intakeOutcomes(messageIds: string[]): Promise<Map<string, Set<IntakeRecord['outcome']>>> {
     const found = new Map<string, Set<IntakeRecord['outcome']>>();
-    for (let i = 0; i < messageIds.length; i += 500) {
-      const rows = await this.db
-        .selectFrom('intake')
-        .select(['message_id', 'outcome'])
-        .where('message_id', 'in', messageIds.slice(i, i + 500))
-        .execute();
+    for (let i = 0; i < messageIds.length; i += maxLookup) {
+      const ids = lookupShape(messageIds.slice(i, i + maxLookup));
+      const { rows } = await this.db.executeQuery(
+        this.prepared.bind(
+          `intake-outcomes:${ids.length}`,
+          (p) =>
+            this.db
+              .selectFrom('intake')
+              .select(['message_id', 'outcome'])
+              .where('message_id', 'in', p.list<string>('ids', ids.length)),
+          { ids },
+        ),
+      );
       for (const { message_id: id, outcome } of rows) {
         if (id === null) continue;
         const outcomes = found.get(id) ?? new Set();
@@ -797,6 +812,22 @@ async function insertEvents(
 
 /** Row counts of the intake INSERT shapes: a run of rows goes out in chunks of these, largest first. */
 const intakeChunks = [64, 16, 4, 1];
+
+/** Ids per intake-log lookup: a prefetch window of 500 is one query. */
+const maxLookup = 512;
+
+/**
+ * `ids` padded to the next power of two by repeating the last one (an `in` list means the same with
+ * repeats), so that lookups of any window size share ten query shapes.
+ */
+function lookupShape(ids: string[]): string[] {
+  let length = 1;
+  while (length < ids.length) length *= 2;
+  const last = ids.at(-1);
+  return last === undefined || length === ids.length
+    ? ids
+    : [...ids, ...Array<string>(length - ids.length).fill(last)];
+}
 const intakeColumns = [
   'at',
   'source',

@@ -275,6 +275,15 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
       ['m2', ['rejected']],
       ['m3', ['skipped']],
     ]);
+    // Lookups of any length, past one query's worth of ids, find each recorded id once.
+    for (const length of [3, 5, 700]) {
+      const ids = Array.from({ length }, (_, i) => `absent-${i}`);
+      ids[1] = 'm3';
+      ids[length - 1] = 'm1';
+      const found = await store.intakeOutcomes(ids);
+      expect([...found.keys()].sort()).toEqual(['m1', 'm3']);
+      expect([...(found.get('m1') ?? [])].sort()).toEqual(['accepted', 'duplicate']);
+    }
 
     const all = await store.listIntake();
     expect(all.map((r) => r.at.getTime() - t0)).toEqual([1, 2, 3, 4, 5]);
