@@ -176,7 +176,12 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
   const bound = runtime.config.pipeline.retry.maxAttempts;
 
   const handler = async (delivery: Delivery): Promise<Verdict> => {
-    const arrival = readDelivery({ ...delivery, body: delivery.raw });
+    const arrival = readDelivery({
+      topic: delivery.topic,
+      headers: delivery.headers,
+      id: delivery.id,
+      body: delivery.raw,
+    });
     const key = delivery.id ?? arrival.raw.digest;
     const attempt = (attempts.get(key) ?? 0) + 1;
     let outcome: IntakeOutcome;

@@ -167,13 +167,10 @@ export function deriveFields(body: AwsPublishedBody, topic: string): DerivedFiel
     });
   }
 
-  return {
-    ...(release !== undefined ? { release } : {}),
-    ...(subvariant !== undefined ? { subvariant } : {}),
-    label,
-    compose,
-    ...(image ? { image } : {}),
-    topic: suffix,
-    derived,
-  };
+  // Assigned rather than spread in: this runs for every announcement on the bus.
+  const fields: DerivedFields = { label, compose, topic: suffix, derived };
+  if (release !== undefined) fields.release = release;
+  if (subvariant !== undefined) fields.subvariant = subvariant;
+  if (image) fields.image = image;
+  return fields;
 }

@@ -41,11 +41,9 @@ export function interpretMessage(msg: FedoraMessage, ctx: IntakeContext): Intake
 }
 
 function decide(msg: FedoraMessage, ctx: IntakeContext): IntakeDecision {
-  const origin: RequestOrigin = {
-    ...ctx.origin,
-    topic: msg.topic,
-    ...(msg.id !== undefined ? { messageId: msg.id } : {}),
-  };
+  // Optional fields are assigned, not spread in: this runs for every announcement on the bus.
+  const origin: RequestOrigin = { ...ctx.origin, topic: msg.topic };
+  if (msg.id !== undefined) origin.messageId = msg.id;
   const where = describeMessage(msg, origin);
   const topicPrefix = ctx.config.policy.topicPrefix;
   const topicClass = classifyTopic(msg.topic, msg.headers, topicPrefix);
@@ -68,9 +66,9 @@ function decide(msg: FedoraMessage, ctx: IntakeContext): IntakeDecision {
     label: facts.label,
     derived: facts.derived,
     origin,
-    ...(facts.release !== undefined ? { release: facts.release } : {}),
-    ...(facts.subvariant !== undefined ? { subvariant: facts.subvariant } : {}),
   };
+  if (facts.release !== undefined) summary.release = facts.release;
+  if (facts.subvariant !== undefined) summary.subvariant = facts.subvariant;
 
   checkConsistency(body, facts, where);
   const arch =
