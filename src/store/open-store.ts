@@ -151,10 +151,14 @@ export function sqliteJobStore(
   file: string,
   options: Pick<SqlJobStoreOptions, 'writeLock' | 'syncCommits' | 'wallClock'> = {},
 ): SqlJobStore {
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const statements = withStatementCache(database);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   const lock = options.writeLock ?? ((fn) => fn());
   return new SqlJobStore(db, {
     dialect: 'sqlite',
+    // Kysely's SQLite driver runs every query on this one connection, so a statement run here joins the
+    // transaction Kysely has open.
+    runSync: (query) => void statements.prepare(query.sql).run(query.parameters),
     // A write that fails because the disk is full or the directory read-only says so, with the path.
     writeLock: (fn) => lock(fn).catch((error: unknown) => Promise.reject(asStateError(error, file))),
     ...(options.syncCommits ? { syncCommits: options.syncCommits } : {}),
