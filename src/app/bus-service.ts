@@ -211,17 +211,8 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
     attempts.delete(key);
     count(outcome.kind);
     const level = outcome.kind === 'rejected' ? 'warn' : 'info';
-    log[level](
-      {
-        messageId: delivery.id,
-        topic: delivery.topic,
-        outcome: outcome.kind,
-        ...(outcome.kind === 'accepted' || outcome.kind === 'duplicate' ? { jobId: outcome.job.id } : {}),
-        ...(outcome.kind === 'skipped' ? { reason: outcome.view.reason } : {}),
-        ...(outcome.kind === 'rejected' ? { reason: outcome.error.describe() } : {}),
-      },
-      'intake',
-    );
+    // Built only when it is logged: a rejection's description is a long string.
+    if (log.isLevelEnabled(level)) log[level](intakeLogFields(delivery, outcome), 'intake');
     if (outcome.kind === 'accepted') scheduler?.wake();
     return outcome.kind === 'rejected' ? 'reject' : 'ack';
   };
@@ -270,6 +261,22 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
       delete runtime.ctx.onTerminal;
     },
   };
+}
+
+/** The log record of one decided delivery. */
+function intakeLogFields(
+  delivery: Delivery,
+  outcome: Exclude<IntakeOutcome, { kind: 'deferred' }>,
+): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    messageId: delivery.id,
+    topic: delivery.topic,
+    outcome: outcome.kind,
+  };
+  if (outcome.kind === 'accepted' || outcome.kind === 'duplicate') fields.jobId = outcome.job.id;
+  if (outcome.kind === 'skipped') fields.reason = outcome.view.reason;
+  if (outcome.kind === 'rejected') fields.reason = outcome.error.describe();
+  return fields;
 }
 
 /** The bound is reached: the input goes to the quarantine with the last error, so it is not lost. */

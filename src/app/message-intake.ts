@@ -10,7 +10,7 @@ import { backoffDelay } from '../core/backoff.js';
 import { CloudError, InputError, type AppError } from '../core/errors.js';
 import { describeWhere } from '../intake/raw-json.js';
 import type { Arrival, FedoraMessage, RawInput } from '../intake/envelope.js';
-import { imageKey, type ImageRequest } from '../core/model/image-request.js';
+import { imageKey, type ImageRequest, type RequestOrigin } from '../core/model/image-request.js';
 import { interpretMessage, type SkipSummary } from '../intake/intake.js';
 import { listingPartition } from '../config/partitions.js';
 import type { Config } from '../config/schema.js';
@@ -19,7 +19,7 @@ import { findSourceImage, sourceImageProblem } from '../pipeline/stages/verify.j
 import { type SkippedView } from './job-view.js';
 import { acceptRequest } from './jobs.js';
 import type { Runtime } from './runtime.js';
-import { becameJob } from '../store/store.js';
+import { becameJob, type IntakeRecord } from '../store/store.js';
 import type { SeedImageSpec } from '../cloud/sim/index.js';
 
 export type Say = (line: string) => void;
@@ -113,12 +113,11 @@ export async function judgeArrival(
     ? (await runtime.store.intakeOutcomes([message.id as string])).get(message.id as string)
     : undefined;
   if (becameJob(recorded)) return { kind: 'seen' };
+  const origin: RequestOrigin = { kind: options.source === 'file' ? 'message' : options.source };
+  if (raw.where.file) origin.file = raw.where.file;
   const decision = interpretMessage(message, {
     config: runtime.config,
-    origin: {
-      kind: options.source === 'file' ? 'message' : options.source,
-      ...(raw.where.file ? { file: raw.where.file } : {}),
-    },
+    origin,
     includePrerelease: options.includePrerelease === true,
     now: runtime.clock.now(),
   });
@@ -162,23 +161,28 @@ export async function recordVerdict(
     case 'skip':
       await recordSkip(runtime, options.source, verdict.view);
       return { kind: 'skipped', view: verdict.view };
-    case 'duplicate':
-      await runtime.store.recordIntake({
+    case 'duplicate': {
+      const record: IntakeRecord = {
         at: runtime.clock.now(),
         source: options.source,
         outcome: 'duplicate',
         jobId: verdict.job.id,
         topic: verdict.message.topic,
-        ...(verdict.message.id ? { messageId: verdict.message.id } : {}),
-      });
+      };
+      if (verdict.message.id) record.messageId = verdict.message.id;
+      await runtime.store.recordIntake(record);
       say(`job ${verdict.job.id}: already known (${verdict.job.state}); not created again`);
       return { kind: 'duplicate', job: verdict.job };
+    }
     case 'accept': {
       const { job, created } = await acceptRequest(runtime, verdict.request, options.source, say);
       return { kind: created ? 'accepted' : 'duplicate', job };
     }
   }
 }
+
+// The records and views below run for every message on the bus: their optional fields are assigned,
+// not spread in (V8 builds an object with conditional spreads through a slow generic path).
 
 /**
  * Keeps a rejected input with its reason and raw payload (`status --quarantine`), once per message id
@@ -190,16 +194,17 @@ export async function quarantine(
   error: AppError,
   raw: RawInput,
 ): Promise<void> {
-  await runtime.store.recordIntake({
+  const record: IntakeRecord = {
     at: runtime.clock.now(),
     source,
     outcome: 'rejected',
     reason: error.describe(),
     payload: raw.payload,
     digest: raw.digest,
-    ...(raw.where.messageId ? { messageId: raw.where.messageId } : {}),
-    ...(raw.topic ? { topic: raw.topic } : {}),
-  });
+  };
+  if (raw.where.messageId) record.messageId = raw.where.messageId;
+  if (raw.topic) record.topic = raw.topic;
+  await runtime.store.recordIntake(record);
 }
 
 export async function recordSkip(
@@ -207,29 +212,31 @@ export async function recordSkip(
   source: string,
   view: SkippedView,
 ): Promise<void> {
-  await runtime.store.recordIntake({
+  const record: IntakeRecord = {
     at: runtime.clock.now(),
     source,
     outcome: 'skipped',
     reason: view.reason,
     topic: view.topic,
-    ...(view.messageId ? { messageId: view.messageId } : {}),
-  });
+  };
+  if (view.messageId) record.messageId = view.messageId;
+  await runtime.store.recordIntake(record);
 }
 
 export function skippedView(reason: string, summary: SkipSummary, message: FedoraMessage): SkippedView {
-  return {
+  const view: SkippedView = {
     id: `skip:${message.id ?? summary.imageName ?? message.topic}`,
     state: 'skipped',
     reason,
     topic: message.topic,
-    ...(message.id ? { messageId: message.id } : {}),
-    ...(summary.release !== undefined ? { release: summary.release } : {}),
-    ...(summary.arch ? { arch: summary.arch } : {}),
-    ...(summary.subvariant ? { subvariant: summary.subvariant } : {}),
-    ...(summary.composeId ? { composeId: summary.composeId } : {}),
-    ...(summary.imageName ? { imageName: summary.imageName } : {}),
   };
+  if (message.id) view.messageId = message.id;
+  if (summary.release !== undefined) view.release = summary.release;
+  if (summary.arch) view.arch = summary.arch;
+  if (summary.subvariant) view.subvariant = summary.subvariant;
+  if (summary.composeId) view.composeId = summary.composeId;
+  if (summary.imageName) view.imageName = summary.imageName;
+  return view;
 }
 
 /** Sandbox: Fedora's public images named by the messages are registered in the simulated cloud first. */
