@@ -588,7 +588,7 @@ export class SqlJobStore implements JobStore {
     if (entries.length === 0) return [];
     return this.durableTransaction(async (trx) => {
       const results: Array<JobIntakeResult | undefined> = [];
-      // Runs of plain records go in multi-row INSERTs (insertIntakeRows).
+      // Runs of plain records are written together (insertIntakeRows).
       let records: IntakeRecord[] = [];
       const writeRecords = async () => {
         await insertIntakeRows(trx, this.prepared, records, this.runSync);
@@ -838,6 +838,7 @@ function lookupShape(ids: string[]): string[] {
     ? ids
     : [...ids, ...Array<string>(length - ids.length).fill(last)];
 }
+
 const intakeColumns = [
   'at',
   'source',
@@ -869,11 +870,7 @@ async function insertIntakeRows(
       runSync(
         prepared.bind(
           'intake:row',
-          (p) =>
-            trx
-              .insertInto('intake')
-              .values(Object.fromEntries(intakeColumns.map((c) => [c, p.one(c)])) as Insertable<IntakeTable>)
-              .onConflict((oc) => oc.doNothing()),
+          (p) => insertIntake(trx, [Object.fromEntries(intakeColumns.map((c) => [c, p.one(c)]))]),
           intakeRow(record),
         ),
       );
@@ -889,19 +886,26 @@ async function insertIntakeRows(
           `intake:${size}`,
           (p) => {
             const columns = intakeColumns.map((c) => p.list(c, size));
-            const slotRows = Array.from({ length: size }, (_, i) =>
-              Object.fromEntries(intakeColumns.map((c, j) => [c, columns[j]?.[i]])),
-            ) as Array<Insertable<IntakeTable>>;
-            return trx
-              .insertInto('intake')
-              .values(slotRows)
-              .onConflict((oc) => oc.doNothing());
+            return insertIntake(
+              trx,
+              Array.from({ length: size }, (_, i) =>
+                Object.fromEntries(intakeColumns.map((c, j) => [c, columns[j]?.[i]])),
+              ),
+            );
           },
           values,
         ),
       );
     }
   }
+}
+
+/** The INSERT of intake rows whose cells are a prepared query's slots; a conflicting row is dropped. */
+function insertIntake(trx: Transaction<Database>, slotRows: Array<Record<string, unknown>>) {
+  return trx
+    .insertInto('intake')
+    .values(slotRows as Array<Insertable<IntakeTable>>)
+    .onConflict((oc) => oc.doNothing());
 }
 
 /** A parked job's wake-up: now (its updated_at) if the product is already recorded Public, else never. */
