@@ -6,7 +6,10 @@
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
 
-export const awsPublishedTopic = 'fedora_image_uploader.published.v1.aws';
+/** fedora-image-uploader's schema (and topic stem) for the images it published to one cloud. */
+export const publishedTopicOf = (cloud: string) => `fedora_image_uploader.published.v1.${cloud}`;
+
+export const awsPublishedTopic = publishedTopicOf('aws');
 
 const amiId = z
   .string()

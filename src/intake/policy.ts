@@ -4,7 +4,7 @@
  * unconfigured subvariants, end-of-life releases, other clouds and unrelated topics.
  */
 import type { Config } from '../config/schema.js';
-import { awsPublishedTopic } from './aws-published.js';
+import { awsPublishedTopic, publishedTopicOf } from './aws-published.js';
 import type { DerivedFields } from './derive.js';
 
 export type TopicClass =
@@ -16,7 +16,7 @@ export type TopicClass =
 const fedoraEnvironment = /^org\.fedoraproject\.[a-z0-9_-]+\./;
 const otherClouds = ['azure', 'gcp', 'container'].map((cloud) => ({
   cloud,
-  schema: `fedora_image_uploader.published.v1.${cloud}`,
+  schema: publishedTopicOf(cloud),
 }));
 
 /**
