@@ -11,11 +11,10 @@ import { formatPath } from '../config/load.js';
 import type { ErrorContext } from '../core/errors.js';
 import { ConfigError } from '../core/errors.js';
 import type { BusConfig } from '../config/bus-config.js';
+import { defaultBusRoutingKey } from '../config/bus-schema.js';
 
 export type { BusConfig } from '../config/bus-config.js';
 
-/** What is bound when the file has no [[bindings]]: every AWS image Fedora announces in production. */
-export const defaultRoutingKey = 'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#';
 /** Fedora's shipped configurations use 25 (the library itself defaults to 10). */
 export const defaultPrefetch = 25;
 
@@ -200,7 +199,8 @@ function normalize(file: FileConfig, source: string): FedoraMessagingConfig {
       exclusive: queueSettings?.exclusive ?? true,
       arguments: queueSettings?.arguments ?? {},
     },
-    routingKeys: routingKeys.length > 0 ? routingKeys : [defaultRoutingKey],
+    // Without [[bindings]], the same default as our own bus: every AWS image Fedora announces in production.
+    routingKeys: routingKeys.length > 0 ? routingKeys : [defaultBusRoutingKey],
     prefetch: file.qos?.prefetch_count ?? defaultPrefetch,
     topicPrefix: file.topic_prefix,
     publishExchange: file.publish_exchange,

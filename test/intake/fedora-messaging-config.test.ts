@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
+import { defaultBusRoutingKey } from '../../src/config/bus-schema.js';
 import {
-  defaultRoutingKey,
   loadFedoraMessagingConfig,
   parseFedoraMessagingConfig,
 } from '../../src/intake/fedora-messaging-config.js';
@@ -39,7 +39,7 @@ describe('parseFedoraMessagingConfig', () => {
         exclusive: false,
         arguments: {},
       },
-      routingKeys: [defaultRoutingKey],
+      routingKeys: [defaultBusRoutingKey],
       prefetch: 25,
       topicPrefix: '',
       publishExchange: 'amq.topic',
