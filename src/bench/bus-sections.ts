@@ -1,23 +1,24 @@
 /**
  * AMQP intake benchmarks against the local RabbitMQ (RABBIT_URL, default guest@127.0.0.1:5672).
  *
- * `intake`: three queues are preloaded with the same 20,000 messages. A bare amqplib consumer that
- * only acks drains the first; the listen intake (in this process, `--intake-only`: every decision is
- * validated, filtered and stored before its ack, but no job runs, so the figure is the intake's alone)
- * drains the second; the ratio of their rates is the figure. Both are timed from the start of consuming
- * to the last settled message: listen's connecting and declaring before that is printed on its own. The built CLI's `listen --intake-only`
- * drains the third as a child process (`--no-http`: the web section measures the server), sampled for
- * peak RSS, after an idle one on an empty queue.
+ * `intake`: queues in pairs, each preloaded with the same 20,000 messages. A bare amqplib consumer that
+ * only acks drains one queue of a pair; the listen intake (in this process, `--intake-only`: every
+ * decision is validated, filtered and stored before its ack, but no job runs, so the figure is the
+ * intake's alone) drains the other; the ratio of their rates is the figure. Both are timed from the
+ * start of consuming to the last settled message: listen's connecting and declaring before that is
+ * printed on its own. The built CLI's `listen --intake-only` drains one more queue as a child process
+ * (`--no-http`: the web section measures the server), sampled for peak RSS, after an idle one on an
+ * empty queue.
  *
  * The mix: 200 new images (one region each, so sandbox seeding stays cheap), 1,800 announcements of
  * those same images under new message ids (duplicates), 14,000 irrelevant (other architectures and
  * subvariants: skips) and 4,000 invalid (not JSON, broken bodies: quarantined).
  *
  * The ratio compares both consumers at listen's default prefetch (`bus.prefetch`; BENCH_PREFETCH
- * overrides it), as the ratio of their medians over three pairs; both are also measured once at
- * prefetch 10, 100 and 500, one pair after the other so that the machine's load weighs on both alike. Every decision of a prefetch window is committed in one
- * transaction (with SQLite followed by an fsync of the WAL) before the window is acked, so the
- * intake rate grows with the prefetch.
+ * overrides it), as the ratio of their medians over three pairs; the other prefetches of 10, 100 and
+ * 500 get one pair each, the two consumers one after the other so that the machine's load weighs on
+ * both alike. Every decision of a prefetch window is committed in one transaction (with SQLite followed
+ * by an fsync of the WAL) before the window is acked, so the intake rate grows with the prefetch.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -31,13 +32,12 @@ import { stringify } from 'yaml';
 import { startListener } from '../app/bus-service.js';
 import { openRuntime } from '../app/runtime.js';
 import { sandboxConfig } from '../config/sandbox-config.js';
-import { defaultBusPrefetch } from '../config/bus-schema.js';
+import { defaultBusPrefetch, defaultBusRoutingKey as routingKey } from '../config/bus-schema.js';
 import type { BusConfig } from '../config/bus-config.js';
 import type { BenchSection } from './section.js';
 import { median, round } from './stats.js';
 
 const brokerUrl = process.env.RABBIT_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const routingKey = 'org.fedoraproject.prod.fedora_image_uploader.published.v1.aws.#';
 const prefetch = Number(process.env.BENCH_PREFETCH ?? defaultBusPrefetch);
 const sweptPrefetches = [...new Set([10, 100, 500, prefetch])].sort((a, b) => a - b);
 /**
