@@ -70,17 +70,26 @@ describe('walSync', () => {
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
-
-  it("fsyncs the database's WAL file, and fails when there is none", async () => {
+  /** A database file path in a fresh directory; nothing exists there yet. */
+  const databaseFile = () => {
     const dir = mkdtempSync(join(tmpdir(), 'fm-wal-'));
     dirs.push(dir);
-    const file = join(dir, 'store.db');
+    return join(dir, 'store.db');
+  };
+  /** Opens `file` in WAL mode with one commit, so its WAL exists. */
+  const walDatabase = (file: string) => {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('create table t (x)');
+    return db;
+  };
+
+  it("fsyncs the database's WAL file, and fails when there is none", async () => {
+    const file = databaseFile();
     const wal = walSync(file);
     await expect(wal.sync()).rejects.toThrow(/ENOENT/);
-    const db = new Database(file);
+    const db = walDatabase(file);
     try {
-      db.pragma('journal_mode = WAL');
-      db.exec('create table t (x)');
       // The failed open is not kept: the file is opened again once it exists.
       await expect(wal.sync()).resolves.toBeUndefined();
       await expect(wal.sync()).resolves.toBeUndefined();
@@ -91,12 +100,8 @@ describe('walSync', () => {
   });
 
   it('keeps one descriptor of the WAL open from the first sync until close', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fm-wal-'));
-    dirs.push(dir);
-    const file = join(dir, 'store.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('create table t (x)');
+    const file = databaseFile();
+    const db = walDatabase(file);
     const walDescriptors = () =>
       readdirSync('/proc/self/fd').filter((fd) => {
         try {
