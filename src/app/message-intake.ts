@@ -131,7 +131,8 @@ export async function judgeArrival(
   // A known image needs no source check: only its intake record.
   const known = await runtime.store.findJobByKey(imageKey(request));
   if (known) return { kind: 'duplicate', job: known, message };
-  if (runtime.sim && runtime.config.cloud.sim.seedSourceImages) seedSources(runtime, [request], options.say);
+  if (runtime.sim && runtime.config.cloud.sim.seedSourceImages)
+    await seedSources(runtime, request, options.say);
   try {
     const problem = await sourceProblem(runtime, request, raw);
     return problem ? { kind: 'reject', error: problem } : { kind: 'accept', request };
@@ -239,20 +240,21 @@ export function skippedView(reason: string, summary: SkipSummary, message: Fedor
   return view;
 }
 
-/** Sandbox: Fedora's public images named by the messages are registered in the simulated cloud first. */
-export function seedSources(runtime: Runtime, requests: ImageRequest[], say: Say = () => {}): void {
+/**
+ * Sandbox: Fedora's public images named by the message are registered in the simulated cloud first. The
+ * new images of one prefetch window are seeded together: each seeding rewrites the simulated world.
+ */
+async function seedSources(runtime: Runtime, request: ImageRequest, say: Say = () => {}): Promise<void> {
   const sim = runtime.sim;
   if (!sim) return;
-  for (const request of requests) {
-    sim.seedImages(
-      Object.entries(request.regions).map(([region, imageId]) =>
-        sourceSpec({ region, imageId, name: request.imageName, arch: request.arch }),
-      ),
-    );
-    say(
-      `sandbox: seeded ${Object.keys(request.regions).length} Fedora-owned source image(s) (owner ${runtime.config.fedora.ownerAccount}) named ${request.imageName}`,
-    );
-  }
+  await sim.seedImagesSoon(
+    Object.entries(request.regions).map(([region, imageId]) =>
+      sourceSpec({ region, imageId, name: request.imageName, arch: request.arch }),
+    ),
+  );
+  say(
+    `sandbox: seeded ${Object.keys(request.regions).length} Fedora-owned source image(s) (owner ${runtime.config.fedora.ownerAccount}) named ${request.imageName}`,
+  );
 }
 
 export function seedOne(

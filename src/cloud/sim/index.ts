@@ -76,6 +76,11 @@ export interface SimCloud extends Cloud {
   seedImage(spec: SeedImageSpec): Image;
   /** Registers several images at once; `created` is false for an id that already existed. */
   seedImages(specs: SeedImageSpec[]): Array<{ image: Image; created: boolean }>;
+  /**
+   * seedImages for callers that can wait a turn of the event loop: what is asked within one turn (the
+   * new images of a prefetch window) is seeded in one mutation, which rewrites the state file once.
+   */
+  seedImagesSoon(specs: SeedImageSpec[]): Promise<Array<{ image: Image; created: boolean }>>;
   state(): SandboxState;
   /** Calls per operation, keyed `service:Operation` (e.g. `ec2:CopyImage`). */
   callCounts(): Record<string, number>;
@@ -97,6 +102,14 @@ const ingestionRegion: Record<Partition, string> = {
   'aws-us-gov': 'us-gov-west-1',
   'aws-cn': 'cn-northwest-1',
 };
+
+function checkSeedRegion(spec: SeedImageSpec): void {
+  if (partitionOfRegion(spec.region) === undefined) {
+    throw new ConfigError('Cannot seed an image in an unknown region', [
+      { field: 'region', value: spec.region, rule: 'must be an AWS region' },
+    ]);
+  }
+}
 
 export function createSimCloud(options: SimCloudOptions): SimCloud {
   const rules: Partial<Record<Partition, IngestionRules>> = {};
@@ -125,6 +138,10 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
     ? new SimEventQueue(world, 'arn:aws:sqs:us-east-1:000000000000:fedora-marketplace-sandbox-events')
     : undefined;
   const gate = new CallGate(options.sim);
+  // seedImagesSoon's queue: the specs of this turn and the mutation that will seed them.
+  const soon: { specs: SeedImageSpec[]; seeded?: Promise<Array<{ image: Image; created: boolean }>> } = {
+    specs: [],
+  };
   const clients = new Map<Partition, PartitionClients>();
   const crashCount = { calls: 0 };
 
@@ -160,17 +177,30 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
     },
 
     seedImages(specs) {
-      for (const spec of specs) {
-        if (partitionOfRegion(spec.region) === undefined) {
-          throw new ConfigError('Cannot seed an image in an unknown region', [
-            { field: 'region', value: spec.region, rule: 'must be an AWS region' },
-          ]);
-        }
-      }
+      for (const spec of specs) checkSeedRegion(spec);
       // One mutation, so seeding a message's twenty-odd regions writes the state file once.
       return world.mutate((state, now) =>
         specs.map((spec) => seedInto(state, now, spec, options.fedoraOwner)),
       );
+    },
+
+    seedImagesSoon(specs) {
+      for (const spec of specs) checkSeedRegion(spec);
+      const start = soon.specs.length;
+      soon.specs.push(...specs);
+      soon.seeded ??= new Promise((resolve, reject) =>
+        setImmediate(() => {
+          const batch = soon.specs;
+          soon.specs = [];
+          soon.seeded = undefined;
+          try {
+            resolve(this.seedImages(batch));
+          } catch (error) {
+            reject(error);
+          }
+        }),
+      );
+      return soon.seeded.then((results) => results.slice(start, start + specs.length));
     },
 
     eventQueue: () => eventQueue,

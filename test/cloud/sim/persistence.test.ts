@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { ConfigError } from '../../../src/core/errors.js';
@@ -73,6 +74,38 @@ describe('simulated cloud persistence', () => {
     expect(b.clock.now().getTime()).toBe(a.clock.now().getTime());
     await a.cloud.close();
     await b.cloud.close();
+  });
+
+  it('seeds what is asked within one turn in one write of the world; each caller gets its own images', async () => {
+    const stateFile = join(dir, 'seeds.db');
+    const { cloud } = makeSim({ stateFile });
+    const generation = () => {
+      const db = new Database(stateFile, { readonly: true });
+      try {
+        return (db.prepare('select generation from world').get() as { generation: number }).generation;
+      } finally {
+        db.close();
+      }
+    };
+    cloud.seedImage({ region: 'us-east-1', name: 'before', architecture: 'x86_64' });
+    const before = generation();
+    const spec = (name: string, region = 'us-east-1') => ({ region, name, architecture: 'x86_64' as const });
+    const asked = [[spec('a')], [spec('b'), spec('c', 'eu-west-1')], [spec('a')]];
+    const results = await Promise.all(asked.map((specs) => cloud.seedImagesSoon(specs)));
+    expect(generation()).toBe(before + 1);
+    expect(results.map((r) => r.map((x) => [x.image.name, x.image.region, x.created]))).toEqual([
+      [['a', 'us-east-1', true]],
+      [
+        ['b', 'us-east-1', true],
+        ['c', 'eu-west-1', true],
+      ],
+      [['a', 'us-east-1', false]],
+    ]);
+    // The next turn is the next write; a region that does not exist is refused at once.
+    await cloud.seedImagesSoon([spec('d')]);
+    expect(generation()).toBe(before + 2);
+    expect(() => cloud.seedImagesSoon([spec('e', 'mars-north-1')])).toThrow(/unknown region/);
+    await cloud.close();
   });
 
   it('refuses a state file it cannot read, with the file and the fix', () => {
