@@ -189,6 +189,8 @@ export async function startListener(runtime: Runtime, options: ListenerOptions):
       outcome = await intakeArrival(intake, arrival, {
         source: 'bus',
         attempt,
+        // A delivery the broker never handed out before needs no look in the intake log.
+        redelivered: delivery.redelivered,
         ...(options.includePrerelease ? { includePrerelease: true } : {}),
       });
     } catch (error) {

@@ -51,6 +51,12 @@ export interface IntakeOptions {
   say?: Say;
   /** Which attempt at this arrival this is (1 = first); AWS failures are retried up to the bound. */
   attempt?: number;
+  /**
+   * False when the transport vouches that this input was never delivered before (AMQP's redelivered
+   * flag is clear): the intake log is not searched for its id. A message published twice under one id
+   * is then judged twice; the store still makes one job of one image and quarantines an id once.
+   */
+  redelivered?: boolean;
 }
 
 /** Decides about one arrival and writes the decision; resolves once it is durable (a bus may ack then). */
@@ -107,7 +113,7 @@ export async function judgeArrival(
   if (arrival.kind === 'unreadable') return { kind: 'reject', error: arrival.error };
   const { message, raw } = arrival;
   // A message file is published on purpose: publishing it again shows its job instead of "seen".
-  const redelivery = options.source !== 'file' && message.id !== undefined;
+  const redelivery = options.source !== 'file' && message.id !== undefined && options.redelivered !== false;
   // One look at the intake log answers both "taken in before" and "its skip is recorded".
   const recorded = redelivery
     ? (await runtime.store.intakeOutcomes([message.id as string])).get(message.id as string)

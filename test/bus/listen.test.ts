@@ -163,24 +163,25 @@ describe('listen', () => {
     expect(status.quarantine).toHaveLength(2);
   });
 
-  it('makes one job of a message delivered twice and of an image announced twice', async () => {
+  it('makes one job of a message published twice under one id and of an image announced twice; quarantines an id once', async () => {
     const running = await listen({ intakeOnly: true });
     const { bus, runtime } = running;
     const first = await bus.publish(officialBody(4));
+    // A publisher's retry: the same id again, a new delivery (not flagged redelivered), so judged again.
     await bus.publish(officialBody(4), { id: first });
     const second = await bus.publish(officialBody(4));
+    const broken = await bus.publish('{"architecture": "x86_64", oops');
+    await bus.publish('{"architecture": "x86_64", oops', { id: broken });
 
-    await until(
-      () => running.listener.counts.duplicate + running.listener.counts.seen === 2,
-      20_000,
-      'three deliveries',
-    );
+    const { counts } = running.listener;
+    await until(() => counts.duplicate === 2 && counts.rejected === 2, 20_000, 'five deliveries');
     const jobs = await runtime.store.listJobs();
     expect(jobs).toHaveLength(1);
-    expect(running.listener.counts).toMatchObject({ accepted: 1, seen: 1, duplicate: 1 });
+    expect(counts).toMatchObject({ accepted: 1, seen: 0, duplicate: 2, rejected: 2 });
     const intake = await runtime.store.listIntake();
     expect(intake.filter((r) => r.outcome === 'accepted').map((r) => r.messageId)).toEqual([first]);
-    expect(intake.filter((r) => r.outcome === 'duplicate').map((r) => r.messageId)).toEqual([second]);
+    expect(intake.filter((r) => r.outcome === 'duplicate').map((r) => r.messageId)).toEqual([first, second]);
+    expect(intake.filter((r) => r.outcome === 'rejected').map((r) => r.messageId)).toEqual([broken]);
   });
 
   it('makes exactly one job per message when the broker closes its connection during a burst', async () => {
