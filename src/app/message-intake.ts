@@ -129,7 +129,8 @@ export async function judgeArrival(
   });
   if (decision.kind === 'reject') return { kind: 'reject', error: decision.error };
   if (decision.kind === 'skip') {
-    // A skip is decided again each time (policy may have changed), but recorded once per message.
+    // A skip is decided again each time (policy may have changed), but recorded once per message (a
+    // redelivery finds it among the latest records: sql-job-store's recentSkips).
     if (recorded?.has('skipped')) return { kind: 'seen' };
     return { kind: 'skip', view: skippedView(decision.reason, decision.summary, message) };
   }

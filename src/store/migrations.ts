@@ -169,6 +169,16 @@ function migrations(dialect: StoreDialect): Record<string, Migration> {
         await db.schema.dropIndex('intake_digest').ifExists().execute();
       },
     },
+    // Lookups by message id serve redeliveries: a job's record says "seen", a quarantined id has its own
+    // unique index (0002), and a skip is found among the latest records (sql-job-store's recentSkips).
+    // Indexing every skip's random UUID cost each commit dozens of page writes for reads that never come.
+    '0010-index-job-messages-only': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropIndex('intake_message_id').ifExists().execute();
+        await sql`create index intake_job_message on intake (message_id)
+          where outcome in ('accepted', 'duplicate')`.execute(db);
+      },
+    },
   };
 }
 

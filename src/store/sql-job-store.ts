@@ -627,9 +627,10 @@ export class SqlJobStore implements JobStore {
     return becameJob((await this.intakeOutcomes([messageId])).get(messageId));
   }
 
-  // Only the message id is in the WHERE clause: with the outcome there too, SQLite chose the outcome
-  // index and scanned every skipped row per lookup. An id has a row or two; the outcomes are read here.
-  // The bus asks once per prefetch window, so the list is built once per padded length (see lookupShape).
+  // Three indexed reads, one per kind of record: the jobs' and the quarantine's own partial indexes on
+  // the id, and the latest skips through the outcome index (see recentSkips). The outcome terms are
+  // literals: SQLite uses a partial index only when the query states its condition.
+  // The bus asks once per redelivered window, so the list is built once per padded length (see lookupShape).
   async intakeOutcomes(messageIds: string[]): Promise<Map<string, Set<IntakeRecord['outcome']>>> {
     const found = new Map<string, Set<IntakeRecord['outcome']>>();
     for (let i = 0; i < messageIds.length; i += maxLookup) {
@@ -637,11 +638,28 @@ export class SqlJobStore implements JobStore {
       const { rows } = await this.db.executeQuery(
         this.prepared.bind(
           `intake-outcomes:${ids.length}`,
-          (p) =>
-            this.db
-              .selectFrom('intake')
-              .select(['message_id', 'outcome'])
-              .where('message_id', 'in', p.list<string>('ids', ids.length)),
+          (p) => {
+            const list = p.list<string>('ids', ids.length);
+            const records = () => this.db.selectFrom('intake').select(['message_id', 'outcome']);
+            return records()
+              .where('message_id', 'in', list)
+              .where(sql<boolean>`outcome in ('accepted', 'duplicate')`)
+              .unionAll(
+                records()
+                  .where('message_id', 'in', list)
+                  .where(sql<boolean>`outcome = 'rejected' and message_id is not null`),
+              )
+              .unionAll(
+                records()
+                  .where(sql<boolean>`outcome = 'skipped'`)
+                  .where('id', '>', (eb) =>
+                    eb
+                      .selectFrom('intake')
+                      .select(sql<number>`max(id) - ${sql.lit(recentSkips)}`.as('floor')),
+                  )
+                  .where('message_id', 'in', list),
+              );
+          },
           { ids },
         ),
       );
@@ -825,6 +843,14 @@ const intakeChunks = [64, 16, 4, 1];
 
 /** Ids per intake-log lookup: a prefetch window of 500 is one query. */
 const maxLookup = 512;
+
+/**
+ * How far back a redelivered message's skip is looked for, in intake records. Skips have no index on
+ * the message id (most messages are skips; a random-keyed index cost every commit dozens of page writes).
+ * The broker redelivers a window taken back from a dead consumer ahead of the rest of the queue, so its
+ * first decisions lie at most a few prefetch windows back; past this, a skip is only recorded again.
+ */
+export const recentSkips = 10_000;
 
 /**
  * `ids` padded to the next power of two by repeating the last one (an `in` list means the same with

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StaleJobError } from '../../src/store/store.js';
+import { recentSkips } from '../../src/store/sql-job-store.js';
 import type { IntakeRecord, JobStore } from '../../src/store/store.js';
 import { emptyJobData, parkedUntil } from '../../src/core/model/job.js';
 import { event, job, request, t0 } from './fixtures.js';
@@ -302,6 +303,34 @@ export function jobStoreSuite(open: () => Promise<JobStore>): void {
     ]);
     expect((await store.listIntake({ limit: 2 })).map((r) => r.outcome)).toEqual(['skipped', 'accepted']);
     expect(await store.listIntake({ outcomes: [] })).toEqual([]);
+  });
+
+  it('finds a skip by message id among the latest records only, and a job or quarantine entry at any age', async () => {
+    const store = await open();
+    const record = (outcome: IntakeRecord['outcome'], messageId: string): IntakeRecord => ({
+      at: new Date(t0),
+      source: 'bus',
+      outcome,
+      messageId,
+      ...(outcome === 'accepted' ? { jobId: 'job-old' } : {}),
+    });
+    await store.commitIntake([
+      { record: record('skipped', 'skip-old') },
+      { record: record('accepted', 'job-old') },
+      { record: record('rejected', 'bad-old') },
+    ]);
+    // recentSkips records later, the first skip is out of reach; the others have their own index.
+    await store.commitIntake(
+      Array.from({ length: recentSkips - 2 }, (_, i) => ({ record: record('skipped', `filler-${i}`) })),
+    );
+    await store.commitIntake([{ record: record('skipped', 'skip-new') }]);
+    const found = await store.intakeOutcomes(['skip-old', 'job-old', 'bad-old', 'skip-new', 'filler-0']);
+    expect([...found].map(([id, outcomes]) => [id, [...outcomes]]).sort()).toEqual([
+      ['bad-old', ['rejected']],
+      ['filler-0', ['skipped']],
+      ['job-old', ['accepted']],
+      ['skip-new', ['skipped']],
+    ]);
   });
 
   it('quarantines an input once: per message id, else per digest, whatever writes it', async () => {

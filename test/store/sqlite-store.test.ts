@@ -174,7 +174,7 @@ describe('SQLite JobStore', () => {
     });
   });
 
-  it('drops the digest index of a store an older release left, and still quarantines an input once', async () => {
+  it('replaces the intake indexes an older release left, and still quarantines an input once', async () => {
     const stateDir = tempDir();
     const file = join(stateDir, sqliteFileName);
     const intakeIndexes = (db: Database.Database) =>
@@ -188,7 +188,7 @@ describe('SQLite JobStore', () => {
     const raw = new Database(file);
     const old = new Kysely<Tables>({ dialect: new SqliteDialect({ database: raw }) });
     await migrateToLatest(old, 'sqlite', '0008-job-waits');
-    expect(intakeIndexes(raw)).toContain('intake_digest');
+    expect(intakeIndexes(raw)).toEqual(expect.arrayContaining(['intake_digest', 'intake_message_id']));
     await old.destroy();
 
     const store = await open(stateDir);
@@ -196,8 +196,14 @@ describe('SQLite JobStore', () => {
     try {
       const names = intakeIndexes(reader);
       expect(names).not.toContain('intake_digest');
+      // Only the records that made a job are indexed by message id (0010); skips are not.
+      expect(names).not.toContain('intake_message_id');
       expect(names).toEqual(
-        expect.arrayContaining(['intake_quarantine_digest', 'intake_quarantine_message']),
+        expect.arrayContaining([
+          'intake_quarantine_digest',
+          'intake_quarantine_message',
+          'intake_job_message',
+        ]),
       );
     } finally {
       reader.close();
