@@ -34,7 +34,7 @@ function manageDeps(runtime: Runtime): ManageDeps {
     clock: runtime.clock,
     ...(runtime.virtualClock ? { virtualClock: runtime.virtualClock } : {}),
     pollSeconds: runtime.config.pipeline.pollSeconds.changeSet,
-    leaseMs: runtime.config.pipeline.leaseSeconds * 1000,
+    lockMs: runtime.config.pipeline.productLockSeconds * 1000,
   };
 }
 

@@ -346,6 +346,13 @@ export const configSchema = z
          * Renewed every third of it while a stage runs; a worker that dies loses its jobs after this long.
          */
         leaseSeconds: z.number().min(0.1).max(3600).default(30),
+        /**
+         * How long a product's lock outlives a holder that stopped renewing it (died, or stalled). Longer
+         * than a job's lease: two jobs of one product share no AWS idempotency token, so a holder that dies
+         * during its StartChangeSet (still being processed, or not listed yet) must not let another job
+         * look, see no product and create a twin. Renewed every third of it while its holder runs.
+         */
+        productLockSeconds: z.number().min(0.1).max(3600).default(120),
       })
       .default({
         concurrency: 16,
@@ -355,6 +362,7 @@ export const configSchema = z
         ssmCheckRegions: ['us-east-1', 'eu-west-1'],
         ssmCheckAttempts: 4,
         leaseSeconds: 30,
+        productLockSeconds: 120,
       }),
     store: storeSchema.default({ driver: 'sqlite' }),
     /** The message bus `listen` consumes and announces on (see bus-schema.ts); optional, additive. */

@@ -190,7 +190,7 @@ async function planStep(deps: ManageDeps, run: ProductRun, options: ApplyOptions
   }
   const locked = await withLock(
     deps.store,
-    { name: productLockName(state.desired.metadata.productTitle), holder, ttlMs: deps.leaseMs },
+    { name: productLockName(state.desired.metadata.productTitle), holder, ttlMs: deps.lockMs },
     async (stillHeld) => {
       // One product may have one open change set (DESIGN invariant 5): wait for any other to end first.
       const product = {

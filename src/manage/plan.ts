@@ -30,8 +30,8 @@ export interface ManageDeps {
   /** Sandbox: jump this clock instead of sleeping while a change set runs. */
   virtualClock?: ManualClock;
   pollSeconds: number;
-  /** Wall-clock lifetime of apply's product locks (pipeline.leaseSeconds). */
-  leaseMs: number;
+  /** Wall-clock lifetime of apply's product locks (pipeline.productLockSeconds). */
+  lockMs: number;
 }
 
 /** Deprecated images stay launchable by their owner; a day's notice lets running automation notice. */

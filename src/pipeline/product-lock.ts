@@ -26,7 +26,7 @@ export async function withProductLock<T>(
     {
       name: productLockName(productTitle),
       holder: holderOf(ctx.worker, job.id),
-      ttlMs: ctx.config.pipeline.leaseSeconds * 1000,
+      ttlMs: ctx.config.pipeline.productLockSeconds * 1000,
     },
     work,
   );

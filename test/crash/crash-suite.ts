@@ -55,13 +55,13 @@ const crashPoints: Array<{ command: 'publish' | 'resume'; after: string; stage: 
   { command: 'resume', after: 'ssm.getParameter:2', stage: 'ssm (again)' },
 ];
 
-/** The sandbox, with short leases: on PostgreSQL a killed worker's leases end by expiry only. */
+/** The sandbox, with short leases and locks: on PostgreSQL a killed worker's end by expiry only. */
 function crashConfig(dir: string, store: ConfigInput['store']): string {
   const file = join(dir, 'crash.yaml');
   const input: ConfigInput = {
     ...sandboxConfig,
     cloud: { adapter: 'sim' },
-    pipeline: { leaseSeconds: 1 },
+    pipeline: { leaseSeconds: 1, productLockSeconds: 1 },
     ...(store ? { store } : {}),
   };
   writeFileSync(file, stringify(input));

@@ -101,8 +101,10 @@ describe('three listen workers on one PostgreSQL store and one queue', () => {
             retry: { maxAttempts: 5, baseDelaySeconds: 0.2, maxDelaySeconds: 1 },
             // moto has no Marketplace SSM parameters: one look, then published with the gap recorded.
             ssmCheckAttempts: 1,
-            // A killed worker's jobs go to the others after this long.
+            // A killed worker's jobs go to the others after this long, its product locks after 15 s: a
+            // StartChangeSet it sent as it died is in the Catalog's list by then.
             leaseSeconds: 2,
+            productLockSeconds: 15,
           };
         },
       },
@@ -193,6 +195,10 @@ describe('three listen workers on one PostgreSQL store and one queue', () => {
 
     // One change set per version, one CreateProduct per product, all succeeded.
     const catalog = await runJson<SandboxStateJson>(['sandbox', 'state'], { stateDir: dirs.serve.dir });
+    expect(
+      catalog.products.map((p) => p.title).filter((t, i, all) => all.indexOf(t) !== i),
+      await twinsDiagnosis(catalog),
+    ).toEqual([]);
     expect(catalog.products).toHaveLength(20);
     expect(catalog.changeSets.every((cs) => cs.status === 'SUCCEEDED')).toBe(true);
     const versions = catalog.changeSets.flatMap((cs) =>
@@ -207,4 +213,30 @@ describe('three listen workers on one PostgreSQL store and one queue', () => {
     );
     expect(creates.map((cs) => cs.product).sort()).toEqual(catalog.products.map((p) => p.id).sort());
   }, 540_000);
+
+  /** A product created twice: its creating change sets, and every worker log line that names one. */
+  async function twinsDiagnosis(catalog: SandboxStateJson): Promise<string> {
+    const titleOf = new Map(catalog.products.map((p) => [p.id, p.title]));
+    const creating = catalog.changeSets
+      .filter((cs) => cs.changes.some((c) => c.changeType === 'CreateProduct'))
+      .map(({ id, name, product, status, startTime, endTime }) => ({
+        id,
+        name,
+        title: titleOf.get(product ?? ''),
+        status,
+        startTime,
+        endTime,
+      }));
+    const twinTitles = new Set(
+      creating.map((c) => c.title).filter((t, i, all) => t !== undefined && all.indexOf(t) !== i),
+    );
+    const twins = creating.filter((c) => twinTitles.has(c.title));
+    const logs = (await Promise.all(workers.map((w) => w.done))).flatMap((r, n) =>
+      `${r.stdout}\n${r.stderr}`
+        .split('\n')
+        .filter((line) => twins.some((t) => line.includes(t.id)))
+        .map((line) => `worker ${n}: ${line}`),
+    );
+    return `products created twice:\n${JSON.stringify(twins, null, 2)}\n${logs.join('\n')}`;
+  }
 });

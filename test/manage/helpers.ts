@@ -31,7 +31,7 @@ export function manageDeps(h: Harness): ManageDeps {
     clock: h.clock,
     virtualClock: h.clock,
     pollSeconds: h.config.pipeline.pollSeconds.changeSet,
-    leaseMs: h.config.pipeline.leaseSeconds * 1000,
+    lockMs: h.config.pipeline.productLockSeconds * 1000,
   };
 }
 

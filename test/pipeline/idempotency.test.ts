@@ -94,6 +94,24 @@ describe('re-running stages', () => {
     expect(firstChangeTypes(h)).toEqual(['CreateProduct', 'UpdateVisibility']);
   });
 
+  it('locks a product for pipeline.productLockSeconds, longer than a job lease: a holder that dies mid-start cannot leave a twin', async () => {
+    h = await makeHarness({
+      configure: (c) => void (c.pipeline = { ...c.pipeline, leaseSeconds: 0.5, productLockSeconds: 45 }),
+    });
+    const store = h.store;
+    const productLocks: number[] = [];
+    const tryLock = store.tryLock.bind(store);
+    store.tryLock = (name, owner, ttlMs) => {
+      if (name.startsWith('product ')) productLocks.push(ttlMs);
+      return tryLock(name, owner, ttlMs);
+    };
+    await h.createJob(h.request());
+    await h.publishAll();
+    // submit, release and visibility each took it, and stillHeld renewed it before each start.
+    expect(productLocks.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(productLocks)).toEqual(new Set([45_000]));
+  });
+
   it('submit after publication finds the version and submits nothing', async () => {
     h = await makeHarness();
     const created = await h.createJob(h.request());
