@@ -138,7 +138,11 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
     ? new SimEventQueue(world, 'arn:aws:sqs:us-east-1:000000000000:fedora-marketplace-sandbox-events')
     : undefined;
   const gate = new CallGate(options.sim);
-  // seedImagesSoon's queue: the specs of this turn and the mutation that will seed them.
+  // One mutation, so seeding a message's twenty-odd regions writes the state file once.
+  const seed = (specs: SeedImageSpec[]) =>
+    world.mutate((state, now) => specs.map((spec) => seedInto(state, now, spec, options.fedoraOwner)));
+  // seedImagesSoon's queue: the specs of this turn (their regions already checked) and the mutation that
+  // will seed them.
   const soon: { specs: SeedImageSpec[]; seeded?: Promise<Array<{ image: Image; created: boolean }>> } = {
     specs: [],
   };
@@ -178,10 +182,7 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
 
     seedImages(specs) {
       for (const spec of specs) checkSeedRegion(spec);
-      // One mutation, so seeding a message's twenty-odd regions writes the state file once.
-      return world.mutate((state, now) =>
-        specs.map((spec) => seedInto(state, now, spec, options.fedoraOwner)),
-      );
+      return seed(specs);
     },
 
     seedImagesSoon(specs) {
@@ -194,7 +195,7 @@ export function createSimCloud(options: SimCloudOptions): SimCloud {
           soon.specs = [];
           soon.seeded = undefined;
           try {
-            resolve(this.seedImages(batch));
+            resolve(seed(batch));
           } catch (error) {
             reject(error);
           }
