@@ -94,7 +94,7 @@ describe('re-running stages', () => {
     expect(firstChangeTypes(h)).toEqual(['CreateProduct', 'UpdateVisibility']);
   });
 
-  it('locks a product for pipeline.productLockSeconds, longer than a job lease: a holder that dies mid-start cannot leave a twin', async () => {
+  it('locks a product for pipeline.productLockSeconds, not for a job lease', async () => {
     h = await makeHarness({
       configure: (c) => void (c.pipeline = { ...c.pipeline, leaseSeconds: 0.5, productLockSeconds: 45 }),
     });
